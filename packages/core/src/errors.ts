@@ -1,0 +1,121 @@
+/**
+ * Stable error codes. A code never changes meaning once released; callers (the CLI, Airflow
+ * glue, retry logic) branch on it rather than on message text.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'USAGE'
+  | 'SOURCE_CONNECTION'
+  | 'SOURCE_QUERY'
+  | 'SOURCE_SCHEMA'
+  | 'TYPE_UNSUPPORTED'
+  | 'VALUE_OUT_OF_RANGE'
+  | 'PRECISION_LOSS'
+  | 'VALIDATION_FAILED'
+  | 'LAKE_WRITE'
+  | 'STATE_CORRUPT'
+  | 'STATE_WRITE'
+  | 'PUBLISH'
+  | 'WORKER_CRASHED'
+  | 'INTERNAL';
+
+/** Where an error happened, in the user's words. Every field is optional. */
+export interface ErrorContext {
+  /** `schema.table` of the source table. */
+  readonly table?: string;
+  /** The work unit's id, e.g. `sales.Orders#2024-01`. */
+  readonly unit?: string;
+  /** A source or lake column name. */
+  readonly column?: string;
+  /** A dotted config path such as `static_tables[0].hash_algorithm`. */
+  readonly configPath?: string;
+  /** A config file the error was found in. */
+  readonly file?: string;
+  /** A SQL Server error number, when the error came from the server. */
+  readonly sqlErrorNumber?: number;
+}
+
+/** The plain, structured-clone-safe form of a {@link SqlSyncError}, used across worker threads. */
+export interface SerializedError {
+  readonly name: string;
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly retryable: boolean;
+  readonly context: ErrorContext;
+  readonly stack?: string;
+  readonly cause?: SerializedError | { readonly name: string; readonly message: string };
+}
+
+/**
+ * The one error base of sqlsync: a stable `code`, whether retrying may help, and context naming
+ * the table, unit, column or config path involved.
+ *
+ * @example
+ * throw new SqlSyncError('VALUE_OUT_OF_RANGE', 'value 1e40 does not fit DECIMAL(38,0)', {
+ *   context: { table: 'sales.Orders', column: 'Amount' },
+ * });
+ */
+export class SqlSyncError extends Error {
+  readonly code: ErrorCode;
+  /** True when the same operation may succeed if tried again (deadlock, connection loss). Defaults to false. */
+  readonly retryable: boolean;
+  readonly context: ErrorContext;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { context?: ErrorContext; retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SqlSyncError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.context = Object.freeze({ ...(options.context ?? {}) });
+  }
+
+  /** A plain record that survives `postMessage`; rebuild with {@link SqlSyncError.fromJSON}. */
+  toJSON(): SerializedError {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      context: this.context,
+      ...(this.stack === undefined ? {} : { stack: this.stack }),
+      ...(this.cause === undefined ? {} : { cause: serializeCause(this.cause) }),
+    };
+  }
+
+  /** Rebuilds an error serialised by {@link SqlSyncError.toJSON} (for example in another thread). */
+  static fromJSON(record: SerializedError): SqlSyncError {
+    const error = new SqlSyncError(record.code, record.message, {
+      context: record.context,
+      retryable: record.retryable,
+      ...(record.cause === undefined ? {} : { cause: record.cause }),
+    });
+    if (record.stack !== undefined) {
+      error.stack = record.stack;
+    }
+    return error;
+  }
+}
+
+function serializeCause(cause: unknown): SerializedError | { name: string; message: string } {
+  if (cause instanceof SqlSyncError) {
+    return cause.toJSON();
+  }
+  if (cause instanceof Error) {
+    return { name: cause.name, message: cause.message };
+  }
+  return { name: 'Error', message: String(cause) };
+}
+
+/** Turns anything thrown into a {@link SqlSyncError}, keeping the original as `cause`. */
+export function toSqlSyncError(error: unknown, code: ErrorCode = 'INTERNAL', context: ErrorContext = {}): SqlSyncError {
+  if (error instanceof SqlSyncError) {
+    return error;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new SqlSyncError(code, message, { context, cause: error });
+}

@@ -1,0 +1,94 @@
+/**
+ * The lake type of a column: the DuckDB/Parquet type a source column is written as.
+ * Decimal columns carry their precision and scale; every value is kept exactly.
+ */
+export type LakeType =
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'int8' }
+  | { readonly kind: 'uint8' }
+  | { readonly kind: 'int16' }
+  | { readonly kind: 'int32' }
+  | { readonly kind: 'int64' }
+  | { readonly kind: 'float32' }
+  | { readonly kind: 'float64' }
+  | { readonly kind: 'decimal'; readonly precision: number; readonly scale: number }
+  | { readonly kind: 'string' }
+  | { readonly kind: 'binary' }
+  | { readonly kind: 'uuid' }
+  | { readonly kind: 'date' }
+  | { readonly kind: 'time' }
+  | { readonly kind: 'timestamp_us' }
+  | { readonly kind: 'timestamp_ns' }
+  | { readonly kind: 'timestamptz_us' };
+
+/**
+ * One source column as read from SQL Server's catalog, plus the lake type it is written as.
+ * The Arrow field of a record batch column has the same name and matches `lakeType`
+ * (see the type mapping table in `@sync/extract-mssql`).
+ */
+export interface SourceColumn {
+  /** Column name exactly as in SQL Server. */
+  readonly name: string;
+  /** SQL Server type name in lower case, e.g. `decimal`, `datetime2`, `nvarchar`. */
+  readonly sqlType: string;
+  /** Bytes as in `sys.columns.max_length`; -1 for `(max)`. */
+  readonly maxLength: number;
+  /** As in `sys.columns.precision`. */
+  readonly precision: number;
+  /** As in `sys.columns.scale` (fractional-second digits for time types). */
+  readonly scale: number;
+  readonly nullable: boolean;
+  readonly lakeType: LakeType;
+}
+
+/** The columns of one source table, in catalog order (`column_id`). */
+export interface SourceSchema {
+  readonly schemaName: string;
+  readonly tableName: string;
+  readonly columns: readonly SourceColumn[];
+}
+
+/**
+ * The DuckDB SQL type name for a lake type.
+ *
+ * @example
+ * duckdbTypeName({ kind: 'decimal', precision: 38, scale: 10 }) // 'DECIMAL(38,10)'
+ */
+export function duckdbTypeName(type: LakeType): string {
+  switch (type.kind) {
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'int8':
+      return 'TINYINT';
+    case 'uint8':
+      return 'UTINYINT';
+    case 'int16':
+      return 'SMALLINT';
+    case 'int32':
+      return 'INTEGER';
+    case 'int64':
+      return 'BIGINT';
+    case 'float32':
+      return 'FLOAT';
+    case 'float64':
+      return 'DOUBLE';
+    case 'decimal':
+      return `DECIMAL(${type.precision},${type.scale})`;
+    case 'string':
+      return 'VARCHAR';
+    case 'binary':
+      return 'BLOB';
+    case 'uuid':
+      return 'UUID';
+    case 'date':
+      return 'DATE';
+    case 'time':
+      return 'TIME';
+    case 'timestamp_us':
+      return 'TIMESTAMP';
+    case 'timestamp_ns':
+      return 'TIMESTAMP_NS';
+    case 'timestamptz_us':
+      return 'TIMESTAMPTZ';
+  }
+}
