@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'LAKE_WRITE'
   | 'STATE_CORRUPT'
   | 'STATE_WRITE'
+  /** A state file written by a newer sqlsync (its format version is unknown here). */
+  | 'STATE_VERSION'
   | 'PUBLISH'
   | 'WORKER_CRASHED'
   | 'INTERNAL';
@@ -112,7 +114,11 @@ function serializeCause(cause: unknown): SerializedError | { name: string; messa
 }
 
 /** Turns anything thrown into a {@link SqlSyncError}, keeping the original as `cause`. */
-export function toSqlSyncError(error: unknown, code: ErrorCode = 'INTERNAL', context: ErrorContext = {}): SqlSyncError {
+export function toSqlSyncError(
+  error: unknown,
+  code: ErrorCode = 'INTERNAL',
+  context: ErrorContext = {},
+): SqlSyncError {
   if (error instanceof SqlSyncError) {
     return error;
   }

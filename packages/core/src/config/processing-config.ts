@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { DeepReadonly } from './deep-freeze.js';
+
+const positiveInt = z.number().int().positive();
+
+export const processingShape = {
+  batch_size: positiveInt.default(50_000).describe('Rows per Arrow record batch. Defaults to 50000.'),
+  max_workers: positiveInt
+    .default(8)
+    .describe('Work units running at once across all tables. Defaults to 8.'),
+  memory_limit_mb: positiveInt
+    .default(2048)
+    .describe(
+      'Memory budget per worker in MiB; batches are also cut by bytes to stay under it. Defaults to 2048.',
+    ),
+  retry_attempts: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(3)
+    .describe(
+      'Retries of a unit after a transient failure (so at most retry_attempts + 1 tries). Defaults to 3.',
+    ),
+  retry_delay_seconds: z
+    .number()
+    .nonnegative()
+    .default(30)
+    .describe('Delay before the first retry; doubled for each further retry, with jitter. Defaults to 30.'),
+  partition_parallel_limit: positiveInt
+    .default(4)
+    .describe('Units of one table running at once. Defaults to 4.'),
+  enable_sql_server_partition_switching: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Use the source partition layout (partition functions) to plan partition units. Defaults to true.',
+    ),
+  validate_precision_end_to_end: z
+    .boolean()
+    .default(true)
+    .describe('Check decimal/timestamp precision survives source -> Arrow -> Parquet. Defaults to true.'),
+} as const;
+
+/** Parallelism, batching and retry limits. */
+export const processingConfigSchema = z.strictObject(processingShape).transform((v) => ({
+  batchSize: v.batch_size,
+  maxWorkers: v.max_workers,
+  memoryLimitMb: v.memory_limit_mb,
+  retryAttempts: v.retry_attempts,
+  retryDelaySeconds: v.retry_delay_seconds,
+  partitionParallelLimit: v.partition_parallel_limit,
+  enableSqlServerPartitionSwitching: v.enable_sql_server_partition_switching,
+  validatePrecisionEndToEnd: v.validate_precision_end_to_end,
+}));
+
+/** Parsed processing settings (camelCase, frozen). */
+export type ProcessingConfig = DeepReadonly<z.output<typeof processingConfigSchema>>;
+/** Processing settings as written in a config file (snake_case). */
+export type ProcessingConfigInput = z.input<typeof processingConfigSchema>;
