@@ -1,1 +1,14 @@
-export {};
+export { escapePathSegment, LakeLayout, NULL_PARTITION, SQLSYNC_DIR } from './lake-layout.js';
+export { readParquetMetadata } from './parquet-metadata.js';
+export type { ParquetSource } from './parquet-source.js';
+export type { ParquetStats, StatsColumn } from './parquet-stats.js';
+export { readParquetStats } from './parquet-stats.js';
+export type { ParquetCompression, ParquetWriteOptions, ParquetWriteResult } from './parquet-writer.js';
+export { ParquetWriter } from './parquet-writer.js';
+export type { PublishPartitionRequest, PublishTableRequest } from './publish.js';
+export { publishPartition, publishTable } from './publish.js';
+export type { RecoveredPublish } from './recover-journals.js';
+export { recoverJournals } from './recover-journals.js';
+export type { PublishResult, ReplaceDirectoryRequest } from './replace-directory.js';
+export { replaceDirectory } from './replace-directory.js';
+export { writeParquet } from './write-parquet.js';

@@ -1,0 +1,89 @@
+import { type DuckDBConnection, DuckDBDecimalValue, type DuckDBInstance } from '@duckdb/node-api';
+import { formatDecimal } from '@sync/arrow-decimal';
+import type { LakeType } from '@sync/core';
+import { SqlSyncError } from '@sync/core';
+import { type ParquetSource, readParquetSql } from './parquet-source.js';
+import { withConnection } from './read-session.js';
+import { quoteIdentifier } from './sql-quote.js';
+
+/** A column to sum: a decimal or integer lake column. */
+export interface StatsColumn {
+  readonly name: string;
+  readonly lakeType: LakeType;
+}
+
+/** Figures of a set of Parquet files, to compare with the same figures computed by SQL Server. */
+export interface ParquetStats {
+  /** `COUNT(*)`. */
+  readonly rowCount: bigint;
+  /**
+   * Exact `SUM` per requested column, as SQL Server's `CONVERT(varchar, SUM(col))` prints it
+   * (`'-123.4500'`: minus, at least one integer digit, exactly `scale` decimals; integers plain).
+   * `null` when no row has a value, as in SQL.
+   */
+  readonly sums: Readonly<Record<string, string | null>>;
+}
+
+const SUMMABLE = new Set<LakeType['kind']>(['decimal', 'int8', 'uint8', 'int16', 'int32', 'int64']);
+
+/**
+ * Counts rows and sums decimal/integer columns over Parquet files, exactly: DuckDB sums decimals
+ * as DECIMAL(38, s) in 128-bit integers, which are read as bigint and printed here, never through
+ * a double. Throws `VALIDATION_FAILED` when the files cannot be read (none match, a column is
+ * missing, a sum overflows DECIMAL(38)), or when a column is neither decimal nor integer.
+ *
+ * @example
+ * const { rowCount, sums } = await readParquetStats('/lake/sales/orders/**\/*.parquet', [
+ *   { name: 'Amount', lakeType: { kind: 'decimal', precision: 38, scale: 10 } },
+ * ]);
+ * // rowCount: 100000n, sums: { Amount: '-1234.5000000000' }
+ */
+export async function readParquetStats(
+  source: ParquetSource,
+  columns: readonly StatsColumn[],
+  options: { readonly duckdb?: DuckDBInstance | DuckDBConnection } = {},
+): Promise<ParquetStats> {
+  for (const column of columns) {
+    if (!SUMMABLE.has(column.lakeType.kind)) {
+      throw new SqlSyncError(
+        'VALIDATION_FAILED',
+        `cannot sum column ${column.name} of lake type ${column.lakeType.kind}; only decimals and integers`,
+        { context: { column: column.name } },
+      );
+    }
+  }
+  const sums = columns.map((column, index) => `SUM(${quoteIdentifier(column.name)}) AS s${index}`);
+  const sql = `SELECT ${['COUNT(*) AS row_count', ...sums].join(', ')} FROM ${readParquetSql(source)}`;
+  const row = await withConnection(options.duckdb, async (connection) => {
+    const reader = await connection.runAndReadAll(sql);
+    return reader.getRows()[0];
+  }).catch((error: unknown) => {
+    throw new SqlSyncError('VALIDATION_FAILED', `cannot read Parquet figures: ${messageOf(error)}`, {
+      cause: error,
+    });
+  });
+  if (row === undefined) {
+    throw new SqlSyncError('VALIDATION_FAILED', 'COUNT(*) over the Parquet files returned no row');
+  }
+  const result: Record<string, string | null> = {};
+  columns.forEach((column, index) => {
+    result[column.name] = sumText(row[index + 1]);
+  });
+  return { rowCount: BigInt(String(row[0])), sums: result };
+}
+
+function sumText(value: unknown): string | null {
+  if (value === null || value === undefined) {
+    return null;
+  }
+  if (value instanceof DuckDBDecimalValue) {
+    // SUM(decimal) is DECIMAL(38, s) in DuckDB as in SQL Server; the text form is SQL Server's.
+    return formatDecimal({ value: value.value, precision: 38, scale: value.scale });
+  }
+  // Integer sums are HUGEINT (bigint).
+  return String(value);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
