@@ -1,0 +1,137 @@
+import { parseArgs } from 'node:util';
+import { createLogger, type Logger, loadConfig, SqlSyncError, toSqlSyncError } from '@sync/core';
+import type { TableKind } from '@sync/handlers';
+import { Pipeline } from './pipeline.js';
+import type { RunSummary } from './run-summary.js';
+
+/** Process exit codes of `sqlsync` (Airflow reads them). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, nothingToDo: 99 } as const;
+
+const USAGE = `Usage: sqlsync <command> [options]
+
+Commands:
+  run        Copy the configured tables into the lake
+  validate   Check the config file and exit
+
+Options:
+  -c, --config FILE       Config file (YAML or JSON). Required.
+  -t, --table ID          Only this table (schema.table); repeatable
+      --type KIND         Only tables of this kind: partition, scd or static; repeatable
+      --skip-exit-code    Exit 99 instead of 0 when there is nothing to do (Airflow marks the task skipped)
+  -h, --help              Show this help
+  -v, --version           Show the version
+
+Logs are JSON lines on stderr; the last line of stdout is a one-line JSON summary.
+Secrets can come from the environment: SQLSYNC_USERNAME, SQLSYNC_PASSWORD, SQLSYNC_SERVER, ...`;
+
+/** What the CLI writes; injected so tests can capture it. */
+export interface CliIo {
+  readonly stdout: (line: string) => void;
+  readonly stderr: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  /** Builds the logger once the config's log level is known. */
+  readonly createLogger?: (level: string) => Logger;
+}
+
+const KINDS: readonly TableKind[] = ['partition', 'scd', 'static'];
+
+/**
+ * Runs the `sqlsync` command line and returns the exit code.
+ *
+ * @example
+ * const code = await main(['run', '--config', 'sqlsync.yaml'], { stdout: console.log, stderr: console.error, env: process.env });
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    io.stderr(`sqlsync: ${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  if (values.version === true) {
+    io.stdout('0.1.0');
+    return EXIT.ok;
+  }
+  const command = positionals[0];
+  if (command !== 'run' && command !== 'validate') {
+    io.stderr(
+      `sqlsync: ${command === undefined ? 'a command is required' : `unknown command ${command}`}\n\n${USAGE}`,
+    );
+    return EXIT.usage;
+  }
+  if (values.config === undefined) {
+    io.stderr(`sqlsync ${command}: --config FILE is required`);
+    return EXIT.usage;
+  }
+  const types = values.type ?? [];
+  const badType = types.find((t) => !KINDS.includes(t as TableKind));
+  if (badType !== undefined) {
+    io.stderr(`sqlsync ${command}: --type ${badType}: expected one of ${KINDS.join(', ')}`);
+    return EXIT.usage;
+  }
+
+  let config: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    config = await loadConfig(values.config, io.env);
+  } catch (error) {
+    const failure = toSqlSyncError(error, 'CONFIG_INVALID');
+    io.stderr(`sqlsync: ${failure.message}`);
+    io.stdout(JSON.stringify({ status: 'config_error', error: failure.message }));
+    return EXIT.usage;
+  }
+  if (command === 'validate') {
+    io.stdout(JSON.stringify({ status: 'ok', config: values.config }));
+    return EXIT.ok;
+  }
+
+  const logger = (io.createLogger ?? ((level) => createLogger({ level })))(config.logLevel);
+  const pipeline = new Pipeline(config, { logger });
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new SqlSyncError('USAGE', 'interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let summary: RunSummary;
+  try {
+    summary = await pipeline.run({
+      ...(values.table === undefined ? {} : { tableNames: values.table }),
+      ...(types.length === 0 ? {} : { tableTypes: types as TableKind[] }),
+      signal: controller.signal,
+    });
+  } catch (error) {
+    const failure = toSqlSyncError(error);
+    logger.error({ err: failure }, 'run failed');
+    io.stderr(`sqlsync: ${failure.message}`);
+    io.stdout(JSON.stringify({ status: 'failed', error: failure.toJSON() }));
+    return failure.code === 'USAGE' ? EXIT.usage : EXIT.failed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  io.stdout(JSON.stringify(summary));
+  if (summary.status === 'nothing_to_do') {
+    return values['skip-exit-code'] === true ? EXIT.nothingToDo : EXIT.ok;
+  }
+  return summary.status === 'ok' ? EXIT.ok : EXIT.failed;
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      table: { type: 'string', short: 't', multiple: true },
+      type: { type: 'string', multiple: true },
+      'skip-exit-code': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+}

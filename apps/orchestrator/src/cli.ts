@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+import { main } from './cli-main.js';
+
+const code = await main(process.argv.slice(2), {
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+});
+// Let stdout drain before exiting, so the summary line is never cut off in a pipe.
+process.stdout.write('', () => process.exit(code));

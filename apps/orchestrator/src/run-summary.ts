@@ -1,0 +1,35 @@
+import type { SerializedError } from '@sync/core';
+import type { TableKind } from '@sync/handlers';
+
+/** One table's outcome in a run. Field names are snake_case: this is the CLI's JSON contract. */
+export interface TableSummary {
+  readonly table: string;
+  readonly kind: TableKind;
+  readonly status: 'ok' | 'failed' | 'skipped';
+  readonly rows: number;
+  readonly bytes: number;
+  /** The published lake directory of the table. */
+  readonly lake_path: string;
+  readonly files: readonly string[];
+  readonly units: readonly { readonly id: string; readonly reason: string; readonly rows: number }[];
+  /** datetime2/time values whose 100 ns digit was dropped by the µs lake type (never silent). */
+  readonly dropped_sub_microsecond_values: number;
+  readonly duration_seconds: number;
+  readonly error?: SerializedError;
+}
+
+/**
+ * The one-line JSON summary `sqlsync run` prints as the last line of stdout (Airflow's
+ * BashOperator pushes it to XCom). Totals keep the original tool's names.
+ */
+export interface RunSummary {
+  readonly status: 'ok' | 'failed' | 'nothing_to_do';
+  readonly run_id: string;
+  readonly pipeline_name: string;
+  readonly tables_processed: number;
+  readonly tables_failed: number;
+  readonly total_records: number;
+  readonly total_duration_seconds: number;
+  readonly lake_root: string;
+  readonly tables: readonly TableSummary[];
+}

@@ -1,0 +1,112 @@
+import { SqlSyncError } from '@sync/core';
+import sql from 'mssql';
+
+/**
+ * What sqlsync needs to reach SQL Server; structurally the camelCased `database` section of the
+ * pipeline config.
+ */
+export interface MssqlConnectionOptions {
+  readonly server: string;
+  readonly database: string;
+  /** Defaults to 1433. */
+  readonly port?: number;
+  readonly username?: string;
+  readonly password?: string;
+  /** Windows integrated authentication; not available through the tedious driver. Defaults to false. */
+  readonly integratedSecurity?: boolean;
+  /** TLS to SQL Server. Defaults to true; the emulator needs false. */
+  readonly encrypt?: boolean;
+  /** Accept a self-signed server certificate. Defaults to false. */
+  readonly trustServerCertificate?: boolean;
+  /** Seconds to wait for a connection. Defaults to 30. */
+  readonly connectionTimeout?: number;
+  /** Seconds a statement may run. Defaults to 600. */
+  readonly commandTimeout?: number;
+  /** Shown in sys.dm_exec_sessions. Defaults to 'sqlsync'. */
+  readonly applicationName?: string;
+}
+
+/** SQL Server error numbers that are worth retrying: deadlock victim, Azure throttling/failover, timeouts. */
+export const TRANSIENT_SQL_ERRORS: ReadonlySet<number> = new Set([
+  1205, 40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929, 4221, 233, 64, -2,
+]);
+
+/** Network error codes from the driver that mean the connection was lost. */
+const TRANSIENT_DRIVER_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ETIMEOUT', 'ECONNRESET', 'ENOTOPEN']);
+
+/**
+ * Wraps a driver error as a classified {@link SqlSyncError} (retryable for transient errors).
+ * The message never contains the connection's credentials.
+ */
+export function classifyDriverError(
+  error: unknown,
+  context: { table?: string; unit?: string } = {},
+): SqlSyncError {
+  if (error instanceof SqlSyncError) {
+    return error;
+  }
+  const record = error as {
+    number?: number;
+    code?: string;
+    message?: string;
+    originalError?: { code?: string };
+  };
+  const number = typeof record.number === 'number' ? record.number : undefined;
+  const code = record.code ?? record.originalError?.code;
+  const retryable =
+    (number !== undefined && TRANSIENT_SQL_ERRORS.has(number)) ||
+    (code !== undefined && TRANSIENT_DRIVER_CODES.has(code));
+  const where = context.table === undefined ? '' : `${context.table}: `;
+  const detail = number === undefined ? (code ?? 'driver error') : `SQL Server error ${number}`;
+  return new SqlSyncError(
+    code === 'ELOGIN' || code === 'ESOCKET' ? 'SOURCE_CONNECTION' : 'SOURCE_QUERY',
+    `${where}${detail}: ${record.message ?? String(error)}`,
+    {
+      retryable,
+      cause: error,
+      context: { ...context, ...(number === undefined ? {} : { sqlErrorNumber: number }) },
+    },
+  );
+}
+
+/**
+ * Opens a connection pool of `maxConnections` to SQL Server.
+ *
+ * @example
+ * const pool = await openPool({ server: 'localhost', database: 'shop', username: 'etl', password, encrypt: false });
+ */
+export async function openPool(
+  options: MssqlConnectionOptions,
+  maxConnections = 1,
+): Promise<sql.ConnectionPool> {
+  if (options.integratedSecurity === true) {
+    throw new SqlSyncError(
+      'CONFIG_INVALID',
+      'database.integrated_security: Windows integrated authentication is not available through the tedious driver; set username and password (for example via SQLSYNC_USERNAME / SQLSYNC_PASSWORD)',
+      { context: { configPath: 'database.integrated_security' } },
+    );
+  }
+  const pool = new sql.ConnectionPool({
+    server: options.server,
+    port: options.port ?? 1433,
+    database: options.database,
+    user: options.username ?? '',
+    password: options.password ?? '',
+    connectionTimeout: (options.connectionTimeout ?? 30) * 1000,
+    requestTimeout: (options.commandTimeout ?? 600) * 1000,
+    pool: { min: 0, max: maxConnections },
+    options: {
+      encrypt: options.encrypt ?? true,
+      trustServerCertificate: options.trustServerCertificate ?? false,
+      appName: options.applicationName ?? 'sqlsync',
+      useUTC: true,
+      enableArithAbort: true,
+    },
+  });
+  try {
+    await pool.connect();
+  } catch (error) {
+    throw classifyDriverError(error);
+  }
+  return pool;
+}

@@ -1,0 +1,114 @@
+import { type Emulator, startEmulator } from '@sync/mssql-emulator';
+import type { RecordBatch } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SourceConnection } from './source-connection.js';
+
+const PASSWORD = 'Extract!Passw0rd';
+const ROWS = 60_000;
+
+describe('SourceConnection against the emulator', () => {
+  let emulator: Emulator;
+  let source: SourceConnection;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, password: PASSWORD });
+    await emulator.exec(`CREATE TABLE [dbo].[Facts] (
+      [Id] int NOT NULL PRIMARY KEY, [Amount] decimal(38,10) NULL, [Small] decimal(9,2) NULL,
+      [Label] nvarchar(40) NULL, [At] datetime2(7) NULL, [Flag] bit NULL, [Big] bigint NULL);`);
+    for (let start = 1; start <= ROWS; start += 1000) {
+      const values: string[] = [];
+      for (let i = start; i < start + 1000; i++) {
+        values.push(
+          `(${i}, ${i % 10 === 0 ? 'NULL' : `${i}123456789012345678.${String(i).padStart(10, '0')}`}, ${-i}.25, N'row ${i}', '2024-01-01T00:00:00.${String(i % 1_000_000).padStart(6, '0')}0', ${i % 2}, ${i * 1_000_000_007})`,
+        );
+      }
+      await emulator.exec(`INSERT INTO [dbo].[Facts] VALUES ${values.join(',')};`);
+    }
+    source = await SourceConnection.open({
+      server: emulator.host,
+      port: emulator.port,
+      database: 'master',
+      username: 'sa',
+      password: PASSWORD,
+      encrypt: false,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await source?.close();
+    await emulator?.close();
+  });
+
+  it('describes columns from the catalog with their lake types', async () => {
+    const plan = await source.describe('dbo', 'Facts');
+    expect(plan.schema.columns.map((c) => [c.name, c.sqlType, c.lakeType.kind])).toEqual([
+      ['Id', 'int', 'int32'],
+      ['Amount', 'decimal', 'decimal'],
+      ['Small', 'decimal', 'decimal'],
+      ['Label', 'nvarchar', 'string'],
+      ['At', 'datetime2', 'timestamp_us'],
+      ['Flag', 'bit', 'boolean'],
+      ['Big', 'bigint', 'int64'],
+    ]);
+    expect(plan.schema.columns[1]).toMatchObject({ precision: 38, scale: 10, nullable: true });
+    expect(plan.schema.columns[0]?.nullable).toBe(false);
+  });
+
+  it('names a missing table', async () => {
+    await expect(source.describe('dbo', 'Nope')).rejects.toThrow(/dbo\.Nope: table not found/);
+  });
+
+  it('streams every row once through a slow consumer, pausing the TDS stream', async () => {
+    const plan = await source.describe('dbo', 'Facts');
+    const stream = source.read(plan, { batchRows: 2_000, maxBufferedBatches: 1 });
+    let rows = 0;
+    let idSum = 0;
+    const seen = new Set<number>();
+    let amountSum = 0n;
+    for await (const batch of stream as AsyncIterable<RecordBatch>) {
+      // A slow consumer: the reader must pause the server rather than buffer.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const ids = batch.getChildAt(0)?.toArray() as Int32Array;
+      const amounts = batch.getChildAt(1);
+      for (let i = 0; i < batch.numRows; i++) {
+        const id = ids[i] as number;
+        seen.add(id);
+        idSum += id;
+        if (amounts?.isValid(i)) {
+          const words = amounts.data[0]?.values as Uint32Array;
+          const offset = (amounts.data[0]?.offset ?? 0) + i;
+          const lanes = new BigInt64Array(words.buffer, words.byteOffset + offset * 16, 2);
+          amountSum += ((lanes[1] as bigint) << 64n) + BigInt.asUintN(64, lanes[0] as bigint);
+        }
+      }
+      rows += batch.numRows;
+    }
+    expect(rows).toBe(ROWS);
+    expect(seen.size).toBe(ROWS);
+    expect(idSum).toBe((ROWS * (ROWS + 1)) / 2);
+    expect(stream.stats.rows).toBe(ROWS);
+    expect(stream.stats.pauses).toBeGreaterThan(5);
+    const aggregates = await source.aggregates(plan);
+    expect(aggregates.rowCount).toBe(BigInt(ROWS));
+    const text = aggregates.sums.Amount as string;
+    expect(BigInt(text.replace('.', ''))).toBe(amountSum);
+  }, 120_000);
+
+  it('reads a predicate with bound parameters', async () => {
+    const plan = await source.describe('dbo', 'Facts');
+    const predicate = {
+      sql: '[Id] BETWEEN @from AND @to',
+      params: [
+        { name: 'from', type: 'int' as const, value: 101 },
+        { name: 'to', type: 'int' as const, value: 200 },
+      ],
+    };
+    let rows = 0;
+    for await (const batch of source.read(plan, { predicate })) {
+      rows += batch.numRows;
+    }
+    expect(rows).toBe(100);
+    expect((await source.aggregates(plan, predicate)).rowCount).toBe(100n);
+    expect(emulator.statements.some((s) => s.sql.includes('WHERE [Id] BETWEEN @from AND @to'))).toBe(true);
+  });
+});

@@ -1,0 +1,87 @@
+import type { StaticTableConfig, TableConfig } from '@sync/core';
+import { LakeLayout, publishTable } from '@sync/parquet-duckdb';
+import { extractToStaging } from './extract-unit.js';
+import type { UnitContext } from './unit-context.js';
+import type { UnitResult, WorkUnit } from './work-unit.js';
+
+/** What sqlsync remembers about a static table between runs. */
+export interface StaticTableState {
+  readonly version: 1;
+  readonly tableId: string;
+  readonly lastRunId: string;
+  /** ISO instant of the last successful load. */
+  readonly lastLoadedAt: string;
+  readonly rowCount: number;
+}
+
+/**
+ * The published directory of a table in the lake: `<lake>/<target_schema>/<target_table>`.
+ *
+ * @example
+ * lakeTableDir('/data/lake', table) // '/data/lake/warehouse/products'
+ */
+export function lakeTableDir(
+  lakeRoot: string,
+  table: Pick<TableConfig, 'targetSchema' | 'targetTable'>,
+): string {
+  return new LakeLayout(lakeRoot).tableDir(table.targetSchema, table.targetTable);
+}
+
+/**
+ * Static (reference) tables: the whole table is one unit, read in full and published by replacing
+ * the lake table's directory atomically (`load_strategy: replace`).
+ */
+export const staticTableHandler = {
+  /**
+   * Plans the units of one run for the table: today always one full reload.
+   *
+   * @example
+   * const [unit] = staticTableHandler.plan(table, { runId, lakeRoot: config.state.parquetDirectory });
+   */
+  plan(table: StaticTableConfig, run: { readonly runId: string; readonly lakeRoot: string }): WorkUnit[] {
+    return [
+      {
+        id: table.id,
+        tableId: table.id,
+        kind: 'static',
+        runId: run.runId,
+        stagingDir: new LakeLayout(run.lakeRoot).staged(run.runId, lakeTableDir(run.lakeRoot, table)),
+        reason: 'full reload (load_strategy replace)',
+      },
+    ];
+  },
+
+  /** Reads the table into staging and validates it; touches no published data. */
+  async run(table: StaticTableConfig, unit: WorkUnit, ctx: UnitContext): Promise<UnitResult> {
+    const plan = await ctx.source.describe(table.schemaName, table.tableName, {
+      columns: table.columns,
+      unsupportedTypes: table.unsupportedTypes,
+    });
+    const predicate =
+      table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
+    return extractToStaging(unit, plan, predicate, ctx);
+  },
+
+  /** Publishes the staged table directory atomically and returns the state to record. */
+  async commit(
+    table: StaticTableConfig,
+    unit: WorkUnit,
+    result: UnitResult,
+    run: { readonly runId: string; readonly lakeRoot: string; readonly now: Date },
+  ): Promise<StaticTableState> {
+    await publishTable({
+      lakeRoot: run.lakeRoot,
+      runId: run.runId,
+      targetSchema: table.targetSchema,
+      targetTable: table.targetTable,
+      stagedDir: unit.stagingDir,
+    });
+    return {
+      version: 1,
+      tableId: table.id,
+      lastRunId: run.runId,
+      lastLoadedAt: run.now.toISOString(),
+      rowCount: result.rows,
+    };
+  },
+};
