@@ -1,27 +1,30 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   type Logger,
   listTables,
   type PipelineConfig,
   SqlSyncError,
   StateStore,
-  type StaticTableConfig,
   type TableConfig,
   toSqlSyncError,
   withRetry,
 } from '@sync/core';
 import {
+  handlerFor,
   lakeTableDir,
   openSource,
+  type RunInfo,
   recoverLake,
-  staticTableHandler,
+  type SourceConnection,
+  type TableHandler,
   type TableKind,
-  type UnitContext,
   type UnitResult,
+  type WorkUnit,
 } from '@sync/handlers';
 import { newRunId } from './run-id.js';
 import type { RunSummary, TableSummary } from './run-summary.js';
+import { InlineUnitRunner, ThreadUnitRunner, type UnitRunner } from './unit-pool.js';
 
 /** Which tables a run covers; both filters together narrow further. Defaults to all. */
 export interface RunOptions {
@@ -39,9 +42,20 @@ export interface PipelineDeps {
   readonly now?: () => Date;
 }
 
+/** A table once planned: its handler, what it read from the source, and its units. */
+interface TablePlan {
+  readonly table: TableConfig;
+  readonly handler: TableHandler;
+  readonly snapshot: unknown;
+  readonly state: unknown;
+  readonly units: readonly WorkUnit[];
+}
+
 /**
- * Runs the configured tables: plan → extract to staging → validate → publish → state, per table.
- * A table's failure is reported in the summary and does not stop the others.
+ * Runs the configured tables as a DAG: recover → connect → snapshot and plan per table → units on
+ * a worker pool (`processing.max_workers` threads, at most `partition_parallel_limit` units of one
+ * table at a time, retried per `processing.retry_attempts`) → validate → publish and record state
+ * per table → clean up. A table's failure is reported in the summary and does not stop the others.
  *
  * @example
  * const pipeline = new Pipeline(await loadConfig('sqlsync.yaml'), { logger: createLogger() });
@@ -61,157 +75,224 @@ export class Pipeline {
 
   /** The tables a run with these options covers, in config order. */
   selectTables(options: RunOptions = {}): TableConfig[] {
+    const all = listTables(this.#config);
     const names = options.tableNames?.map((n) => n.toLowerCase());
-    const selected = listTables(this.#config).filter(
+    for (const name of names ?? []) {
+      if (!all.some((t) => t.id.toLowerCase() === name)) {
+        throw new SqlSyncError('USAGE', `--table ${name}: no such table in the config`);
+      }
+    }
+    return all.filter(
       (t) =>
         (names === undefined || names.includes(t.id.toLowerCase())) &&
         (options.tableTypes === undefined || options.tableTypes.includes(t.kind)),
     );
-    for (const name of names ?? []) {
-      if (!listTables(this.#config).some((t) => t.id.toLowerCase() === name)) {
-        throw new SqlSyncError('USAGE', `--table ${name}: no such table in the config`);
-      }
-    }
-    return selected;
   }
 
   async run(options: RunOptions = {}): Promise<RunSummary> {
     const started = performance.now();
-    const runId = newRunId(this.#now());
-    const lakeRoot = this.#config.state.parquetDirectory;
+    const run: RunInfo = {
+      runId: newRunId(this.#now()),
+      lakeRoot: this.#config.state.parquetDirectory,
+      now: this.#now(),
+    };
     const tables = this.selectTables(options);
-    const logger = this.#logger.child({ run_id: runId });
-    const base = {
-      run_id: runId,
-      pipeline_name: this.#config.pipelineName,
-      lake_root: lakeRoot,
-    };
-    if (tables.length === 0) {
-      return {
-        ...base,
-        status: 'nothing_to_do',
-        tables_processed: 0,
-        tables_failed: 0,
-        total_records: 0,
-        total_duration_seconds: 0,
-        tables: [],
-      };
-    }
-    // A crash in an earlier run may have left a publish half done: finish or roll it back first.
-    await recoverLake(lakeRoot);
-    const source = await withRetry(() => openSource(this.#config.database), {
-      attempts: this.#config.processing.retryAttempts + 1,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      onRetry: (error, attempt, delayMs) =>
-        logger.warn({ err: error, attempt, delayMs }, 'connect failed; retrying'),
-    });
-    const state = new StateStore(this.#config.state.stateDirectory, {
-      backupBeforeWrite: this.#config.state.backupStateBeforeRun,
-    });
-    const ctx: UnitContext = {
-      config: this.#config,
-      source,
-      logger,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    };
+    const logger = this.#logger.child({ run_id: run.runId });
     const summaries: TableSummary[] = [];
-    try {
-      for (const table of tables) {
-        summaries.push(await this.#runTable(table, runId, ctx, state));
+    if (tables.length > 0) {
+      // A crash in an earlier run may have left a publish half done: finish or roll it back first.
+      await recoverLake(run.lakeRoot);
+      const source = await withRetry(() => openSource(this.#config.database), {
+        attempts: this.#config.processing.retryAttempts + 1,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        onRetry: (error, attempt, delayMs) =>
+          logger.warn({ err: error, attempt, delayMs }, 'connect failed; retrying'),
+      });
+      const stateStore = new StateStore(this.#config.state.stateDirectory, {
+        backupBeforeWrite: this.#config.state.backupStateBeforeRun,
+      });
+      let runner: UnitRunner | undefined;
+      try {
+        const plans: TablePlan[] = [];
+        for (const table of tables) {
+          const tableStarted = performance.now();
+          try {
+            plans.push(await this.#planTable(table, source, stateStore, run, logger, options.signal));
+          } catch (error) {
+            summaries.push(this.#failed(table, error, tableStarted, logger));
+          }
+        }
+        const unitCount = plans.reduce((n, p) => n + p.units.length, 0);
+        const workers = Math.max(1, Math.min(this.#config.processing.maxWorkers, unitCount));
+        runner = workers > 1 ? new ThreadUnitRunner(workers) : new InlineUnitRunner();
+        const activeRunner = runner;
+        const limiter = new Semaphore(workers);
+        summaries.push(
+          ...(await Promise.all(
+            plans.map((plan) =>
+              this.#runTable(plan, activeRunner, limiter, stateStore, run, logger, options.signal),
+            ),
+          )),
+        );
+      } finally {
+        await runner?.close();
+        await source.close();
+        await rm(join(run.lakeRoot, '_sqlsync', 'staging', run.runId), {
+          recursive: true,
+          force: true,
+        }).catch(() => undefined);
       }
-    } finally {
-      await source.close();
-      await rm(join(lakeRoot, '_sqlsync', 'staging', runId), { recursive: true, force: true }).catch(
-        () => undefined,
-      );
     }
-    const failed = summaries.filter((s) => s.status === 'failed').length;
+    const ordered = tables.flatMap((t) => summaries.filter((s) => s.table === t.id));
+    const failed = ordered.filter((s) => s.status === 'failed').length;
+    const rows = ordered.reduce((n, s) => n + s.rows, 0);
     return {
-      ...base,
-      status: failed === 0 ? 'ok' : 'failed',
-      tables_processed: summaries.length - failed,
+      status: tables.length === 0 ? 'nothing_to_do' : failed === 0 ? 'ok' : 'failed',
+      run_id: run.runId,
+      pipeline_name: this.#config.pipelineName,
+      tables_processed: ordered.length - failed,
       tables_failed: failed,
-      total_records: summaries.reduce((n, s) => n + s.rows, 0),
+      total_records: rows,
       total_duration_seconds: round((performance.now() - started) / 1000),
-      tables: summaries,
+      lake_root: run.lakeRoot,
+      tables: ordered,
     };
   }
 
-  async #runTable(
+  async #planTable(
     table: TableConfig,
-    runId: string,
-    ctx: UnitContext,
-    state: StateStore,
+    source: SourceConnection,
+    stateStore: StateStore,
+    run: RunInfo,
+    logger: Logger,
+    signal: AbortSignal | undefined,
+  ): Promise<TablePlan> {
+    const handler = handlerFor(table);
+    const state = await stateStore.read(table.id);
+    const snapshot = await handler.snapshot(table, {
+      config: this.#config,
+      source,
+      logger,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    const units = handler.plan(table, snapshot, state, run);
+    logger.info({ table: table.id, units: units.map((u) => ({ id: u.id, reason: u.reason })) }, 'planned');
+    return { table, handler, snapshot, state, units };
+  }
+
+  async #runTable(
+    plan: TablePlan,
+    runner: UnitRunner,
+    limiter: Semaphore,
+    stateStore: StateStore,
+    run: RunInfo,
+    logger: Logger,
+    signal: AbortSignal | undefined,
   ): Promise<TableSummary> {
     const started = performance.now();
-    const lakePath = lakeTableDir(this.#config.state.parquetDirectory, table);
-    const empty = {
-      table: table.id,
-      kind: table.kind,
-      lake_path: lakePath,
-      rows: 0,
-      bytes: 0,
-      files: [],
-      units: [],
-      dropped_sub_microsecond_values: 0,
-    };
+    const { table } = plan;
+    const perTable = new Semaphore(
+      table.kind === 'partition' ? this.#config.processing.partitionParallelLimit : 1,
+    );
     try {
-      if (table.kind !== 'static') {
-        throw new SqlSyncError(
-          'USAGE',
-          `${table.id}: ${table.kind} tables are not implemented in this version of sqlsync yet; only static_tables run`,
-          { context: { table: table.id } },
-        );
-      }
-      const results = await this.#runStatic(table, runId, ctx, state);
+      const results = await Promise.all(
+        plan.units.map((unit) =>
+          perTable.use(() => limiter.use(() => this.#runUnit(unit, runner, logger, signal))),
+        ),
+      );
+      const state = await plan.handler.commit(table, plan.units, results, plan.snapshot, plan.state, run);
+      await stateStore.write(table.id, state);
+      const lakePath = lakeTableDir(run.lakeRoot, table);
       return {
-        ...empty,
+        table: table.id,
+        kind: table.kind,
         status: 'ok',
         rows: results.reduce((n, r) => n + r.rows, 0),
         bytes: results.reduce((n, r) => n + r.bytes, 0),
-        files: results.flatMap((r) => r.files.map((f) => join(lakePath, f.slice(f.lastIndexOf('/') + 1)))),
-        units: results.map((r) => ({ id: r.unitId, reason: 'full reload', rows: r.rows })),
+        lake_path: lakePath,
+        files: plan.units.flatMap((u, i) =>
+          (results[i]?.files ?? []).map((f) => join(u.lakeDir, relative(u.stagingDir, f))),
+        ),
+        units: plan.units.map((u, i) => ({ id: u.id, reason: u.reason, rows: results[i]?.rows ?? 0 })),
         dropped_sub_microsecond_values: results.reduce((n, r) => n + r.droppedSubMicrosecondValues, 0),
         duration_seconds: round((performance.now() - started) / 1000),
       };
     } catch (error) {
-      const failure = toSqlSyncError(error, 'INTERNAL', { table: table.id });
-      ctx.logger.error({ err: failure, table: table.id }, 'table failed');
-      return {
-        ...empty,
-        status: 'failed',
-        duration_seconds: round((performance.now() - started) / 1000),
-        error: failure.toJSON(),
-      };
+      return this.#failed(table, error, started, logger);
     }
   }
 
-  async #runStatic(
-    table: StaticTableConfig,
-    runId: string,
-    ctx: UnitContext,
-    state: StateStore,
-  ): Promise<UnitResult[]> {
-    const run = { runId, lakeRoot: this.#config.state.parquetDirectory };
-    const results: UnitResult[] = [];
-    for (const unit of staticTableHandler.plan(table, run)) {
-      const result = await withRetry(
-        async () => {
-          await rm(unit.stagingDir, { recursive: true, force: true });
-          return staticTableHandler.run(table, unit, ctx);
-        },
-        {
-          attempts: this.#config.processing.retryAttempts + 1,
-          ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-          onRetry: (error, attempt, delayMs) =>
-            ctx.logger.warn({ err: error, unit: unit.id, attempt, delayMs }, 'unit failed; retrying'),
-        },
-      );
-      const tableState = await staticTableHandler.commit(table, unit, result, { ...run, now: this.#now() });
-      await state.write(table.id, tableState);
-      results.push(result);
+  /** One unit, retried while its error is transient; staging is cleared before each try. */
+  #runUnit(
+    unit: WorkUnit,
+    runner: UnitRunner,
+    logger: Logger,
+    signal: AbortSignal | undefined,
+  ): Promise<UnitResult> {
+    return withRetry(
+      async () => {
+        await rm(unit.stagingDir, { recursive: true, force: true });
+        const result = await runner.run({ config: this.#config, unit }, signal);
+        if (result.error !== undefined) {
+          throw SqlSyncError.fromJSON(result.error);
+        }
+        return result;
+      },
+      {
+        attempts: this.#config.processing.retryAttempts + 1,
+        baseDelayMs: Math.min(1000, this.#config.processing.retryDelaySeconds * 1000),
+        ...(signal === undefined ? {} : { signal }),
+        onRetry: (error, attempt, delayMs) =>
+          logger.warn(
+            { err: error, table: unit.tableId, unit: unit.id, attempt, delayMs },
+            'unit failed; retrying',
+          ),
+      },
+    );
+  }
+
+  #failed(table: TableConfig, error: unknown, started: number, logger: Logger): TableSummary {
+    const failure = toSqlSyncError(error, 'INTERNAL', { table: table.id });
+    logger.error({ err: failure, table: table.id }, 'table failed');
+    return {
+      table: table.id,
+      kind: table.kind,
+      status: 'failed',
+      rows: 0,
+      bytes: 0,
+      lake_path: lakeTableDir(this.#config.state.parquetDirectory, table),
+      files: [],
+      units: [],
+      dropped_sub_microsecond_values: 0,
+      duration_seconds: round((performance.now() - started) / 1000),
+      error: failure.toJSON(),
+    };
+  }
+}
+
+/** A counting semaphore: at most `limit` callers inside `use` at once. */
+class Semaphore {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(limit: number) {
+    this.#free = Math.max(1, limit);
+  }
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) {
+      this.#free--;
+    } else {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
     }
-    return results;
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next === undefined) {
+        this.#free++;
+      } else {
+        next();
+      }
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 import type { StaticTableConfig, TableConfig } from '@sync/core';
 import { LakeLayout, publishTable } from '@sync/parquet-duckdb';
 import { extractToStaging } from './extract-unit.js';
-import type { UnitContext } from './unit-context.js';
-import type { UnitResult, WorkUnit } from './work-unit.js';
+import type { TableHandler } from './table-handler.js';
+import type { WorkUnit } from './work-unit.js';
 
 /** What sqlsync remembers about a static table between runs. */
 export interface StaticTableState {
@@ -31,28 +31,27 @@ export function lakeTableDir(
  * Static (reference) tables: the whole table is one unit, read in full and published by replacing
  * the lake table's directory atomically (`load_strategy: replace`).
  */
-export const staticTableHandler = {
-  /**
-   * Plans the units of one run for the table: today always one full reload.
-   *
-   * @example
-   * const [unit] = staticTableHandler.plan(table, { runId, lakeRoot: config.state.parquetDirectory });
-   */
-  plan(table: StaticTableConfig, run: { readonly runId: string; readonly lakeRoot: string }): WorkUnit[] {
+export const staticTableHandler: TableHandler<StaticTableConfig, undefined, StaticTableState> = {
+  async snapshot() {
+    return undefined;
+  },
+
+  plan(table, _snapshot, _state, run): WorkUnit[] {
+    const lakeDir = lakeTableDir(run.lakeRoot, table);
     return [
       {
         id: table.id,
         tableId: table.id,
         kind: 'static',
         runId: run.runId,
-        stagingDir: new LakeLayout(run.lakeRoot).staged(run.runId, lakeTableDir(run.lakeRoot, table)),
+        stagingDir: new LakeLayout(run.lakeRoot).staged(run.runId, lakeDir),
+        lakeDir,
         reason: 'full reload (load_strategy replace)',
       },
     ];
   },
 
-  /** Reads the table into staging and validates it; touches no published data. */
-  async run(table: StaticTableConfig, unit: WorkUnit, ctx: UnitContext): Promise<UnitResult> {
+  async run(table, unit, ctx) {
     const plan = await ctx.source.describe(table.schemaName, table.tableName, {
       columns: table.columns,
       unsupportedTypes: table.unsupportedTypes,
@@ -62,26 +61,22 @@ export const staticTableHandler = {
     return extractToStaging(unit, plan, predicate, ctx);
   },
 
-  /** Publishes the staged table directory atomically and returns the state to record. */
-  async commit(
-    table: StaticTableConfig,
-    unit: WorkUnit,
-    result: UnitResult,
-    run: { readonly runId: string; readonly lakeRoot: string; readonly now: Date },
-  ): Promise<StaticTableState> {
-    await publishTable({
-      lakeRoot: run.lakeRoot,
-      runId: run.runId,
-      targetSchema: table.targetSchema,
-      targetTable: table.targetTable,
-      stagedDir: unit.stagingDir,
-    });
+  async commit(table, units, results, _snapshot, _state, run) {
+    for (const unit of units) {
+      await publishTable({
+        lakeRoot: run.lakeRoot,
+        runId: run.runId,
+        targetSchema: table.targetSchema,
+        targetTable: table.targetTable,
+        stagedDir: unit.stagingDir,
+      });
+    }
     return {
       version: 1,
       tableId: table.id,
       lastRunId: run.runId,
       lastLoadedAt: run.now.toISOString(),
-      rowCount: result.rows,
+      rowCount: results.reduce((n, r) => n + r.rows, 0),
     };
   },
 };

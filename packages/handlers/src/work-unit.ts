@@ -16,6 +16,8 @@ export interface WorkUnit {
   readonly runId: string;
   /** Directory this unit writes its files into; created by the unit. */
   readonly stagingDir: string;
+  /** The published lake directory that `stagingDir` replaces on commit. */
+  readonly lakeDir: string;
   /** Why the unit was planned, for the run summary (e.g. `full reload`, `fingerprint changed`). */
   readonly reason: string;
 }

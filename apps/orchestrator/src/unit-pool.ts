@@ -1,0 +1,67 @@
+import { type SerializedError, SqlSyncError } from '@sync/core';
+import type { UnitResult } from '@sync/handlers';
+import { Piscina } from 'piscina';
+import { UnitExecutor, type UnitTask } from './unit-task.js';
+
+/** Where units run. */
+export interface UnitRunner {
+  run(task: UnitTask, signal?: AbortSignal): Promise<UnitResult>;
+  close(): Promise<void>;
+}
+
+/** Runs units in the calling thread, one connection reused (for a single worker). */
+export class InlineUnitRunner implements UnitRunner {
+  readonly #executor: UnitExecutor;
+  constructor(executor = new UnitExecutor()) {
+    this.#executor = executor;
+  }
+  run(task: UnitTask, signal?: AbortSignal): Promise<UnitResult> {
+    return this.#executor.run(task, signal);
+  }
+  close(): Promise<void> {
+    return this.#executor.close();
+  }
+}
+
+/**
+ * Runs units on a piscina pool of `maxWorkers` threads, each with its own SQL Server connection and
+ * DuckDB. A worker that crashes fails only the unit it was running.
+ */
+export class ThreadUnitRunner implements UnitRunner {
+  readonly #pool: Piscina;
+  constructor(maxWorkers: number) {
+    this.#pool = new Piscina({
+      filename: new URL('./unit-worker.js', import.meta.url).href,
+      minThreads: 1,
+      maxThreads: maxWorkers,
+      idleTimeout: 5_000,
+    });
+  }
+  async run(task: UnitTask, signal?: AbortSignal): Promise<UnitResult> {
+    try {
+      return (await this.#pool.run(task, {
+        name: 'runUnit',
+        ...(signal === undefined ? {} : { signal }),
+      })) as UnitResult;
+    } catch (error) {
+      const crash = new SqlSyncError(
+        'WORKER_CRASHED',
+        `unit ${task.unit.id}: worker thread failed: ${(error as Error).message}`,
+        { context: { table: task.unit.tableId, unit: task.unit.id }, retryable: true, cause: error },
+      );
+      return {
+        unitId: task.unit.id,
+        tableId: task.unit.tableId,
+        rows: 0,
+        bytes: 0,
+        files: [],
+        droppedSubMicrosecondValues: 0,
+        durationMs: 0,
+        error: crash.toJSON() as SerializedError,
+      };
+    }
+  }
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+}

@@ -1,0 +1,134 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  createLogger,
+  type PipelineConfig,
+  parseConfig,
+  SqlSyncError,
+  type StaticTableConfig,
+} from '@sync/core';
+import { type Emulator, startEmulator } from '@sync/mssql-emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateStaged } from './extract-unit.js';
+import { openSource, type SourceConnection } from './run-resources.js';
+import { staticTableHandler } from './static-table-handler.js';
+import type { UnitContext } from './unit-context.js';
+import type { WorkUnit } from './work-unit.js';
+
+const PASSWORD = 'Handlers!Passw0rd';
+
+function configFor(emulator: { port: number } | undefined, lake: string): PipelineConfig {
+  return parseConfig({
+    database: {
+      server: '127.0.0.1',
+      port: emulator?.port ?? 1433,
+      database: 'master',
+      username: 'sa',
+      password: PASSWORD,
+      encrypt: false,
+    },
+    state: { parquet_directory: lake, state_directory: join(lake, '..', 'state') },
+    static_tables: [{ schema_name: 'dbo', table_name: 'Rates', target_schema: 'ref', target_table: 'rates' }],
+  });
+}
+
+describe('staticTableHandler.plan', () => {
+  it('plans one full-reload unit staged under the run, replacing the table directory', () => {
+    const config = configFor(undefined, '/lake');
+    const table = config.staticTables[0] as StaticTableConfig;
+    const units = staticTableHandler.plan(table, undefined, undefined, {
+      runId: 'r1',
+      lakeRoot: '/lake',
+      now: new Date(),
+    });
+    expect(units).toHaveLength(1);
+    expect(units[0]).toMatchObject({
+      id: 'dbo.Rates',
+      tableId: 'dbo.Rates',
+      kind: 'static',
+      runId: 'r1',
+      lakeDir: '/lake/ref/rates',
+    });
+    expect(units[0]?.stagingDir.startsWith('/lake/_sqlsync/staging/r1/')).toBe(true);
+  });
+});
+
+describe('static table against the emulator', () => {
+  let emulator: Emulator;
+  let work: string;
+  let source: SourceConnection;
+  let config: PipelineConfig;
+  let table: StaticTableConfig;
+  let ctx: UnitContext;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'sqlsync-handlers-'));
+    emulator = await startEmulator({ port: 0, password: PASSWORD });
+    await emulator.exec(
+      `CREATE TABLE [dbo].[Rates] ([Code] nvarchar(3) NOT NULL PRIMARY KEY, [Rate] decimal(38,10) NOT NULL, [Fee] decimal(9,2) NULL);`,
+    );
+    await emulator.exec(
+      `INSERT INTO [dbo].[Rates] VALUES (N'EUR', 1.0000000000, 0.10), (N'USD', 1234567890123456789012345678.0000000001, NULL), (N'JPY', -0.0061234500, 2.50);`,
+    );
+    config = configFor(emulator, join(work, 'lake'));
+    table = config.staticTables[0] as StaticTableConfig;
+    source = await openSource(config.database);
+    ctx = { config, source, logger: createLogger({ level: 'silent' }) };
+  }, 60_000);
+
+  afterAll(async () => {
+    await source?.close();
+    await emulator?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('stages, validates and publishes the table', async () => {
+    const run = { runId: 'run1', lakeRoot: config.state.parquetDirectory, now: new Date() };
+    const units = staticTableHandler.plan(table, undefined, undefined, run);
+    const result = await staticTableHandler.run(table, units[0] as WorkUnit, ctx);
+    expect(result.rows).toBe(3);
+    expect(result.validation?.sums.Rate).toEqual({
+      source: '1234567890123456789012345677.9938765501',
+      lake: '1234567890123456789012345677.9938765501',
+    });
+    const state = await staticTableHandler.commit(table, units, [result], undefined, undefined, run);
+    expect(state.rowCount).toBe(3);
+    expect(
+      (await readdir((units[0] as WorkUnit).lakeDir)).filter((f) => f.endsWith('.parquet')),
+    ).toHaveLength(1);
+  });
+
+  it('fails validation when one staged value is corrupted, naming table, unit, column and both sums', async () => {
+    const run = { runId: 'run2', lakeRoot: config.state.parquetDirectory, now: new Date() };
+    const unit = staticTableHandler.plan(table, undefined, undefined, run)[0] as WorkUnit;
+    const lakeBefore = await readdir(unit.lakeDir);
+    const result = await staticTableHandler.run(table, unit, ctx);
+    const file = result.files[0] as string;
+    // Rewrite the staged file with one decimal changed by a single unit in the last place.
+    const duckdb = await DuckDBInstance.create(':memory:');
+    const connection = await duckdb.connect();
+    const quoted = file.replaceAll("'", "''");
+    await connection.run(
+      `COPY (SELECT Code, CASE WHEN Code = 'EUR' THEN Rate + 0.0000000001 ELSE Rate END::DECIMAL(38,10) AS Rate, Fee FROM read_parquet('${quoted}')) TO '${quoted}.tmp' (FORMAT PARQUET)`,
+    );
+    connection.closeSync();
+    duckdb.closeSync();
+    await rm(file);
+    const { rename } = await import('node:fs/promises');
+    await rename(`${file}.tmp`, file);
+    const plan = await source.describe('dbo', 'Rates');
+    const figures = await source.aggregates(plan);
+    const error = await validateStaged(unit, plan, file, figures).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SqlSyncError);
+    expect((error as SqlSyncError).code).toBe('VALIDATION_FAILED');
+    expect((error as SqlSyncError).message).toBe(
+      'dbo.Rates unit dbo.Rates column Rate: SUM differs: source 1234567890123456789012345677.9938765501, lake 1234567890123456789012345677.9938765502',
+    );
+    // Nothing was published: the lake directory is as it was.
+    expect(await readdir(unit.lakeDir)).toEqual(lakeBefore);
+    expect(existsSync(unit.lakeDir)).toBe(true);
+  });
+});
