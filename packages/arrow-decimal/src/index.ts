@@ -11,4 +11,5 @@ export { makeDecimal128Data, makeDecimal128Vector } from './make-decimal128-data
 export { parseDecimal } from './parse-decimal.js';
 export { decimalVectorToStrings, readDecimal128 } from './read-decimal128.js';
 export { type DecimalRounding, type RescaleOptions, rescale } from './rescale.js';
+export { sumFromParts } from './split-sum.js';
 export { type SumDecimalsOptions, sumDecimals } from './sum-decimals.js';

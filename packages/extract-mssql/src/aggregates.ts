@@ -1,3 +1,4 @@
+import { sumFromParts } from '@sync/arrow-decimal';
 import type sql from 'mssql';
 import type { TableReadPlan } from './catalog.js';
 import { classifyDriverError } from './connection.js';
@@ -13,16 +14,19 @@ export interface SourceAggregates {
 
 /**
  * The T-SQL computing COUNT_BIG(*) and the exact SUM of each decimal column over a predicate.
- * Sums are taken as decimal(38, s) so they cannot overflow the column's own precision and are
- * returned as text so no digit is lost on the way.
+ * A plain SUM(decimal(38, s)) raises error 8115 once the total needs more than 38 digits, so each
+ * sum is taken in two halves that cannot overflow — integer parts (ROUND(x, 0, 1) truncates) as
+ * decimal(38,0) and fractional parts as decimal(38, s) — returned as text and joined exactly.
  */
 export function aggregateStatement(plan: TableReadPlan, predicate?: RowPredicate): string {
   const parts = ['COUNT_BIG(*) AS [row_count]'];
   plan.columns.forEach((c, i) => {
     if (c.column.lakeType.kind === 'decimal') {
       const { scale } = c.column.lakeType;
+      const name = quoteIdentifier(c.column.name);
       parts.push(
-        `CONVERT(varchar(41), SUM(CAST(${quoteIdentifier(c.column.name)} AS decimal(38,${scale})))) AS [sum_${i}]`,
+        `CONVERT(varchar(41), SUM(CAST(ROUND(${name}, 0, 1) AS decimal(38,0)))) AS [int_${i}]`,
+        `CONVERT(varchar(41), SUM(CAST(${name} - ROUND(${name}, 0, 1) AS decimal(38,${scale})))) AS [frac_${i}]`,
       );
     }
   });
@@ -53,9 +57,16 @@ export async function sourceAggregates(
   const sums: Record<string, string | null> = {};
   plan.columns.forEach((c, i) => {
     if (c.column.lakeType.kind === 'decimal') {
-      const value = row[`sum_${i}`];
-      sums[c.column.name] = value === null || value === undefined ? null : String(value);
+      sums[c.column.name] = sumFromParts(
+        textOrNull(row[`int_${i}`]),
+        textOrNull(row[`frac_${i}`]),
+        c.column.lakeType.scale,
+      );
     }
   });
   return { rowCount: BigInt(String(row.row_count ?? '0')), sums };
+}
+
+function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
 }

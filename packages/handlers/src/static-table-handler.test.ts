@@ -91,8 +91,8 @@ describe('static table against the emulator', () => {
     const result = await staticTableHandler.run(table, units[0] as WorkUnit, ctx);
     expect(result.rows).toBe(3);
     expect(result.validation?.sums.Rate).toEqual({
-      source: '1234567890123456789012345677.9938765501',
-      lake: '1234567890123456789012345677.9938765501',
+      source: '1234567890123456789012345678.9938765501',
+      lake: '1234567890123456789012345678.9938765501',
     });
     const state = await staticTableHandler.commit(table, units, [result], undefined, undefined, run);
     expect(state.rowCount).toBe(3);
@@ -125,7 +125,7 @@ describe('static table against the emulator', () => {
     expect(error).toBeInstanceOf(SqlSyncError);
     expect((error as SqlSyncError).code).toBe('VALIDATION_FAILED');
     expect((error as SqlSyncError).message).toBe(
-      'dbo.Rates unit dbo.Rates column Rate: SUM differs: source 1234567890123456789012345677.9938765501, lake 1234567890123456789012345677.9938765502',
+      'dbo.Rates unit dbo.Rates column Rate: SUM differs: source 1234567890123456789012345678.9938765501, lake 1234567890123456789012345678.9938765502',
     );
     // Nothing was published: the lake directory is as it was.
     expect(await readdir(unit.lakeDir)).toEqual(lakeBefore);

@@ -1,5 +1,5 @@
 import { type DuckDBConnection, DuckDBDecimalValue, type DuckDBInstance } from '@duckdb/node-api';
-import { formatDecimal } from '@sync/arrow-decimal';
+import { sumFromParts } from '@sync/arrow-decimal';
 import type { LakeType } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
 import { type ParquetSource, readParquetSql } from './parquet-source.js';
@@ -52,7 +52,18 @@ export async function readParquetStats(
       );
     }
   }
-  const sums = columns.map((column, index) => `SUM(${quoteIdentifier(column.name)}) AS s${index}`);
+  // Decimal sums are split into integer and fractional halves so neither overflows DECIMAL(38, s)
+  // (100,000 values with 28 integer digits already would); sumFromParts joins them exactly.
+  const sums = columns.flatMap((column, index) => {
+    const name = quoteIdentifier(column.name);
+    if (column.lakeType.kind !== 'decimal') {
+      return [`SUM(${name})::VARCHAR AS i${index}`, `NULL AS f${index}`];
+    }
+    return [
+      `SUM(trunc(${name})::HUGEINT)::VARCHAR AS i${index}`,
+      `SUM((${name} - trunc(${name}))::DECIMAL(38,${column.lakeType.scale}))::VARCHAR AS f${index}`,
+    ];
+  });
   const sql = `SELECT ${['COUNT(*) AS row_count', ...sums].join(', ')} FROM ${readParquetSql(source)}`;
   const row = await withConnection(options.duckdb, async (connection) => {
     const reader = await connection.runAndReadAll(sql);
@@ -67,21 +78,17 @@ export async function readParquetStats(
   }
   const result: Record<string, string | null> = {};
   columns.forEach((column, index) => {
-    result[column.name] = sumText(row[index + 1]);
+    const integer = textOrNull(row[1 + 2 * index]);
+    result[column.name] =
+      column.lakeType.kind === 'decimal'
+        ? sumFromParts(integer, textOrNull(row[2 + 2 * index]), column.lakeType.scale)
+        : integer;
   });
   return { rowCount: BigInt(String(row[0])), sums: result };
 }
 
-function sumText(value: unknown): string | null {
-  if (value === null || value === undefined) {
-    return null;
-  }
-  if (value instanceof DuckDBDecimalValue) {
-    // SUM(decimal) is DECIMAL(38, s) in DuckDB as in SQL Server; the text form is SQL Server's.
-    return formatDecimal({ value: value.value, precision: 38, scale: value.scale });
-  }
-  // Integer sums are HUGEINT (bigint).
-  return String(value);
+function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
 }
 
 function messageOf(error: unknown): string {
