@@ -1,4 +1,4 @@
-import { SqlSyncError } from '@sync/core';
+import { isTransientSqlServerError, SqlSyncError } from '@sync/core';
 import sql from 'mssql';
 
 /**
@@ -26,11 +26,6 @@ export interface MssqlConnectionOptions {
   readonly applicationName?: string;
 }
 
-/** SQL Server error numbers that are worth retrying: deadlock victim, Azure throttling/failover, timeouts. */
-export const TRANSIENT_SQL_ERRORS: ReadonlySet<number> = new Set([
-  1205, 40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929, 4221, 233, 64, -2,
-]);
-
 /** Network error codes from the driver that mean the connection was lost. */
 const TRANSIENT_DRIVER_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ETIMEOUT', 'ECONNRESET', 'ENOTOPEN']);
 
@@ -54,7 +49,7 @@ export function classifyDriverError(
   const number = typeof record.number === 'number' ? record.number : undefined;
   const code = record.code ?? record.originalError?.code;
   const retryable =
-    (number !== undefined && TRANSIENT_SQL_ERRORS.has(number)) ||
+    (number !== undefined && isTransientSqlServerError(number)) ||
     (code !== undefined && TRANSIENT_DRIVER_CODES.has(code));
   const where = context.table === undefined ? '' : `${context.table}: `;
   const detail = number === undefined ? (code ?? 'driver error') : `SQL Server error ${number}`;
