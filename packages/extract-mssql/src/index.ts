@@ -11,7 +11,6 @@ export {
   classifyDriverError,
   type MssqlConnectionOptions,
   openPool,
-  TRANSIENT_SQL_ERRORS,
 } from './connection.js';
 export { bindParameters, type QueryParam, type RowPredicate } from './predicate.js';
 export { SourceConnection } from './source-connection.js';
