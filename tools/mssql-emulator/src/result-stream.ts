@@ -1,0 +1,95 @@
+import { DuckDBTypeId } from '@duckdb/node-api';
+import { BatchAbort, type RequestOutput, type StatementContext } from './statement-context.js';
+import { sqlTypeForDuckDB, storageMatches } from './tds/result-types.js';
+import { RowEncoder } from './tds/row-encoder.js';
+import { ClientGoneError, type TdsWriter } from './tds/tds-writer.js';
+import { type ResultColumn, writeColMetadata } from './tds/tokens.js';
+import type { SqlType } from './tsql/sql-types.js';
+import type { Translation } from './tsql/translator.js';
+
+/**
+ * Streams a query's rows as COLMETADATA + ROW tokens, chunk by chunk, honouring backpressure;
+ * returns the row count. Columns are described with their declared SQL Server types where the
+ * translation knows them; hidden `<col>__100ns` columns are folded into their datetime2(7) column.
+ */
+export async function streamResult(ctx: StatementContext, t: Translation): Promise<number> {
+  const out = ctx.output as RequestOutput;
+  const w = out.writer as TdsWriter;
+  const { values, types } = ctx.bindings(t);
+  const result = await ctx.conn.stream(t.sql, values, types);
+  const duckNames = result.columnNames();
+  const duckTypes = result.columnTypes();
+  const all: ResultColumn[] = duckTypes.map((dt, c) => {
+    const name =
+      t.names !== undefined && t.names.length === duckTypes.length
+        ? (t.names[c] as string)
+        : (duckNames[c] as string);
+    const hint = t.hints?.[c];
+    let type: SqlType;
+    if (hint !== undefined && storageMatches(hint, dt)) {
+      type = hint;
+    } else {
+      const byName = t.columnTypes.get((duckNames[c] as string).toLowerCase());
+      type = byName !== undefined && storageMatches(byName, dt) ? byName : sqlTypeForDuckDB(dt);
+    }
+    return { name, type, nullable: true };
+  });
+  // Hidden `<name>__100ns` columns carry datetime2(7)'s seventh digit: fold them into their column.
+  const digitOf = new Map<number, number>();
+  const hidden = new Set<number>();
+  all.forEach((col, c) => {
+    const m = col.name.match(/^(.*)__100ns$/i);
+    if (m === null || duckTypes[c]?.typeId !== DuckDBTypeId.UTINYINT) {
+      return;
+    }
+    const base = all.findIndex(
+      (x, k) =>
+        !hidden.has(k) &&
+        !digitOf.has(k) &&
+        x.name.toLowerCase() === (m[1] as string).toLowerCase() &&
+        x.type.name === 'datetime2' &&
+        x.type.scale === 7,
+    );
+    if (base >= 0) {
+      digitOf.set(base, c);
+      hidden.add(c);
+    }
+  });
+  const visible = all.map((_, c) => c).filter((c) => !hidden.has(c));
+  const columns = visible.map((c) => all[c] as ResultColumn);
+  ctx.writePendingMore();
+  writeColMetadata(w, columns);
+  const encoder = new RowEncoder(
+    columns.map((c) => c.type),
+    visible,
+    visible.map((c) => digitOf.get(c)),
+  );
+  let rows = 0;
+  const faults = ctx.host.faults;
+  // DuckDB produces the next chunk on its own thread while this one is encoded.
+  let next = result.fetchChunk();
+  for (;;) {
+    const chunk = await next;
+    if (chunk === null || chunk.rowCount === 0) {
+      break;
+    }
+    if (out.cancelled()) {
+      throw new BatchAbort();
+    }
+    next = result.fetchChunk();
+    next.catch(() => undefined);
+    const n = chunk.rowCount;
+    const dropAfter = faults.peekDropAfter();
+    if (dropAfter !== undefined && rows + n >= dropAfter) {
+      faults.consumeDropAfter();
+      encoder.encodeChunk(chunk, w, 0, dropAfter - rows);
+      await w.flush(false);
+      out.destroy();
+      throw new ClientGoneError();
+    }
+    encoder.encodeChunk(chunk, w, 0, n);
+    rows += n;
+    await w.maybeFlush();
+  }
+  return rows;
+}

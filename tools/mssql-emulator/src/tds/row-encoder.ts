@@ -1,0 +1,598 @@
+import type { DuckDBDataChunk, DuckDBValue } from '@duckdb/node-api';
+import type { SqlType } from '../tsql/sql-types.js';
+import { timeByteLength } from '../tsql/sql-types.js';
+import { cp1252Length, writeCp1252 } from './cp1252.js';
+import { fastColumn, type RowWriter } from './fast-columns.js';
+import { TokenType } from './protocol.js';
+import { writeVariant } from './sql-variant.js';
+import type { TdsWriter } from './tds-writer.js';
+
+/** Encodes one value (or NULL) of a column into the writer; fixed-size encoders rely on {@link RowEncoder}'s ensure. */
+type ValueEncoder = (v: DuckDBValue, w: TdsWriter) => void;
+
+const microsPerDay = 86_400_000_000;
+const microsPerDayBig = 86_400_000_000n;
+/** Days from 0001-01-01 to 1970-01-01. */
+const epochDays = 719162;
+/** Days from 1900-01-01 to 1970-01-01. */
+const epoch1900Days = 25567;
+const plpNull = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+const safeMicros = 2 ** 53;
+
+interface HasMicros {
+  readonly micros: bigint;
+}
+interface HasDays {
+  readonly days: number;
+}
+interface HasDecimal {
+  readonly value: bigint;
+  readonly scale: number;
+}
+interface HasBytes {
+  readonly bytes: Uint8Array;
+}
+interface HasUint128 {
+  toUint128(): bigint;
+}
+
+/** Microseconds since 1970 of any DuckDB timestamp/date value. */
+function toMicros(v: DuckDBValue): bigint {
+  const o = v as unknown as Record<string, unknown>;
+  if (typeof o.micros === 'bigint') {
+    return o.micros;
+  }
+  if (typeof o.nanos === 'bigint') {
+    const n = o.nanos;
+    return n >= 0n ? n / 1000n : -((-n + 999n) / 1000n);
+  }
+  if (typeof o.millis === 'bigint') {
+    return o.millis * 1000n;
+  }
+  if (typeof o.seconds === 'bigint') {
+    return o.seconds * 1_000_000n;
+  }
+  if (typeof o.days === 'number') {
+    return BigInt(o.days) * microsPerDayBig;
+  }
+  throw new Error(`not a temporal value: ${String(v)}`);
+}
+
+/** Splits microseconds since 1970 into days since 1970 and microseconds of the day. */
+function splitMicros(micros: bigint): [number, number] {
+  const m = Number(micros);
+  if (m > -safeMicros && m < safeMicros) {
+    const days = Math.floor(m / microsPerDay);
+    return [days, m - days * microsPerDay];
+  }
+  let days = micros / microsPerDayBig;
+  let rest = micros - days * microsPerDayBig;
+  if (rest < 0n) {
+    days -= 1n;
+    rest += microsPerDayBig;
+  }
+  return [Number(days), Number(rest)];
+}
+
+/** Writes an unsigned little-endian integer of `len` bytes (≤ 6, value < 2^48). */
+function writeUIntLE(w: TdsWriter, v: number, len: number): void {
+  w.pos = w.buf.writeUIntLE(v, w.pos, len);
+}
+
+/** Ticks of the time part at `scale`, rounded as SQL Server rounds, and the day carry. */
+function timeTicks(microsOfDay: number, scale: number): [number, number] {
+  // 100 ns ticks at scale 7 are micros * 10; lower scales divide.
+  if (scale >= 6) {
+    return [microsOfDay * 10 ** (scale - 6), 0];
+  }
+  const div = 10 ** (6 - scale);
+  const ticks = Math.round(microsOfDay / div);
+  const perDay = 86_400 * 10 ** scale;
+  return ticks >= perDay ? [ticks - perDay, 1] : [ticks, 0];
+}
+
+function writeDecimalMagnitude(w: TdsWriter, value: bigint, bytes: number): void {
+  let mag = value < 0n ? -value : value;
+  w.buf[w.pos++] = value < 0n ? 0 : 1;
+  const n = bytes - 1;
+  if (mag < 0x20000000000000n) {
+    const m = Number(mag);
+    const lo = m % 0x100000000;
+    w.pos = w.buf.writeUInt32LE(lo, w.pos);
+    w.pos = w.buf.writeUInt32LE((m - lo) / 0x100000000, w.pos);
+    w.buf.fill(0, w.pos, w.pos + n - 8);
+    w.pos += n - 8;
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    w.buf[w.pos++] = Number(mag & 0xffn);
+    mag >>= 8n;
+  }
+}
+
+function guidBytes(v: DuckDBValue): Buffer {
+  const hex = (v as unknown as HasUint128).toUint128().toString(16).padStart(32, '0');
+  const b = Buffer.from(hex, 'hex');
+  // SQL Server sends the first three groups little-endian.
+  return Buffer.from([
+    b[3] as number,
+    b[2] as number,
+    b[1] as number,
+    b[0] as number,
+    b[5] as number,
+    b[4] as number,
+    b[7] as number,
+    b[6] as number,
+    ...b.subarray(8),
+  ]);
+}
+
+function stringOf(v: DuckDBValue): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+function writePlpBytes(w: TdsWriter, data: Uint8Array): void {
+  w.ensure(16 + data.length);
+  w.pos = w.buf.writeBigUInt64LE(BigInt(data.length), w.pos);
+  if (data.length > 0) {
+    w.pos = w.buf.writeUInt32LE(data.length, w.pos);
+    w.buf.set(data, w.pos);
+    w.pos += data.length;
+  }
+  w.pos = w.buf.writeUInt32LE(0, w.pos);
+}
+
+/** The encoder of one column's values, and the most bytes a fixed-size value takes (0 for variable). */
+function encoderFor(type: SqlType): [ValueEncoder, number] {
+  switch (type.name) {
+    case 'bit':
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+          } else {
+            w.buf[w.pos++] = 1;
+            w.buf[w.pos++] = v === true ? 1 : 0;
+          }
+        },
+        2,
+      ];
+    case 'tinyint':
+    case 'smallint':
+    case 'int': {
+      const len = type.maxLength;
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+          } else {
+            w.buf[w.pos++] = len;
+            // tinyint is unsigned in SQL Server.
+            w.pos = len === 1 ? w.buf.writeUInt8(Number(v), w.pos) : w.buf.writeIntLE(Number(v), w.pos, len);
+          }
+        },
+        1 + len,
+      ];
+    }
+    case 'bigint':
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+          } else {
+            w.buf[w.pos++] = 8;
+            w.pos = w.buf.writeBigInt64LE(typeof v === 'bigint' ? v : BigInt(v as number), w.pos);
+          }
+        },
+        9,
+      ];
+    case 'timestamp':
+      return [
+        (v, w) => {
+          w.pos = w.buf.writeUInt16LE(8, w.pos);
+          w.pos = w.buf.writeBigInt64BE(v === null ? 0n : (v as bigint), w.pos);
+        },
+        10,
+      ];
+    case 'float':
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+          } else {
+            w.buf[w.pos++] = 8;
+            w.pos = w.buf.writeDoubleLE(v as number, w.pos);
+          }
+        },
+        9,
+      ];
+    case 'real':
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+          } else {
+            w.buf[w.pos++] = 4;
+            w.pos = w.buf.writeFloatLE(v as number, w.pos);
+          }
+        },
+        5,
+      ];
+    case 'decimal':
+    case 'numeric': {
+      const bytes = type.maxLength;
+      const scale = type.scale;
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+            return;
+          }
+          w.buf[w.pos++] = bytes;
+          let value: bigint;
+          if (typeof v === 'bigint') {
+            value = v * 10n ** BigInt(scale);
+          } else if (typeof v === 'number') {
+            value = BigInt(v) * 10n ** BigInt(scale);
+          } else {
+            const d = v as unknown as HasDecimal;
+            value = d.scale === scale ? d.value : rescale(d.value, d.scale, scale);
+          }
+          writeDecimalMagnitude(w, value, bytes);
+        },
+        1 + bytes,
+      ];
+    }
+    case 'money':
+    case 'smallmoney': {
+      const small = type.name === 'smallmoney';
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+            return;
+          }
+          const d = v as unknown as HasDecimal;
+          const value = rescale(d.value, d.scale, 4);
+          if (small) {
+            w.buf[w.pos++] = 4;
+            w.pos = w.buf.writeInt32LE(Number(value), w.pos);
+          } else {
+            w.buf[w.pos++] = 8;
+            w.pos = w.buf.writeInt32LE(Number(value >> 32n), w.pos);
+            w.pos = w.buf.writeUInt32LE(Number(value & 0xffffffffn), w.pos);
+          }
+        },
+        9,
+      ];
+    }
+    case 'date':
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+            return;
+          }
+          w.buf[w.pos++] = 3;
+          const days =
+            typeof (v as unknown as HasDays).days === 'number' ? (v as unknown as HasDays).days : 0;
+          writeUIntLE(w, days + epochDays, 3);
+        },
+        4,
+      ];
+    case 'time': {
+      const scale = type.scale;
+      const len = timeByteLength(scale);
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+            return;
+          }
+          w.buf[w.pos++] = len;
+          const micros = Number((v as unknown as HasMicros).micros);
+          const [ticks] = timeTicks(micros, scale);
+          writeUIntLE(w, ticks, len);
+        },
+        1 + len,
+      ];
+    }
+    case 'datetime2':
+    case 'datetimeoffset': {
+      const scale = type.scale;
+      const timeLen = timeByteLength(scale);
+      const offset = type.name === 'datetimeoffset';
+      const len = timeLen + 3 + (offset ? 2 : 0);
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+            return;
+          }
+          w.buf[w.pos++] = len;
+          const [days, micros] = splitMicros(toMicros(v));
+          const [ticks, carry] = timeTicks(micros, scale);
+          writeUIntLE(w, ticks, timeLen);
+          writeUIntLE(w, days + carry + epochDays, 3);
+          if (offset) {
+            w.pos = w.buf.writeInt16LE(0, w.pos);
+          }
+        },
+        1 + len,
+      ];
+    }
+    case 'datetime':
+    case 'smalldatetime': {
+      const small = type.name === 'smalldatetime';
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+            return;
+          }
+          let [days, micros] = splitMicros(toMicros(v));
+          if (small) {
+            let minutes = Math.round(micros / 60_000_000);
+            if (minutes >= 1440) {
+              minutes -= 1440;
+              days += 1;
+            }
+            w.buf[w.pos++] = 4;
+            w.pos = w.buf.writeUInt16LE(days + epoch1900Days, w.pos);
+            w.pos = w.buf.writeUInt16LE(minutes, w.pos);
+          } else {
+            let ticks = Math.round((micros * 3) / 10_000);
+            if (ticks >= 25_920_000) {
+              ticks -= 25_920_000;
+              days += 1;
+            }
+            w.buf[w.pos++] = 8;
+            w.pos = w.buf.writeInt32LE(days + epoch1900Days, w.pos);
+            w.pos = w.buf.writeUInt32LE(ticks, w.pos);
+          }
+        },
+        9,
+      ];
+    }
+    case 'uniqueidentifier':
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.buf[w.pos++] = 0;
+            return;
+          }
+          w.buf[w.pos++] = 16;
+          w.buf.set(guidBytes(v), w.pos);
+          w.pos += 16;
+        },
+        17,
+      ];
+    case 'nchar':
+    case 'nvarchar':
+    case 'ntext':
+    case 'xml': {
+      const fixedChars = type.name === 'nchar' ? type.maxLength / 2 : 0;
+      if (type.maxLength < 0 || type.name === 'ntext' || type.name === 'xml') {
+        return [
+          (v, w) => {
+            if (v === null) {
+              w.ensure(8);
+              w.buf.set(plpNull, w.pos);
+              w.pos += 8;
+              return;
+            }
+            const s = stringOf(v);
+            w.ensure(16 + s.length * 2);
+            w.pos = w.buf.writeBigUInt64LE(BigInt(s.length * 2), w.pos);
+            if (s.length > 0) {
+              w.pos = w.buf.writeUInt32LE(s.length * 2, w.pos);
+              w.pos += w.buf.write(s, w.pos, 'utf16le');
+            }
+            w.pos = w.buf.writeUInt32LE(0, w.pos);
+          },
+          0,
+        ];
+      }
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.ensure(2);
+            w.pos = w.buf.writeUInt16LE(0xffff, w.pos);
+            return;
+          }
+          let s = stringOf(v);
+          if (fixedChars > 0 && s.length < fixedChars) {
+            s = s.padEnd(fixedChars, ' ');
+          }
+          w.ensure(2 + s.length * 2);
+          w.pos = w.buf.writeUInt16LE(s.length * 2, w.pos);
+          w.pos += w.buf.write(s, w.pos, 'utf16le');
+        },
+        0,
+      ];
+    }
+    case 'char':
+    case 'varchar':
+    case 'text': {
+      const fixedChars = type.name === 'char' ? type.maxLength : 0;
+      if (type.maxLength < 0 || type.name === 'text') {
+        return [
+          (v, w) => {
+            if (v === null) {
+              w.ensure(8);
+              w.buf.set(plpNull, w.pos);
+              w.pos += 8;
+              return;
+            }
+            const s = stringOf(v);
+            const n = cp1252Length(s);
+            w.ensure(16 + n);
+            w.pos = w.buf.writeBigUInt64LE(BigInt(n), w.pos);
+            if (n > 0) {
+              w.pos = w.buf.writeUInt32LE(n, w.pos);
+              w.pos += writeCp1252(w.buf, s, w.pos);
+            }
+            w.pos = w.buf.writeUInt32LE(0, w.pos);
+          },
+          0,
+        ];
+      }
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.ensure(2);
+            w.pos = w.buf.writeUInt16LE(0xffff, w.pos);
+            return;
+          }
+          let s = stringOf(v);
+          if (fixedChars > 0 && s.length < fixedChars) {
+            s = s.padEnd(fixedChars, ' ');
+          }
+          const n = cp1252Length(s);
+          w.ensure(2 + n);
+          w.pos = w.buf.writeUInt16LE(n, w.pos);
+          w.pos += writeCp1252(w.buf, s, w.pos);
+        },
+        0,
+      ];
+    }
+    case 'sql_variant':
+      return [(v, w) => writeVariant(w, v === null ? null : stringOf(v)), 0];
+    case 'binary':
+    case 'varbinary':
+    case 'image': {
+      const fixed = type.name === 'binary' ? type.maxLength : 0;
+      if (type.maxLength < 0 || type.name === 'image') {
+        return [
+          (v, w) => {
+            if (v === null) {
+              w.ensure(8);
+              w.buf.set(plpNull, w.pos);
+              w.pos += 8;
+              return;
+            }
+            writePlpBytes(w, (v as unknown as HasBytes).bytes);
+          },
+          0,
+        ];
+      }
+      return [
+        (v, w) => {
+          if (v === null) {
+            w.ensure(2);
+            w.pos = w.buf.writeUInt16LE(0xffff, w.pos);
+            return;
+          }
+          const bytes = (v as unknown as HasBytes).bytes;
+          const n = Math.max(bytes.length, fixed);
+          w.ensure(2 + n);
+          w.pos = w.buf.writeUInt16LE(n, w.pos);
+          w.buf.set(bytes, w.pos);
+          w.buf.fill(0, w.pos + bytes.length, w.pos + n);
+          w.pos += n;
+        },
+        0,
+      ];
+    }
+  }
+}
+
+function rescale(value: bigint, from: number, to: number): bigint {
+  if (from === to) {
+    return value;
+  }
+  if (to > from) {
+    return value * 10n ** BigInt(to - from);
+  }
+  const div = 10n ** BigInt(from - to);
+  const q = value / div;
+  const r = value % div;
+  // Round half away from zero, as SQL Server converts.
+  if ((r < 0n ? -r : r) * 2n >= div) {
+    return value < 0n ? q - 1n : q + 1n;
+  }
+  return q;
+}
+
+/**
+ * Encodes DuckDB result chunks as TDS ROW tokens for a fixed list of column types.
+ *
+ * @example
+ * const enc = new RowEncoder([sqlType('int'), sqlType('nvarchar', 50)]);
+ * enc.encodeChunk(chunk, writer, 0, chunk.rowCount);
+ */
+export class RowEncoder {
+  private readonly encoders: ValueEncoder[];
+  private readonly fixedMax: number;
+
+  /**
+   * `vectors[c]` is the chunk column of result column `c` (defaults to `c`); `digits[c]` the chunk
+   * column holding its hidden 100 ns digit, if any.
+   */
+  constructor(
+    private readonly types: readonly SqlType[],
+    private readonly vectors: readonly number[] = types.map((_, i) => i),
+    private readonly digits: readonly (number | undefined)[] = [],
+  ) {
+    this.encoders = [];
+    let fixed = 1;
+    for (const t of types) {
+      const [enc, size] = encoderFor(t);
+      this.encoders.push(enc);
+      // Direct decimal writers stage up to 16 magnitude bytes before trimming.
+      fixed += ['decimal', 'numeric'].includes(t.name) ? 18 : size;
+    }
+    this.fixedMax = fixed;
+  }
+
+  /** Encodes rows `[from, to)` of a chunk. */
+  encodeChunk(chunk: DuckDBDataChunk, w: TdsWriter, from: number, to: number): void {
+    const n = this.encoders.length;
+    const writers: RowWriter[] = [];
+    for (let c = 0; c < n; c++) {
+      const vector = chunk.getColumnVector(this.vectors[c] as number);
+      const digit = this.digits[c];
+      const fast = fastColumn(
+        vector,
+        this.types[c] as SqlType,
+        digit === undefined ? undefined : chunk.getColumnVector(digit),
+      );
+      if (fast !== undefined) {
+        writers.push(fast);
+      } else {
+        const enc = this.encoders[c] as ValueEncoder;
+        writers.push((r, out) => enc(vector.getItem(r), out));
+      }
+    }
+    const fixedMax = this.fixedMax;
+    let rowStart = w.pos;
+    try {
+      for (let r = from; r < to; r++) {
+        w.ensure(fixedMax);
+        rowStart = w.pos;
+        w.buf[w.pos++] = TokenType.Row;
+        for (let c = 0; c < n; c++) {
+          (writers[c] as RowWriter)(r, w);
+          // Fixed-size writers write without their own check; re-check after each column.
+          if (w.pos + fixedMax > w.buf.length) {
+            w.ensure(fixedMax);
+          }
+        }
+      }
+    } catch (e) {
+      // Never leave half a row in the stream: the ERROR token that follows must parse.
+      w.pos = rowStart;
+      throw e;
+    }
+  }
+
+  /** Encodes one row of plain values (used for results the emulator computes itself). */
+  encodeValues(values: readonly DuckDBValue[], w: TdsWriter): void {
+    w.ensure(this.fixedMax);
+    w.buf[w.pos++] = TokenType.Row;
+    for (let c = 0; c < this.encoders.length; c++) {
+      (this.encoders[c] as ValueEncoder)(values[c] ?? null, w);
+      w.ensure(this.fixedMax);
+    }
+  }
+}

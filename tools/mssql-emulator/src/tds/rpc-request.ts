@@ -1,0 +1,466 @@
+import {
+  BIGINT,
+  BLOB,
+  BOOLEAN,
+  blobValue,
+  DATE,
+  DECIMAL,
+  DOUBLE,
+  type DuckDBType,
+  DuckDBUUIDValue,
+  type DuckDBValue,
+  dateValue,
+  decimalValue,
+  FLOAT,
+  INTEGER,
+  SMALLINT,
+  TIME,
+  TIMESTAMP,
+  TIMESTAMPTZ,
+  timestampTZValue,
+  timestampValue,
+  timeValue,
+  UTINYINT,
+  UUID,
+  VARCHAR,
+} from '@duckdb/node-api';
+import { SqlServerError } from '../sql-server-error.js';
+import { type SqlType, sqlType } from '../tsql/sql-types.js';
+import { ByteReader } from './byte-reader.js';
+import { readCp1252 } from './cp1252.js';
+import { DataType } from './protocol.js';
+
+/** A parameter value ready to bind in DuckDB, with a plain JS rendering for statement capture. */
+export interface BoundValue {
+  readonly type: SqlType;
+  readonly duckType: DuckDBType;
+  /** `null` for SQL NULL. */
+  readonly duck: DuckDBValue;
+  /** number, bigint, boolean, string (decimals, dates, guids as exact text), Buffer, or null. */
+  readonly js: unknown;
+}
+
+/** One RPC parameter. `name` has no `@`; it is `''` for positional parameters. */
+export interface RpcParam {
+  readonly name: string;
+  readonly output: boolean;
+  readonly value: BoundValue;
+}
+
+/** An RPC request: a procedure called by name or by its well-known id (10 = sp_executesql). */
+export interface RpcRequest {
+  readonly procName: string | undefined;
+  readonly procId: number | undefined;
+  readonly params: readonly RpcParam[];
+}
+
+/** Days from 0001-01-01 to 1970-01-01. */
+const epochDays = 719162;
+/** Days from 1900-01-01 to 1970-01-01. */
+const epoch1900Days = 25567;
+const microsPerDay = 86_400_000_000n;
+
+/** Skips ALL_HEADERS (MS-TDS 2.2.5.3) at the start of a batch, RPC or transaction request. */
+export function skipAllHeaders(r: ByteReader): void {
+  if (r.remaining < 4) {
+    return;
+  }
+  const total = r.buf.readUInt32LE(r.pos);
+  // A header block is at least 4 + 4 + 2 bytes and fits the payload; plain batches have none.
+  if (total >= 4 && total <= r.remaining) {
+    r.pos += total;
+  }
+}
+
+/** Parses an RPC request payload (MS-TDS 2.2.6.6). Only the first RPC of a batch is read. */
+export function parseRpcRequest(payload: Buffer): RpcRequest {
+  const r = new ByteReader(payload);
+  skipAllHeaders(r);
+  const nameLength = r.u16();
+  let procName: string | undefined;
+  let procId: number | undefined;
+  if (nameLength === 0xffff) {
+    procId = r.u16();
+  } else {
+    procName = r.ucs2(nameLength);
+  }
+  r.u16(); // option flags
+  const params: RpcParam[] = [];
+  while (r.remaining > 0) {
+    const next = r.buf[r.pos];
+    if (next === 0x80 || next === 0xff || next === 0xfe) {
+      break;
+    }
+    const rawName = r.bVarchar();
+    const status = r.u8();
+    const value = readTypedValue(r);
+    params.push({
+      name: rawName.startsWith('@') ? rawName.slice(1) : rawName,
+      output: (status & 1) === 1,
+      value,
+    });
+  }
+  return { procName, procId, params };
+}
+
+function nullOf(type: SqlType, duckType: DuckDBType): BoundValue {
+  return { type, duckType, duck: null, js: null };
+}
+
+/**
+ * Reads TYPE_INFO followed by a value (the layout of RPC parameters). For bulk-load rows the
+ * TYPE_INFO comes from COLMETADATA: pass it as `t`, a reader over that column's TYPE_INFO bytes.
+ */
+export function readTypedValue(r: ByteReader, t: ByteReader = r): BoundValue {
+  const typeByte = t.u8();
+  switch (typeByte) {
+    case DataType.Null:
+      return nullOf(sqlType('int'), INTEGER);
+    case DataType.Int1:
+      return intValue(1, r.u8());
+    case DataType.Int2:
+      return intValue(2, r.i16());
+    case DataType.Int4:
+      return intValue(4, r.i32());
+    case DataType.Int8:
+      return bigintValue(r.bytes(8).readBigInt64LE(0));
+    case DataType.Bit:
+      return bitValue(r.u8());
+    case DataType.Flt8:
+      return floatValue(8, r.bytes(8).readDoubleLE(0));
+    case DataType.Flt4:
+      return floatValue(4, r.bytes(4).readFloatLE(0));
+    case DataType.IntN: {
+      const size = t.u8();
+      const len = r.u8();
+      if (len === 0) {
+        return size === 8 ? nullOf(sqlType('bigint'), BIGINT) : intNull(size);
+      }
+      if (len === 1) {
+        return intValue(1, r.u8());
+      }
+      if (len === 2) {
+        return intValue(2, r.i16());
+      }
+      if (len === 4) {
+        return intValue(4, r.i32());
+      }
+      return bigintValue(r.bytes(8).readBigInt64LE(0));
+    }
+    case DataType.BitN: {
+      t.u8();
+      const len = r.u8();
+      return len === 0 ? nullOf(sqlType('bit'), BOOLEAN) : bitValue(r.u8());
+    }
+    case DataType.FltN: {
+      const size = t.u8();
+      const len = r.u8();
+      if (len === 0) {
+        return size === 4 ? nullOf(sqlType('real'), FLOAT) : nullOf(sqlType('float'), DOUBLE);
+      }
+      return len === 4 ? floatValue(4, r.bytes(4).readFloatLE(0)) : floatValue(8, r.bytes(8).readDoubleLE(0));
+    }
+    case DataType.DecimalN:
+    case DataType.NumericN: {
+      t.u8();
+      const precision = t.u8();
+      const scale = t.u8();
+      const type = sqlType(typeByte === DataType.DecimalN ? 'decimal' : 'numeric', precision, scale);
+      const duckType = DECIMAL(precision, scale);
+      const len = r.u8();
+      if (len === 0) {
+        return nullOf(type, duckType);
+      }
+      const sign = r.u8();
+      const magnitude = r.uintN(len - 1);
+      const value = sign === 1 ? magnitude : -magnitude;
+      return { type, duckType, duck: decimalValue(value, precision, scale), js: decimalText(value, scale) };
+    }
+    case DataType.MoneyN: {
+      const size = t.u8();
+      const len = r.u8();
+      const type = sqlType(size === 4 ? 'smallmoney' : 'money');
+      const duckType = size === 4 ? DECIMAL(10, 4) : DECIMAL(19, 4);
+      if (len === 0) {
+        return nullOf(type, duckType);
+      }
+      let value: bigint;
+      if (len === 4) {
+        value = BigInt(r.i32());
+      } else {
+        const high = BigInt(r.i32());
+        const low = BigInt(r.u32());
+        value = (high << 32n) | low;
+      }
+      return {
+        type,
+        duckType,
+        duck: decimalValue(value, size === 4 ? 10 : 19, 4),
+        js: decimalText(value, 4),
+      };
+    }
+    case DataType.DateTimN: {
+      const size = t.u8();
+      const len = r.u8();
+      const type = sqlType(size === 4 ? 'smalldatetime' : 'datetime');
+      if (len === 0) {
+        return nullOf(type, TIMESTAMP);
+      }
+      let micros: bigint;
+      if (len === 4) {
+        const days = r.u16();
+        const minutes = r.u16();
+        micros = BigInt(days - epoch1900Days) * microsPerDay + BigInt(minutes) * 60_000_000n;
+      } else {
+        const days = r.i32();
+        const ticks = r.u32();
+        // datetime ticks are 1/300 s; SQL Server rounds them to whole milliseconds.
+        micros = BigInt(days - epoch1900Days) * microsPerDay + BigInt(Math.round((ticks * 10) / 3)) * 1000n;
+      }
+      return timestampBound(type, micros);
+    }
+    case DataType.DateN: {
+      const len = r.u8();
+      const type = sqlType('date');
+      if (len === 0) {
+        return nullOf(type, DATE);
+      }
+      const days = r.uintN(3);
+      const d = Number(days) - epochDays;
+      return { type, duckType: DATE, duck: dateValue(d), js: dateText(d) };
+    }
+    case DataType.TimeN: {
+      const scale = t.u8();
+      const len = r.u8();
+      const type = sqlType('time', scale);
+      if (len === 0) {
+        return nullOf(type, TIME);
+      }
+      const ticks = r.uintN(len) * 10n ** BigInt(7 - scale);
+      return { type, duckType: TIME, duck: timeValue(ticks / 10n), js: timeText(ticks) };
+    }
+    case DataType.DateTime2N: {
+      const scale = t.u8();
+      const len = r.u8();
+      const type = sqlType('datetime2', scale);
+      if (len === 0) {
+        return nullOf(type, TIMESTAMP);
+      }
+      const ticks = r.uintN(len - 3) * 10n ** BigInt(7 - scale);
+      const days = Number(r.uintN(3)) - epochDays;
+      const micros = BigInt(days) * microsPerDay + ticks / 10n;
+      return {
+        type,
+        duckType: TIMESTAMP,
+        duck: timestampValue(micros),
+        js: `${dateText(days)}T${timeText(ticks)}`,
+      };
+    }
+    case DataType.DateTimeOffsetN: {
+      const scale = t.u8();
+      const len = r.u8();
+      const type = sqlType('datetimeoffset', scale);
+      if (len === 0) {
+        return nullOf(type, TIMESTAMPTZ);
+      }
+      const ticks = r.uintN(len - 5) * 10n ** BigInt(7 - scale);
+      const days = Number(r.uintN(3)) - epochDays;
+      r.i16(); // offset minutes: the value itself is UTC
+      const micros = BigInt(days) * microsPerDay + ticks / 10n;
+      return {
+        type,
+        duckType: TIMESTAMPTZ,
+        duck: timestampTZValue(micros),
+        js: `${dateText(days)}T${timeText(ticks)}Z`,
+      };
+    }
+    case DataType.Guid: {
+      t.u8();
+      const len = r.u8();
+      const type = sqlType('uniqueidentifier');
+      if (len === 0) {
+        return nullOf(type, UUID);
+      }
+      const text = guidText(r.bytes(16));
+      return {
+        type,
+        duckType: UUID,
+        duck: DuckDBUUIDValue.fromUint128(BigInt(`0x${text.replace(/-/g, '')}`)),
+        js: text,
+      };
+    }
+    case DataType.BigVarChar:
+    case DataType.BigChar:
+    case DataType.NVarChar:
+    case DataType.NChar: {
+      const maxLen = t.u16();
+      t.bytes(5); // collation
+      const unicode = typeByte === DataType.NVarChar || typeByte === DataType.NChar;
+      const name = unicode
+        ? typeByte === DataType.NChar
+          ? 'nchar'
+          : 'nvarchar'
+        : typeByte === DataType.BigChar
+          ? 'char'
+          : 'varchar';
+      const type = sqlType(name, maxLen === 0xffff ? -1 : unicode ? maxLen / 2 : maxLen);
+      let bytes: Buffer | null;
+      if (maxLen === 0xffff) {
+        bytes = r.plp();
+      } else {
+        const len = r.u16();
+        bytes = len === 0xffff ? null : r.bytes(len);
+      }
+      if (bytes === null) {
+        return nullOf(type, VARCHAR);
+      }
+      const text = unicode ? bytes.toString('utf16le') : readCp1252(bytes);
+      return { type, duckType: VARCHAR, duck: text, js: text };
+    }
+    case DataType.BigVarBinary:
+    case DataType.BigBinary: {
+      const maxLen = t.u16();
+      const type = sqlType(
+        typeByte === DataType.BigBinary ? 'binary' : 'varbinary',
+        maxLen === 0xffff ? -1 : maxLen,
+      );
+      let bytes: Buffer | null;
+      if (maxLen === 0xffff) {
+        bytes = r.plp();
+      } else {
+        const len = r.u16();
+        bytes = len === 0xffff ? null : r.bytes(len);
+      }
+      if (bytes === null) {
+        return nullOf(type, BLOB);
+      }
+      const copy = Buffer.from(bytes);
+      return { type, duckType: BLOB, duck: blobValue(copy), js: copy };
+    }
+    case DataType.Xml: {
+      const schemaPresent = t.u8();
+      if (schemaPresent !== 0) {
+        t.bVarchar();
+        t.bVarchar();
+        t.usVarchar();
+      }
+      const type = sqlType('xml');
+      const bytes = r.plp();
+      if (bytes === null) {
+        return nullOf(type, VARCHAR);
+      }
+      const text = bytes.toString('utf16le');
+      return { type, duckType: VARCHAR, duck: text, js: text };
+    }
+    case DataType.Text:
+    case DataType.NText:
+    case DataType.Image: {
+      t.u32();
+      if (typeByte !== DataType.Image) {
+        t.bytes(5);
+      }
+      const len = r.i32();
+      const type = sqlType(
+        typeByte === DataType.Text ? 'text' : typeByte === DataType.NText ? 'ntext' : 'image',
+      );
+      const duckType = typeByte === DataType.Image ? BLOB : VARCHAR;
+      if (len < 0) {
+        return nullOf(type, duckType);
+      }
+      const bytes = Buffer.from(r.bytes(len));
+      if (typeByte === DataType.Image) {
+        return { type, duckType, duck: blobValue(bytes), js: bytes };
+      }
+      const text = typeByte === DataType.NText ? bytes.toString('utf16le') : readCp1252(bytes);
+      return { type, duckType, duck: text, js: text };
+    }
+    default:
+      throw new SqlServerError(
+        8009,
+        `The incoming tabular data stream (TDS) remote procedure call (RPC) protocol stream is incorrect. Type 0x${typeByte.toString(16)} is not supported by the emulator.`,
+      );
+  }
+}
+
+function intNull(size: number): BoundValue {
+  if (size === 1) {
+    return nullOf(sqlType('tinyint'), UTINYINT);
+  }
+  if (size === 2) {
+    return nullOf(sqlType('smallint'), SMALLINT);
+  }
+  return nullOf(sqlType('int'), INTEGER);
+}
+
+function intValue(size: number, v: number): BoundValue {
+  if (size === 1) {
+    return { type: sqlType('tinyint'), duckType: UTINYINT, duck: v, js: v };
+  }
+  if (size === 2) {
+    return { type: sqlType('smallint'), duckType: SMALLINT, duck: v, js: v };
+  }
+  return { type: sqlType('int'), duckType: INTEGER, duck: v, js: v };
+}
+
+function bigintValue(v: bigint): BoundValue {
+  return { type: sqlType('bigint'), duckType: BIGINT, duck: v, js: v };
+}
+
+function bitValue(v: number): BoundValue {
+  return { type: sqlType('bit'), duckType: BOOLEAN, duck: v !== 0, js: v !== 0 };
+}
+
+function floatValue(size: number, v: number): BoundValue {
+  return size === 4
+    ? { type: sqlType('real'), duckType: FLOAT, duck: v, js: v }
+    : { type: sqlType('float'), duckType: DOUBLE, duck: v, js: v };
+}
+
+function timestampBound(type: SqlType, micros: bigint): BoundValue {
+  const days = Number(micros / microsPerDay) - (micros % microsPerDay < 0n ? 1 : 0);
+  const rest = micros - BigInt(days) * microsPerDay;
+  return {
+    type,
+    duckType: TIMESTAMP,
+    duck: timestampValue(micros),
+    js: `${dateText(days)}T${timeText(rest * 10n)}`,
+  };
+}
+
+/** The exact text of a scaled integer: `decimalText(-12345n, 2)` is `'-123.45'`. */
+export function decimalText(value: bigint, scale: number): string {
+  const negative = value < 0n;
+  let digits = (negative ? -value : value).toString();
+  if (scale > 0) {
+    digits = digits.padStart(scale + 1, '0');
+    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  }
+  return negative ? `-${digits}` : digits;
+}
+
+/** `yyyy-mm-dd` for days since 1970-01-01 (proleptic Gregorian, years 1–9999). */
+export function dateText(days: number): string {
+  const d = new Date(days * 86_400_000);
+  const y = d.getUTCFullYear();
+  return `${String(y).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+/** `hh:mm:ss.fffffff` for 100 ns ticks since midnight. */
+export function timeText(ticks: bigint): string {
+  const totalSeconds = Number(ticks / 10_000_000n);
+  const fraction = (ticks % 10_000_000n).toString().padStart(7, '0');
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = totalSeconds % 60;
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${fraction}`;
+}
+
+/** A GUID's text from SQL Server's wire bytes (first three groups little-endian). */
+export function guidText(b: Uint8Array): string {
+  const hex = (i: number): string => (b[i] as number).toString(16).padStart(2, '0');
+  const order = [3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11, 12, 13, 14, 15];
+  return order
+    .map((i) => (i < 0 ? '-' : hex(i)))
+    .join('')
+    .toUpperCase();
+}

@@ -1,0 +1,135 @@
+import type { SqlType } from './sql-types.js';
+import { duckdbStorageType } from './sql-types.js';
+
+const temporal = new Set(['date', 'time', 'datetime', 'smalldatetime', 'datetime2', 'datetimeoffset']);
+
+/** A datetime value's text in CONVERT style `style` (SQL Server's formats). */
+function formatTemporal(
+  x: string,
+  src: SqlType | undefined,
+  style: number | undefined,
+  digit?: string,
+): string {
+  const name = src?.name ?? 'datetime2';
+  const scale = name === 'datetime' ? 3 : name === 'smalldatetime' || name === 'date' ? 0 : (src?.scale ?? 7);
+  // Fractional seconds at `scale` digits: DuckDB keeps microseconds, so the 7th digit is '0'.
+  const seventh = digit === undefined ? "'0'" : `CAST(coalesce(${digit}, 0) AS VARCHAR)`;
+  const frac = scale === 0 ? "''" : `'.' || substr(strftime(${x}, '%f') || ${seventh}, 1, ${scale})`;
+  if (name === 'date') {
+    switch (style) {
+      case 112:
+        return `strftime(${x}, '%Y%m%d')`;
+      case 101:
+        return `strftime(${x}, '%m/%d/%Y')`;
+      case 103:
+        return `strftime(${x}, '%d/%m/%Y')`;
+      default:
+        return `strftime(${x}, '%Y-%m-%d')`;
+    }
+  }
+  if (name === 'time') {
+    return `(strftime(TIMESTAMP '2000-01-01' + ${x}, '%H:%M:%S') || ${frac.replace(/strftime\(([^,]+),/, `strftime(TIMESTAMP '2000-01-01' + $1,`)})`;
+  }
+  switch (style) {
+    case 120:
+    case 20:
+      return `strftime(${x}, '%Y-%m-%d %H:%M:%S')`;
+    case 23:
+      return `strftime(${x}, '%Y-%m-%d')`;
+    case 112:
+      return `strftime(${x}, '%Y%m%d')`;
+    case 108:
+    case 8:
+      return `strftime(${x}, '%H:%M:%S')`;
+    case 101:
+      return `strftime(${x}, '%m/%d/%Y')`;
+    case 103:
+      return `strftime(${x}, '%d/%m/%Y')`;
+    case 126:
+    case 127:
+      return `(strftime(${x}, '%Y-%m-%dT%H:%M:%S') || ${frac})`;
+    default:
+      if (name === 'smalldatetime') {
+        return `strftime(${x}, '%Y-%m-%d %H:%M:%S')`;
+      }
+      return `(strftime(${x}, '%Y-%m-%d %H:%M:%S') || ${frac})`;
+  }
+}
+
+/**
+ * CAST/CONVERT as SQL Server does it, for the cases where DuckDB's CAST differs: strings of
+ * dates/times/bits/GUIDs, numeric to integer truncation, lengths of the target string type.
+ */
+export function castTo(
+  x: string,
+  src: SqlType | undefined,
+  target: SqlType,
+  style: number | undefined,
+  tryCast: boolean,
+  digit?: string,
+): string {
+  const cast = tryCast ? 'TRY_CAST' : 'CAST';
+  const n = target.name;
+  if (n === 'char' || n === 'varchar' || n === 'nchar' || n === 'nvarchar' || n === 'text' || n === 'ntext') {
+    let s: string;
+    if (
+      (src !== undefined && temporal.has(src.name)) ||
+      (src === undefined && style !== undefined && style !== 0 && style !== 1 && style !== 2)
+    ) {
+      s = formatTemporal(x, src, style, digit);
+    } else if (src?.name === 'bit') {
+      s = `(CASE WHEN ${x} THEN '1' WHEN NOT ${x} THEN '0' END)`;
+    } else if (src?.name === 'uniqueidentifier') {
+      s = `upper(CAST(${x} AS VARCHAR))`;
+    } else if (src?.name === 'money' || src?.name === 'smallmoney') {
+      s = style === 2 ? `CAST(${x} AS VARCHAR)` : `CAST(CAST(${x} AS DECIMAL(19,2)) AS VARCHAR)`;
+    } else if (src?.name === 'timestamp' && (style === 1 || style === 2)) {
+      // rowversion is kept as a BIGINT counter: eight big-endian bytes on the wire.
+      const hex = `lpad(upper(hex(${x})), 16, '0')`;
+      s = style === 1 ? `('0x' || ${hex})` : hex;
+    } else if (
+      (src === undefined || src.name === 'binary' || src.name === 'varbinary' || src.name === 'image') &&
+      (style === 1 || style === 2)
+    ) {
+      s = style === 1 ? `('0x' || upper(hex(${x})))` : `upper(hex(${x}))`;
+    } else {
+      s = `${cast}(${x} AS VARCHAR)`;
+    }
+    const chars =
+      target.maxLength < 0 ? -1 : n === 'nchar' || n === 'nvarchar' ? target.maxLength / 2 : target.maxLength;
+    if (n === 'char' || n === 'nchar') {
+      return `rpad(${s}, ${chars}, ' ')`;
+    }
+    if (chars > 0 && n !== 'text' && n !== 'ntext') {
+      return `left(${s}, ${chars})`;
+    }
+    return s;
+  }
+  if (n === 'tinyint' || n === 'smallint' || n === 'int' || n === 'bigint') {
+    const duck = duckdbStorageType(target);
+    // SQL Server truncates toward zero converting exact/approximate numerics to integers; DuckDB rounds.
+    if (
+      src !== undefined &&
+      ['decimal', 'numeric', 'money', 'smallmoney', 'float', 'real'].includes(src.name)
+    ) {
+      return `${cast}(trunc(${x}) AS ${duck})`;
+    }
+    return `${cast}(${x} AS ${duck})`;
+  }
+  if (
+    (n === 'binary' || n === 'varbinary') &&
+    src !== undefined &&
+    ['char', 'varchar', 'nchar', 'nvarchar'].includes(src.name) &&
+    (style === 1 || style === 2)
+  ) {
+    return style === 1 ? `unhex(substr(${x}, 3))` : `unhex(${x})`;
+  }
+  if (
+    n === 'date' &&
+    src !== undefined &&
+    (src.name === 'datetime2' || src.name === 'datetime' || src.name === 'smalldatetime')
+  ) {
+    return `${cast}(${x} AS DATE)`;
+  }
+  return `${cast}(${x} AS ${duckdbStorageType(target)})`;
+}

@@ -1,0 +1,173 @@
+import type { Catalog } from '../catalog.js';
+import { quoteIdent } from '../catalog.js';
+import { SqlServerError } from '../sql-server-error.js';
+import type { BoundValue } from '../tds/rpc-request.js';
+import { readObjectName } from './create-table.js';
+import { isName, isOp, isWord, matchParen, type Token, tokenize } from './lexer.js';
+import { itemEnd, splitArgs } from './statement-shapes.js';
+
+/** What the DML rewrites read: the catalog and the batch's variables. */
+export interface RewriteContext {
+  readonly catalog: Catalog;
+  readonly database: string;
+  readonly variables: ReadonlyMap<string, BoundValue>;
+}
+
+/** INSERT without INTO gets it; without a column list, identity and rowversion columns are skipped. */
+export function rewriteInsert(ctx: RewriteContext, tokens: Token[]): Token[] {
+  let i = tokens.findIndex((t) => isWord(t, 'INSERT'));
+  const out = [...tokens];
+  i++;
+  if (isWord(out[i], 'TOP')) {
+    throw new SqlServerError(102, 'INSERT TOP is not supported by the emulator.', { severity: 15 });
+  }
+  if (!isWord(out[i], 'INTO')) {
+    out.splice(i, 0, { ...(out[i] as Token), kind: 'word', text: 'INTO', value: 'INTO', upper: 'INTO' });
+  }
+  i++;
+  const { name, end } = readObjectName(out, i, ctx.database);
+  const table = name.temp ? undefined : ctx.catalog.table(name.schema, name.name);
+  if (table === undefined || isWord(out[end], 'DEFAULT')) {
+    return out;
+  }
+  const hasHidden = table.columns.some((c) => c.ns100 !== undefined);
+  let listEnd: number;
+  let names: string[];
+  if (isOp(out[end], '(') && !isWord(out[end + 1], 'SELECT')) {
+    listEnd = matchParen(out, end);
+    names = out
+      .slice(end + 1, listEnd)
+      .filter((t) => isName(t))
+      .map((t) => (t.kind === 'word' ? t.text : t.value));
+  } else {
+    const skip = table.columns.filter((c) => c.identity || c.type.name === 'timestamp');
+    if (skip.length === 0 && !hasHidden) {
+      return out;
+    }
+    names = table.columns.filter((c) => !skip.includes(c)).map((c) => c.name);
+    const list = tokenize(`(${names.map(quoteIdent).join(', ')})`);
+    out.splice(end, 0, ...list);
+    listEnd = end + list.length - 1;
+  }
+  if (!hasHidden || !isWord(out[listEnd + 1], 'VALUES')) {
+    return out;
+  }
+  // datetime2(7): each VALUES row also sets the hidden 100 ns digit of its literal or parameter.
+  const digitColumns = names
+    .map((n, k) => ({ k, column: table.columns.find((c) => c.name.toLowerCase() === n.toLowerCase()) }))
+    .filter((x) => x.column?.ns100 !== undefined);
+  if (digitColumns.length === 0) {
+    return out;
+  }
+  const result: Token[] = out.slice(0, listEnd);
+  result.push(...tokenize(`, ${digitColumns.map((x) => quoteIdent(x.column?.ns100 as string)).join(', ')}`));
+  result.push(out[listEnd] as Token, out[listEnd + 1] as Token);
+  let j = listEnd + 2;
+  while (j < out.length && isOp(out[j], '(')) {
+    const close = matchParen(out, j);
+    const values = splitArgs(out.slice(j + 1, close), 0);
+    result.push(...out.slice(j, close));
+    for (const { k } of digitColumns) {
+      result.push(...tokenize(`, ${digitOf(values[k] ?? [], ctx.variables)}`));
+    }
+    result.push(out[close] as Token);
+    j = close + 1;
+    if (isOp(out[j], ',')) {
+      result.push(out[j] as Token);
+      j++;
+    }
+  }
+  result.push(...out.slice(j));
+  return result;
+}
+
+/** The 100 ns digit of a datetime2(7) literal or parameter ('0' for anything else). */
+export function digitOf(expr: readonly Token[], variables: ReadonlyMap<string, BoundValue>): string {
+  const t = expr.length === 1 ? expr[0] : undefined;
+  let text: unknown;
+  if (t?.kind === 'string') {
+    text = t.value;
+  } else if (t?.kind === 'variable') {
+    text = variables.get(t.value.toLowerCase())?.js;
+  }
+  const m = typeof text === 'string' ? text.match(/\.\d{6}(\d)/) : null;
+  return m === null ? '0' : (m[1] as string);
+}
+
+/** `UPDATE t SET t.c = …` loses the qualifier; rowversion columns are bumped. */
+export function rewriteUpdate(ctx: RewriteContext, tokens: Token[]): Token[] {
+  const u = tokens.findIndex((t) => isWord(t, 'UPDATE'));
+  if (isWord(tokens[u + 1], 'TOP')) {
+    throw new SqlServerError(102, 'UPDATE TOP is not supported by the emulator.', { severity: 15 });
+  }
+  const setAt = tokens.findIndex((t, k) => k > u && isWord(t, 'SET'));
+  if (setAt < 0) {
+    return tokens;
+  }
+  const out: Token[] = tokens.slice(0, setAt + 1);
+  const assignments: number[] = [];
+  let depth = 0;
+  let itemStart = true;
+  let end = tokens.length;
+  for (let i = setAt + 1; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (isOp(t, '(')) {
+      depth++;
+    } else if (isOp(t, ')')) {
+      depth--;
+    }
+    if (depth === 0 && t.kind === 'word' && ['FROM', 'WHERE', 'OUTPUT', 'OPTION'].includes(t.upper)) {
+      end = i;
+      break;
+    }
+    if (itemStart && isName(t) && isOp(tokens[i + 1], '=')) {
+      assignments.push(i);
+    }
+    if (
+      itemStart &&
+      isName(t) &&
+      isOp(tokens[i + 1], '.') &&
+      isName(tokens[i + 2]) &&
+      isOp(tokens[i + 3], '=')
+    ) {
+      assignments.push(i + 2);
+      // drop `alias.`
+      i += 1;
+      itemStart = false;
+      continue;
+    }
+    out.push(t);
+    itemStart = depth === 0 && isOp(t, ',');
+  }
+  const { name } = readObjectName(tokens, u + 1, ctx.database);
+  const table = name.temp ? undefined : ctx.catalog.table(name.schema, name.name);
+  for (const at of assignments) {
+    const target = tokens[at] as Token;
+    const targetName = (target.kind === 'word' ? target.text : target.value).toLowerCase();
+    const column = table?.columns.find((c) => c.name.toLowerCase() === targetName);
+    if (column?.ns100 !== undefined) {
+      const digit = digitOf(tokens.slice(at + 2, itemEnd(tokens, at + 2, end)), ctx.variables);
+      out.push(...tokenize(`, ${quoteIdent(column.ns100)} = ${digit}`));
+    }
+  }
+  const rv = table?.columns.find((c) => c.type.name === 'timestamp');
+  if (rv !== undefined) {
+    out.push(...tokenize(`, ${quoteIdent(rv.name)} = nextval('__emulator.rowversion')`));
+  }
+  out.push(...tokens.slice(end));
+  return out;
+}
+
+/** `DELETE t WHERE …` gets its FROM. */
+export function rewriteDelete(tokens: Token[]): Token[] {
+  const d = tokens.findIndex((t) => isWord(t, 'DELETE'));
+  if (isWord(tokens[d + 1], 'TOP')) {
+    throw new SqlServerError(102, 'DELETE TOP is not supported by the emulator.', { severity: 15 });
+  }
+  if (isWord(tokens[d + 1], 'FROM')) {
+    return tokens;
+  }
+  const out = [...tokens];
+  out.splice(d + 1, 0, { ...(tokens[d] as Token), text: 'FROM', value: 'FROM', upper: 'FROM' });
+  return out;
+}

@@ -1,0 +1,263 @@
+import { SqlServerError, syntaxError } from '../sql-server-error.js';
+import { isOp, isWord, type Token, tokenize } from './lexer.js';
+import { parseSqlType, type SqlType } from './sql-types.js';
+
+/** The end of a SET item's value: the next top-level comma, or `limit`. */
+export function itemEnd(tokens: readonly Token[], from: number, limit: number): number {
+  let depth = 0;
+  for (let i = from; i < limit; i++) {
+    if (isOp(tokens[i], '(')) {
+      depth++;
+    } else if (isOp(tokens[i], ')')) {
+      depth--;
+    } else if (depth === 0 && isOp(tokens[i], ',')) {
+      return i;
+    }
+  }
+  return limit;
+}
+
+/** The main keyword after a WITH's CTE list. */
+export function mainKeyword(tokens: readonly Token[]): string {
+  let depth = 0;
+  for (const t of tokens) {
+    if (isOp(t, '(')) {
+      depth++;
+    } else if (isOp(t, ')')) {
+      depth--;
+    } else if (
+      depth === 0 &&
+      t.kind === 'word' &&
+      ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(t.upper)
+    ) {
+      return t.upper;
+    }
+  }
+  return 'SELECT';
+}
+
+/** Index of a top-level `SELECT … INTO name`, or undefined. */
+export function findSelectInto(tokens: readonly Token[]): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (isOp(t, '(')) {
+      depth++;
+    } else if (isOp(t, ')')) {
+      depth--;
+    } else if (depth === 0 && isWord(t, 'INTO')) {
+      return i;
+    } else if (depth === 0 && isWord(t, 'FROM')) {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** `SELECT @a = x, @b = y …` → `SELECT x, y …` and the variable names, or undefined. */
+export function selectAssignments(
+  tokens: readonly Token[],
+): { tokens: Token[]; variables: string[] } | undefined {
+  const s = tokens.findIndex((t) => isWord(t, 'SELECT'));
+  if (tokens[s + 1]?.kind !== 'variable' || !isOp(tokens[s + 2], '=')) {
+    return undefined;
+  }
+  const out: Token[] = tokens.slice(0, s + 1);
+  const variables: string[] = [];
+  let depth = 0;
+  let i = s + 1;
+  let itemStart = true;
+  for (; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (isOp(t, '(')) {
+      depth++;
+    } else if (isOp(t, ')')) {
+      depth--;
+    }
+    if (
+      depth === 0 &&
+      t.kind === 'word' &&
+      ['FROM', 'WHERE', 'GROUP', 'ORDER', 'HAVING', 'UNION'].includes(t.upper)
+    ) {
+      break;
+    }
+    if (itemStart && t.kind === 'variable' && isOp(tokens[i + 1], '=')) {
+      variables.push(t.value.toLowerCase());
+      i++;
+      itemStart = false;
+      continue;
+    }
+    out.push(t);
+    itemStart = depth === 0 && isOp(t, ',');
+  }
+  out.push(...tokens.slice(i));
+  return { tokens: out, variables };
+}
+
+/** Moves an `OUTPUT INSERTED.x, …` clause to DuckDB's trailing `RETURNING x, …`. */
+export function rewriteOutput(tokens: readonly Token[]): { tokens: Token[]; returning: boolean } {
+  let depth = 0;
+  let at = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (isOp(t, '(')) {
+      depth++;
+    } else if (isOp(t, ')')) {
+      depth--;
+    } else if (depth === 0 && isWord(t, 'OUTPUT')) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) {
+    return { tokens: [...tokens], returning: false };
+  }
+  let end = at + 1;
+  depth = 0;
+  for (; end < tokens.length; end++) {
+    const t = tokens[end] as Token;
+    if (isOp(t, '(')) {
+      depth++;
+    } else if (isOp(t, ')')) {
+      depth--;
+    } else if (
+      depth === 0 &&
+      t.kind === 'word' &&
+      ['VALUES', 'SELECT', 'DEFAULT', 'FROM', 'WHERE', 'INTO', 'EXEC'].includes(t.upper)
+    ) {
+      break;
+    }
+  }
+  if (isWord(tokens[end], 'INTO')) {
+    throw new SqlServerError(102, 'OUTPUT … INTO is not supported by the emulator.', { severity: 15 });
+  }
+  const list: Token[] = [];
+  for (let i = at + 1; i < end; i++) {
+    const t = tokens[i] as Token;
+    if ((isWord(t, 'INSERTED') || isWord(t, 'DELETED')) && isOp(tokens[i + 1], '.')) {
+      i++;
+      continue;
+    }
+    list.push(t);
+  }
+  const rest = [...tokens.slice(0, at), ...tokens.slice(end)];
+  while (rest.length > 0 && isOp(rest[rest.length - 1], ';')) {
+    rest.pop();
+  }
+  const returning: Token = {
+    ...(tokens[at] as Token),
+    text: 'RETURNING',
+    value: 'RETURNING',
+    upper: 'RETURNING',
+  };
+  return { tokens: [...rest, returning, ...list], returning: true };
+}
+
+/** Splits EXEC arguments (after the procedure name) at top-level commas. */
+export function splitArgs(tokens: readonly Token[], from: number): Token[][] {
+  const out: Token[][] = [];
+  let cur: Token[] = [];
+  let depth = 0;
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    if (isOp(t, '(')) {
+      depth++;
+    } else if (isOp(t, ')')) {
+      depth--;
+    }
+    if (depth === 0 && isOp(t, ',')) {
+      out.push(cur);
+      cur = [];
+    } else {
+      cur.push(t);
+    }
+  }
+  if (cur.length > 0) {
+    out.push(cur);
+  }
+  return out;
+}
+
+/** Parses an sp_executesql parameter declaration list: `@a int, @b nvarchar(50) OUTPUT`. */
+export function parseParamDeclarations(decl: string): { name: string; type: SqlType; output: boolean }[] {
+  const tokens = tokenize(decl);
+  const out: { name: string; type: SqlType; output: boolean }[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    const v = tokens[i];
+    if (v?.kind !== 'variable') {
+      throw syntaxError(v?.text ?? '');
+    }
+    i++;
+    if (isWord(tokens[i], 'AS')) {
+      i++;
+    }
+    const parsed = parseSqlType(tokens, i);
+    i = parsed.end;
+    let output = false;
+    if (isWord(tokens[i], 'OUTPUT') || isWord(tokens[i], 'OUT')) {
+      output = true;
+      i++;
+    }
+    if (isOp(tokens[i], '=')) {
+      i += 2;
+    }
+    out.push({ name: v.value.toLowerCase(), type: parsed.type, output });
+    if (isOp(tokens[i], ',')) {
+      i++;
+    }
+  }
+  return out;
+}
+
+/** A type's T-SQL declaration text for CAST. */
+export function typeTokensText(type: SqlType): string {
+  switch (type.name) {
+    case 'decimal':
+    case 'numeric':
+      return `${type.name}(${type.precision}, ${type.scale})`;
+    case 'time':
+    case 'datetime2':
+    case 'datetimeoffset':
+      return `${type.name}(${type.scale})`;
+    case 'char':
+    case 'varchar':
+    case 'binary':
+    case 'varbinary':
+      return `${type.name}(${type.maxLength < 0 ? 'max' : type.maxLength})`;
+    case 'nchar':
+    case 'nvarchar':
+      return `${type.name}(${type.maxLength < 0 ? 'max' : type.maxLength / 2})`;
+    case 'timestamp':
+      return 'bigint';
+    default:
+      return type.name;
+  }
+}
+
+/** Splits generated DuckDB column definitions at top-level commas. */
+export function splitTopLevelSql(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] as string;
+    if (quote !== '') {
+      if (c === quote) {
+        quote = '';
+      }
+    } else if (c === "'" || c === '"') {
+      quote = c;
+    } else if (c === '(') {
+      depth++;
+    } else if (c === ')') {
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      out.push(s.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start).trim());
+  return out;
+}

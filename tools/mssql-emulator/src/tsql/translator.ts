@@ -1,0 +1,747 @@
+import type { Catalog, CatalogColumn, CatalogTable } from '../catalog.js';
+import { infoSchema, quoteIdent, quoteString } from '../catalog.js';
+import { partitionNumberSql } from '../partition-functions.js';
+import { SqlServerError, syntaxError } from '../sql-server-error.js';
+import type { BoundValue } from '../tds/rpc-request.js';
+import { type FunctionContext, translateFunction } from './builtin-functions.js';
+import { isName, isOp, isWord, matchParen, type Token, tokenize } from './lexer.js';
+import { itemRanges, rewriteSelectAliases, selectListBounds } from './select-list.js';
+import { parseSqlType, type SqlType, sqlType } from './sql-types.js';
+
+/** What the translator needs to know about the session and database. */
+export interface TranslateEnv {
+  readonly catalog: Catalog;
+  readonly database: string;
+  readonly user: string;
+  /** Parameters and local variables in scope, by lower-case name without `@`. */
+  readonly variables: ReadonlyMap<string, BoundValue>;
+  /** The SQL text (a DuckDB expression) of an `@@NAME` global, or undefined when unknown. */
+  globalValue(name: string): string | undefined;
+  /** The last identity value this session inserted, as SQL text. */
+  scopeIdentity(): string;
+}
+
+/** A translated statement: DuckDB SQL, the parameters it binds, and result-type hints. */
+export interface Translation {
+  readonly sql: string;
+  /** DuckDB parameter name (without `$`) → value. */
+  readonly params: ReadonlyMap<string, BoundValue>;
+  /** Declared SQL Server types of the result columns by position, where known. */
+  readonly hints: readonly (SqlType | undefined)[] | undefined;
+  /** Result column names by position as SQL Server names them ('' for unnamed expressions), where known. */
+  readonly names: readonly string[] | undefined;
+  /** Declared types of the referenced tables' columns by lower-case name (unique names only). */
+  readonly columnTypes: ReadonlyMap<string, SqlType>;
+}
+
+const tableHints = new Set([
+  'NOLOCK',
+  'READUNCOMMITTED',
+  'UPDLOCK',
+  'HOLDLOCK',
+  'ROWLOCK',
+  'PAGLOCK',
+  'TABLOCK',
+  'TABLOCKX',
+  'READPAST',
+  'XLOCK',
+  'NOWAIT',
+  'INDEX',
+  'FORCESEEK',
+  'FORCESCAN',
+  'SERIALIZABLE',
+  'REPEATABLEREAD',
+  'READCOMMITTED',
+  'READCOMMITTEDLOCK',
+  'SNAPSHOT',
+  'NOEXPAND',
+]);
+
+const aliasStop = new Set([
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'ORDER',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
+  'JOIN',
+  'INNER',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'CROSS',
+  'OUTER',
+  'ON',
+  'WITH',
+  'SET',
+  'VALUES',
+  'SELECT',
+  'OPTION',
+  'OUTPUT',
+  'DEFAULT',
+  'FOR',
+  'APPLY',
+  'USING',
+  'WHEN',
+  'PIVOT',
+  'UNPIVOT',
+]);
+
+/** Keywords after which a table name may follow. */
+const scopeWords = new Set(['FROM', 'JOIN', 'UPDATE', 'INTO', 'TABLE']);
+/** Clause keywords: a comma continues a FROM list only while FROM is the clause in force. */
+const clauseWords = new Set([
+  'FROM',
+  'SELECT',
+  'WHERE',
+  'SET',
+  'VALUES',
+  'ON',
+  'GROUP',
+  'ORDER',
+  'BY',
+  'HAVING',
+  'JOIN',
+]);
+
+/** A table referenced by a statement, and the alias it goes by. */
+interface ScopeEntry {
+  readonly alias: string;
+  readonly table: CatalogTable;
+}
+
+/** The DuckDB parameter name of a T-SQL variable. */
+export function paramName(variable: string): string {
+  return `p_${variable.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+}
+
+/**
+ * Translates one T-SQL statement (a token run) into DuckDB SQL. Identifiers, literals,
+ * parameters, TOP, CAST/CONVERT, the common built-in functions and catalog names are rewritten;
+ * everything else is passed through for DuckDB to parse (DuckDB's errors are then mapped to
+ * SQL Server's).
+ *
+ * @example
+ * translate(tokenize('SELECT TOP (5) [Id] FROM [dbo].[T] WHERE [Name] = @name'), env).sql
+ * // 'SELECT "Id" FROM "dbo"."T" WHERE "Name" = $p_name LIMIT (5)'
+ */
+export function translate(tokens: readonly Token[], env: TranslateEnv, concatMode = false): Translation {
+  const aliased = rewriteSelectAliases(tokens);
+  const first = new Translator(aliased, env, concatMode);
+  const rewritten = first.withHiddenDigits();
+  const t = rewritten === aliased ? first : new Translator(rewritten, env, concatMode);
+  const sql = t.range(0, rewritten.length);
+  const select = t.selectHints();
+  return {
+    sql,
+    params: t.params,
+    hints: select?.hints,
+    names: select?.names,
+    columnTypes: t.columnTypes(),
+  };
+}
+
+class Translator implements FunctionContext {
+  readonly params = new Map<string, BoundValue>();
+  private readonly scope: ScopeEntry[];
+
+  constructor(
+    readonly tokens: readonly Token[],
+    readonly env: TranslateEnv,
+    private readonly concatMode: boolean,
+  ) {
+    this.scope = this.collectScope();
+  }
+
+  /** Tables named after FROM / JOIN / UPDATE / INTO (and commas of a FROM list), with their aliases. */
+  private collectScope(): ScopeEntry[] {
+    const t = this.tokens;
+    const out: ScopeEntry[] = [];
+    // The clause keyword in force at each parenthesis depth, to tell FROM-list commas apart.
+    const clause: string[] = [''];
+    for (let i = 0; i < t.length; i++) {
+      const w = t[i] as Token;
+      if (isOp(w, '(')) {
+        clause.push('');
+        continue;
+      }
+      if (isOp(w, ')')) {
+        if (clause.length > 1) {
+          clause.pop();
+        }
+        continue;
+      }
+      if (w.kind === 'word' && clauseWords.has(w.upper)) {
+        clause[clause.length - 1] = w.upper;
+      }
+      const listComma = isOp(w, ',') && clause[clause.length - 1] === 'FROM';
+      if (!(listComma || (w.kind === 'word' && scopeWords.has(w.upper)))) {
+        continue;
+      }
+      const chain = this.nameChain(i + 1);
+      if (chain === undefined) {
+        continue;
+      }
+      const table = this.resolveTable(chain.parts);
+      if (table === undefined) {
+        continue;
+      }
+      let j = chain.end;
+      let alias = table.name;
+      if (isWord(t[j], 'AS')) {
+        j++;
+      }
+      const a = t[j];
+      if (a !== undefined && (a.kind === 'quoted' || (a.kind === 'word' && !aliasStop.has(a.upper)))) {
+        alias = a.kind === 'word' ? a.text : a.value;
+      }
+      out.push({ alias, table });
+    }
+    return out;
+  }
+
+  /** A dotted name starting at `i`: its parts (empty string for `..`) and where it ends. */
+  private nameChain(i: number): { parts: string[]; end: number } | undefined {
+    const t = this.tokens;
+    if (!isName(t[i])) {
+      return undefined;
+    }
+    const parts: string[] = [nameOf(t[i] as Token)];
+    let j = i + 1;
+    while (isOp(t[j], '.')) {
+      if (isName(t[j + 1])) {
+        parts.push(nameOf(t[j + 1] as Token));
+        j += 2;
+      } else if (isOp(t[j + 1], '.')) {
+        parts.push('');
+        j += 1;
+      } else {
+        break;
+      }
+    }
+    return { parts, end: j };
+  }
+
+  /** The catalog table a 1–3 part name refers to. */
+  private resolveTable(parts: readonly string[]): CatalogTable | undefined {
+    const n = parts.length;
+    const name = parts[n - 1] ?? '';
+    const schema = n >= 2 && parts[n - 2] !== '' ? (parts[n - 2] as string) : 'dbo';
+    return this.env.catalog.table(schema, name);
+  }
+
+  /** Declared types by lower-case column name across the referenced tables (unique names only). */
+  columnTypes(): Map<string, SqlType> {
+    const out = new Map<string, SqlType>();
+    const dup = new Set<string>();
+    for (const { table } of this.scope) {
+      for (const c of table.columns) {
+        const k = c.name.toLowerCase();
+        const prev = out.get(k);
+        if (prev !== undefined && !sameType(prev, c.type)) {
+          dup.add(k);
+        }
+        out.set(k, c.type);
+      }
+    }
+    for (const k of dup) {
+      out.delete(k);
+    }
+    return out;
+  }
+
+  /** The column a (possibly qualified) name refers to. */
+  private resolveColumn(parts: readonly string[]): CatalogColumn | undefined {
+    const col = (parts[parts.length - 1] ?? '').toLowerCase();
+    if (parts.length >= 2) {
+      const q = (parts[parts.length - 2] ?? '').toLowerCase();
+      const entry = this.scope.find((s) => s.alias.toLowerCase() === q || s.table.name.toLowerCase() === q);
+      return entry?.table.columns.find((c) => c.name.toLowerCase() === col);
+    }
+    const found: CatalogColumn[] = [];
+    for (const s of this.scope) {
+      const c = s.table.columns.find((x) => x.name.toLowerCase() === col);
+      if (c !== undefined) {
+        found.push(c);
+      }
+    }
+    const first = found[0];
+    return first !== undefined && found.every((c) => sameType(c.type, first.type)) ? first : undefined;
+  }
+
+  /** The SQL Server type of an expression range, where it is evident. */
+  typeOf(from: number, to: number): SqlType | undefined {
+    const t = this.tokens;
+    while (isOp(t[from], '(') && matchParen(t, from) === to - 1) {
+      from++;
+      to--;
+    }
+    const first = t[from];
+    if (first === undefined) {
+      return undefined;
+    }
+    if (to - from === 1) {
+      if (first.kind === 'number') {
+        if (/[eE]/.test(first.text)) {
+          return sqlType('float');
+        }
+        const dot = first.text.indexOf('.');
+        if (dot < 0) {
+          return Math.abs(Number(first.text)) <= 2147483647
+            ? sqlType('int')
+            : sqlType('decimal', first.text.length, 0);
+        }
+        const digits = first.text.replace('.', '').replace(/^0+/, '').length;
+        const scale = first.text.length - dot - 1;
+        return sqlType('decimal', Math.max(digits, scale, 1), scale);
+      }
+      if (first.kind === 'string') {
+        return first.national === true
+          ? sqlType('nvarchar', Math.max(1, first.value.length))
+          : sqlType('varchar', Math.max(1, first.value.length));
+      }
+      if (first.kind === 'variable') {
+        return this.env.variables.get(first.value.toLowerCase())?.type;
+      }
+    }
+    const chain = this.nameChain(from);
+    if (chain !== undefined && chain.end === to) {
+      return this.resolveColumn(chain.parts)?.type;
+    }
+    if (first.kind === 'word' && isOp(t[from + 1], '(') && matchParen(t, from + 1) === to - 1) {
+      const fn = first.upper;
+      if (fn === 'CAST' || fn === 'TRY_CAST') {
+        const as = this.lastTopLevelAs(from + 2, to - 1);
+        return as < 0 ? undefined : parseSqlType(t, as + 1, true).type;
+      }
+      if (fn === 'CONVERT' || fn === 'TRY_CONVERT') {
+        return parseSqlType(t, from + 2, true).type;
+      }
+      if (fn === 'MAX' || fn === 'MIN') {
+        return this.typeOf(from + 2, to - 1);
+      }
+    }
+    return undefined;
+  }
+
+  /** The top-level SELECT of a plain query (not INSERT … SELECT), or -1. */
+  private topSelect(): number {
+    const t = this.tokens;
+    const head = t[0]?.upper;
+    if (head !== 'SELECT' && head !== 'WITH') {
+      return -1;
+    }
+    let depth = 0;
+    for (let i = 0; i < t.length; i++) {
+      if (isOp(t[i], '(')) {
+        depth++;
+      } else if (isOp(t[i], ')')) {
+        depth--;
+      } else if (depth === 0 && isWord(t[i], 'SELECT')) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Appends, for each top-level select item that is a plain datetime2(7) column, its hidden
+   * 100 ns digit column (named `<output name>__100ns`; the result writer folds it back in).
+   * Grouping, DISTINCT and set operations are left alone: an extra column would change them.
+   */
+  withHiddenDigits(): readonly Token[] {
+    const t = this.tokens;
+    const selectAt = this.topSelect();
+    if (selectAt < 0 || isWord(t[selectAt + 1], 'DISTINCT')) {
+      return t;
+    }
+    let depth = 0;
+    for (const tok of t) {
+      if (isOp(tok, '(')) {
+        depth++;
+      } else if (isOp(tok, ')')) {
+        depth--;
+      } else if (
+        depth === 0 &&
+        tok.kind === 'word' &&
+        ['GROUP', 'UNION', 'EXCEPT', 'INTERSECT'].includes(tok.upper)
+      ) {
+        return t;
+      }
+    }
+    const { start, end } = selectListBounds(t, selectAt);
+    const extra: string[] = [];
+    for (const [a, b] of itemRanges(t, start, end)) {
+      let exprEnd = b;
+      let name: string | undefined;
+      const last = t[b - 1] as Token;
+      if (b - a >= 3 && isWord(t[b - 2], 'AS')) {
+        exprEnd = b - 2;
+        name = last.kind === 'word' ? last.text : last.value;
+      } else if (b - a === 2 && isName(last) && isName(t[a])) {
+        exprEnd = b - 1;
+        name = last.kind === 'word' ? last.text : last.value;
+      }
+      const chain = this.nameChain(a);
+      if (chain === undefined || chain.end !== exprEnd) {
+        continue;
+      }
+      const column = this.resolveColumn(chain.parts);
+      if (column?.ns100 === undefined) {
+        continue;
+      }
+      const qualifier = chain.parts.slice(0, -1).map(quoteIdent);
+      const ref = [...qualifier, quoteIdent(column.ns100)].join('.');
+      extra.push(`, ${ref} AS ${quoteIdent(`${name ?? column.name}__100ns`)}`);
+    }
+    if (extra.length === 0) {
+      return t;
+    }
+    return [...t.slice(0, end), ...tokenize(extra.join(' ')), ...t.slice(end)];
+  }
+
+  /** SQL for the hidden 100 ns digit of a plain datetime2(7) column reference in [from, to). */
+  hiddenDigit(from: number, to: number): string | undefined {
+    const chain = this.nameChain(from);
+    if (chain === undefined || chain.end !== to) {
+      return undefined;
+    }
+    const column = this.resolveColumn(chain.parts);
+    if (column?.ns100 === undefined) {
+      return undefined;
+    }
+    return [...chain.parts.slice(0, -1).map(quoteIdent), quoteIdent(column.ns100)].join('.');
+  }
+
+  /** Result-type hints and names by position for the statement's top-level select list. */
+  selectHints(): { hints: (SqlType | undefined)[]; names: string[] } | undefined {
+    const t = this.tokens;
+    let depth = 0;
+    let selectAt = -1;
+    for (let i = 0; i < t.length; i++) {
+      if (isOp(t[i], '(')) {
+        depth++;
+      } else if (isOp(t[i], ')')) {
+        depth--;
+      } else if (depth === 0 && isWord(t[i], 'SELECT')) {
+        selectAt = i;
+        break;
+      }
+    }
+    if (selectAt < 0) {
+      return undefined;
+    }
+    const { start, end } = selectListBounds(t, selectAt);
+    const hints: (SqlType | undefined)[] = [];
+    const names: string[] = [];
+    for (const [a, b0] of itemRanges(t, start, end)) {
+      let b = b0;
+      let name = '';
+      if (b - a === 1 && isOp(t[a], '*')) {
+        return undefined;
+      }
+      if (isOp(t[b - 1], '*')) {
+        return undefined;
+      }
+      // Drop a trailing alias: `expr AS name` or `expr name`.
+      const last = t[b - 1] as Token;
+      if (b - a >= 3 && isWord(t[b - 2], 'AS')) {
+        name = last.kind === 'word' ? last.text : last.value;
+        b -= 2;
+      } else if (
+        b - a >= 2 &&
+        isName(last) &&
+        !isOp(t[b - 2], '.') &&
+        (t[b - 2]?.kind !== 'op' || isOp(t[b - 2], ')')) &&
+        !(last.kind === 'word' && ['END', 'NULL'].includes(last.upper)) &&
+        !(
+          t[b - 2]?.kind === 'word' &&
+          ['CASE', 'ELSE', 'THEN', 'WHEN', 'AND', 'OR', 'NOT', 'IS', 'DISTINCT'].includes(
+            (t[b - 2] as Token).upper,
+          )
+        )
+      ) {
+        name = last.kind === 'word' ? last.text : last.value;
+        b -= 1;
+      } else {
+        const chain = this.nameChain(a);
+        if (chain !== undefined && chain.end === b) {
+          name = chain.parts[chain.parts.length - 1] ?? '';
+        }
+      }
+      hints.push(this.typeOf(a, b));
+      names.push(name);
+    }
+    return { hints, names };
+  }
+
+  lastTopLevelAs(from: number, to: number): number {
+    let depth = 0;
+    let found = -1;
+    for (let i = from; i < to; i++) {
+      const t = this.tokens[i] as Token;
+      if (isOp(t, '(')) {
+        depth++;
+      } else if (isOp(t, ')')) {
+        depth--;
+      } else if (depth === 0 && isWord(t, 'AS')) {
+        found = i;
+      }
+    }
+    return found;
+  }
+
+  args(open: number, close: number): [number, number][] {
+    return itemRanges(this.tokens, open + 1, close);
+  }
+
+  private param(name: string): string {
+    const key = name.toLowerCase();
+    const value = this.env.variables.get(key);
+    if (value === undefined) {
+      throw new SqlServerError(137, `Must declare the scalar variable "@${name}".`, {
+        severity: 15,
+        state: 2,
+      });
+    }
+    const p = paramName(name);
+    this.params.set(p, value);
+    return `$${p}`;
+  }
+
+  /** Translates tokens [from, to). */
+  range(from: number, to: number): string {
+    const t = this.tokens;
+    const out: string[] = [];
+    let limit: string | undefined;
+    for (let i = from; i < to; i++) {
+      const tok = t[i] as Token;
+      switch (tok.kind) {
+        case 'string': {
+          out.push(isWord(t[i - 1], 'AS') ? quoteIdent(tok.value) : quoteString(tok.value));
+          break;
+        }
+        case 'number':
+          out.push(tok.text);
+          break;
+        case 'binary':
+          out.push(tok.value === '' ? "''::BLOB" : `unhex('${tok.value}')`);
+          break;
+        case 'variable':
+          out.push(this.param(tok.value));
+          break;
+        case 'global': {
+          const v = this.env.globalValue(tok.value);
+          if (v === undefined) {
+            throw new SqlServerError(137, `Must declare the scalar variable "${tok.text}".`, {
+              severity: 15,
+              state: 2,
+            });
+          }
+          out.push(v);
+          break;
+        }
+        case 'op': {
+          if (tok.text === '(') {
+            const close = matchParen(t, i);
+            if (close >= to) {
+              throw syntaxError('(');
+            }
+            // `(NOLOCK)` style hints right after a table name.
+            if (isWord(t[i + 1], 'NOLOCK') && close === i + 2) {
+              i = close;
+              break;
+            }
+            out.push(`(${this.range(i + 1, close)})`);
+            i = close;
+          } else if (tok.text === '!<') {
+            out.push('>=');
+          } else if (tok.text === '!>') {
+            out.push('<=');
+          } else if (tok.text === '+') {
+            const prev = t[i - 1];
+            const next = t[i + 1];
+            const binary = prev !== undefined && (prev.kind !== 'op' || prev.text === ')');
+            // A typed literal (TIMESTAMP '…') is not a string operand.
+            const typedLiteral = ['DATE', 'TIME', 'TIMESTAMP', 'INTERVAL'].includes(t[i - 2]?.upper ?? '');
+            const stringy = (prev?.kind === 'string' && !typedLiteral) || next?.kind === 'string';
+            out.push(binary && (stringy || this.concatMode) ? '||' : '+');
+          } else if (tok.text === ')') {
+            throw syntaxError(')');
+          } else {
+            out.push(tok.text);
+          }
+          break;
+        }
+        case 'quoted':
+        case 'word': {
+          const r = this.word(i, out);
+          if (r.limit !== undefined) {
+            limit = r.limit;
+          }
+          i = r.next - 1;
+          break;
+        }
+      }
+    }
+    if (limit !== undefined) {
+      out.push(`LIMIT ${limit}`);
+    }
+    return out.join(' ');
+  }
+
+  /** Handles a word or quoted name at `i`; returns where to continue. */
+  private word(i: number, out: string[]): { next: number; limit?: string } {
+    const t = this.tokens;
+    const tok = t[i] as Token;
+    if (tok.kind === 'word') {
+      const u = tok.upper;
+      const next = t[i + 1];
+      if (isOp(next, '(') && !isOp(t[i - 1], '.')) {
+        const special = translateFunction(this, u, i + 1);
+        if (special !== undefined) {
+          out.push(special.sql);
+          return { next: special.next };
+        }
+      }
+      switch (u) {
+        case 'SELECT': {
+          out.push('SELECT');
+          let j = i + 1;
+          if (isWord(t[j], 'DISTINCT') || isWord(t[j], 'ALL')) {
+            out.push((t[j] as Token).upper);
+            j++;
+          }
+          if (isWord(t[j], 'TOP')) {
+            j++;
+            let limit: string;
+            if (isOp(t[j], '(')) {
+              const close = matchParen(t, j);
+              limit = `(${this.range(j + 1, close)})`;
+              j = close + 1;
+            } else {
+              const n = t[j] as Token;
+              limit = n.kind === 'variable' ? this.param(n.value) : n.text;
+              j++;
+            }
+            if (isWord(t[j], 'PERCENT')) {
+              throw new SqlServerError(
+                102,
+                "Incorrect syntax near 'PERCENT'. TOP … PERCENT is not supported by the emulator.",
+                { severity: 15 },
+              );
+            }
+            if (isWord(t[j], 'WITH') && isWord(t[j + 1], 'TIES')) {
+              throw new SqlServerError(
+                102,
+                "Incorrect syntax near 'TIES'. TOP … WITH TIES is not supported by the emulator.",
+                { severity: 15 },
+              );
+            }
+            return { next: j, limit };
+          }
+          return { next: j };
+        }
+        case 'WITH': {
+          // Table hints: WITH (NOLOCK, …).
+          if (isOp(next, '(') && tableHints.has(t[i + 2]?.upper ?? '')) {
+            return { next: matchParen(t, i + 1) + 1 };
+          }
+          break;
+        }
+        case 'OPTION': {
+          if (isOp(next, '(')) {
+            return { next: matchParen(t, i + 1) + 1 };
+          }
+          break;
+        }
+        case '$PARTITION': {
+          // $PARTITION.fn(expr): the partition number the function gives the value.
+          const fnTok = t[i + 2];
+          if (!isOp(next, '.') || fnTok === undefined || !isName(fnTok) || !isOp(t[i + 3], '(')) {
+            throw syntaxError(tok.text);
+          }
+          const fnName = fnTok.kind === 'word' ? fnTok.text : fnTok.value;
+          const fn = this.env.catalog.partitionFunction(fnName);
+          if (fn === undefined) {
+            throw new SqlServerError(7707, `Invalid partition function '${fnName}' specified.`);
+          }
+          const close = matchParen(t, i + 3);
+          out.push(partitionNumberSql(fn, `(${this.range(i + 4, close)})`));
+          return { next: close + 1 };
+        }
+        case 'COLLATE':
+          return { next: i + 2 };
+        case 'CURRENT_TIMESTAMP':
+          out.push('CAST(now() AS TIMESTAMP)');
+          return { next: i + 1 };
+        case 'CURRENT_USER':
+        case 'SESSION_USER':
+        case 'USER':
+          if (!isOp(t[i - 1], '.') && !isOp(next, '.')) {
+            out.push("'dbo'");
+            return { next: i + 1 };
+          }
+          break;
+        case 'SYSTEM_USER':
+          out.push(quoteString(this.env.user));
+          return { next: i + 1 };
+        case 'APPLY':
+          throw new SqlServerError(
+            102,
+            "Incorrect syntax near 'APPLY'. CROSS/OUTER APPLY is not supported by the emulator.",
+            { severity: 15 },
+          );
+        default:
+          break;
+      }
+    }
+    // A name, possibly dotted.
+    const chain = this.nameChain(i);
+    if (chain === undefined) {
+      out.push(tok.text);
+      return { next: i + 1 };
+    }
+    let parts = chain.parts;
+    let end = chain.end;
+    if (isOp(t[end], '.') && isOp(t[end + 1], '*')) {
+      out.push(`${parts.map(quoteIdent).join('.')}.*`);
+      return { next: end + 2 };
+    }
+    if (parts.length === 4) {
+      throw new SqlServerError(7202, `Could not find server '${parts[0]}' in sys.servers.`, { severity: 11 });
+    }
+    if (parts.length === 3) {
+      const db = (parts[0] as string).toLowerCase();
+      if (db !== this.env.database.toLowerCase() && db !== 'tempdb') {
+        throw new SqlServerError(208, `Invalid object name '${parts.join('.')}'.`);
+      }
+      parts = parts.slice(1);
+      if (parts[0] === '') {
+        parts = ['dbo', parts[1] as string];
+      }
+    }
+    if (parts.length >= 2 && (parts[0] as string).toUpperCase() === 'INFORMATION_SCHEMA') {
+      parts = [infoSchema, ...parts.slice(1)];
+    }
+    if (parts.length === 1 && tok.kind === 'word') {
+      // Bare words: keywords and unquoted names pass through as written.
+      out.push(tok.text);
+      end = chain.end;
+      return { next: end };
+    }
+    out.push(parts.map((p) => (p === infoSchema ? p : quoteIdent(p))).join('.'));
+    return { next: end };
+  }
+}
+
+function nameOf(t: Token): string {
+  return t.kind === 'word' ? t.text : t.value;
+}
+
+function sameType(a: SqlType, b: SqlType): boolean {
+  return (
+    a.name === b.name && a.maxLength === b.maxLength && a.precision === b.precision && a.scale === b.scale
+  );
+}
