@@ -4,6 +4,7 @@
 // Prints the MeasureOutcome as JSON on the last line of stdout. Started by main.js.
 import { baselineDriver, baselineDuckdbCopy, type Measured } from './baselines.js';
 import { decimalPath } from './decimal-paths.js';
+import { emulatorRaw } from './emulator-raw.js';
 import { type MeasureOutcome, type MeasureSpec, partitionWorkers, SPEC_ENV } from './measurement.js';
 import { RssSampler } from './rss-sampler.js';
 import { sqlsyncFullRun, sqlsyncNoChangeRun } from './sqlsync-runs.js';
@@ -14,6 +15,8 @@ function runMeasurement(spec: MeasureSpec): Promise<Measured> {
       return baselineDriver(spec);
     case 'baseline-b':
       return baselineDuckdbCopy(spec);
+    case 'emulator-raw':
+      return emulatorRaw(spec);
     case 'sqlsync-static-1w':
       return sqlsyncFullRun(spec, 'static');
     case 'sqlsync-no-change':

@@ -7,6 +7,7 @@
 export const FIXED_MEASUREMENTS = [
   'baseline-a',
   'baseline-b',
+  'emulator-raw',
   'sqlsync-static-1w',
   'sqlsync-no-change',
   'decimal-exact',

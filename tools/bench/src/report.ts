@@ -152,6 +152,23 @@ export function judgeTargets(measurements: readonly ReportedMeasurement[], rows:
         },
   );
 
+  const raw = find('emulator-raw');
+  verdicts.push(
+    raw?.ratioToA != null
+      ? {
+          target: 'emulator streaming (raw TDS reader) vs mssql decoding (baseline A)',
+          threshold: '>= 2x',
+          measured: `${fixed(raw.ratioToA, 2)}x by wall time`,
+          met: raw.ratioToA >= 2,
+        }
+      : {
+          target: 'emulator streaming (raw TDS reader) vs mssql decoding (baseline A)',
+          threshold: '>= 2x',
+          measured: raw?.rowsPerSecond == null ? missing(raw, 'emulator-raw') : missing(a, 'baseline-a'),
+          met: null,
+        },
+  );
+
   const exact = find('decimal-exact');
   const double = find('decimal-double');
   verdicts.push(

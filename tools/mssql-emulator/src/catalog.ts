@@ -19,20 +19,25 @@ export interface CatalogColumn {
   readonly identity: boolean;
   readonly defaultText: string | undefined;
   /**
-   * For datetime2(7): the hidden DuckDB column holding the 100 ns digit that DuckDB's
-   * microsecond TIMESTAMP cannot (see {@link hiddenDigitName}).
+   * For datetime2(7), time(7) and datetimeoffset(7): the hidden DuckDB column holding the
+   * 100 ns digit that DuckDB's microsecond types cannot (see {@link hiddenDigitName}).
    */
   readonly ns100?: string;
 }
 
-/** The hidden DuckDB column that keeps a datetime2(7) column's seventh fractional digit. */
+/** The hidden DuckDB column that keeps a scale-7 time/datetime2/datetimeoffset column's seventh digit. */
 export function hiddenDigitName(column: string): string {
   return `${column}__100ns`;
 }
 
-/** True for the SQL Server types whose values need a hidden 100 ns digit column. */
+/**
+ * True for the SQL Server types whose values need a hidden 100 ns digit column: the scale-7
+ * types whose seventh fractional digit DuckDB's microsecond TIME / TIMESTAMP / TIMESTAMPTZ drop.
+ */
 export function needsHiddenDigit(type: SqlType): boolean {
-  return type.name === 'datetime2' && type.scale === 7;
+  return (
+    (type.name === 'datetime2' || type.name === 'time' || type.name === 'datetimeoffset') && type.scale === 7
+  );
 }
 
 /** One user table (or view) of the emulated database. */

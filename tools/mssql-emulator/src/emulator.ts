@@ -1,8 +1,12 @@
+import { appendFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { CAPTURE_ENV } from './capture-env.js';
 import { Catalog } from './catalog.js';
 import { type CapturedStatement, ClientConnection, type ServerHost } from './client-connection.js';
 import { FaultInjector } from './faults.js';
+import { registerHostFunctions } from './host-functions.js';
 import { Session } from './session.js';
 import { TokenType } from './tds/protocol.js';
 
@@ -84,9 +88,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const catalog = new Catalog(config.database);
   const setup = await instance.connect();
   await catalog.install(setup);
+  registerHostFunctions(setup);
   setup.closeSync();
 
   const statements: CapturedStatement[] = [];
+  const captureDir = process.env[CAPTURE_ENV];
+  const captureFile =
+    captureDir === undefined || captureDir === '' ? undefined : join(captureDir, `${process.pid}.jsonl`);
   const faults = new FaultInjector();
   const host: ServerHost = {
     instance,
@@ -95,8 +103,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     user: config.user,
     password: config.password,
     faults,
+    rowversionFloors: new Map(),
     capture: (s) => {
       statements.push(s);
+      if (captureFile !== undefined) {
+        // Synchronous so that a worker or child process that exits right after still leaves
+        // every statement it sent on disk.
+        appendFileSync(captureFile, `${JSON.stringify({ kind: s.kind, sql: s.sql })}\n`);
+      }
     },
   };
 

@@ -1,4 +1,5 @@
 import { DuckDBTypeId } from '@duckdb/node-api';
+import { needsHiddenDigit } from './catalog.js';
 import { BatchAbort, type RequestOutput, type StatementContext } from './statement-context.js';
 import { sqlTypeForDuckDB, storageMatches } from './tds/result-types.js';
 import { RowEncoder } from './tds/row-encoder.js';
@@ -34,7 +35,7 @@ export async function streamResult(ctx: StatementContext, t: Translation): Promi
     }
     return { name, type, nullable: true };
   });
-  // Hidden `<name>__100ns` columns carry datetime2(7)'s seventh digit: fold them into their column.
+  // Hidden `<name>__100ns` columns carry a scale-7 temporal column's seventh digit: fold them into their column.
   const digitOf = new Map<number, number>();
   const hidden = new Set<number>();
   all.forEach((col, c) => {
@@ -47,8 +48,7 @@ export async function streamResult(ctx: StatementContext, t: Translation): Promi
         !hidden.has(k) &&
         !digitOf.has(k) &&
         x.name.toLowerCase() === (m[1] as string).toLowerCase() &&
-        x.type.name === 'datetime2' &&
-        x.type.scale === 7,
+        needsHiddenDigit(x.type),
     );
     if (base >= 0) {
       digitOf.set(base, c);

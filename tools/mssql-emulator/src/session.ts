@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { runBulkLoad } from './bulk-load.js';
 import type { CatalogColumn, CatalogTable } from './catalog.js';
-import { quoteString } from './catalog.js';
+import { metaSchema, needsHiddenDigit, quoteString } from './catalog.js';
 import { alterStatement, createStatement, dropStatement } from './ddl-statements.js';
 import { mapDuckDBError } from './duckdb-errors.js';
 import { streamResult } from './result-stream.js';
@@ -51,6 +51,9 @@ interface PendingDone {
   count: number;
 }
 
+/** The last rowversion drawn by any session (the sequence's start − 1 before the first). */
+const lastRowversionSql = `(SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() WHERE schema_name = '${metaSchema}' AND sequence_name = 'rowversion')`;
+
 /**
  * One client session: a DuckDB connection plus SQL Server session state (transaction count,
  * NOCOUNT, variables, last identity). Runs T-SQL batches and writes their results as TDS tokens.
@@ -80,6 +83,7 @@ export class Session implements StatementContext {
   }
 
   close(): void {
+    this.host.rowversionFloors.delete(this.spid);
     this.conn.closeSync();
   }
 
@@ -263,6 +267,7 @@ export class Session implements StatementContext {
       user: this.host.user,
       variables: this.variables,
       globalValue: (name) => this.globalValue(name),
+      minActiveRowversion: () => this.minActiveRowversion(),
       scopeIdentity: () =>
         this.lastIdentity === undefined
           ? 'CAST(NULL AS DECIMAL(38,0))'
@@ -306,10 +311,22 @@ export class Session implements StatementContext {
       case 'MICROSOFTVERSION':
         return 'CAST(268439459 AS INTEGER)';
       case 'DBTS':
-        return "unhex(lpad(to_hex(currval('__emulator.rowversion')), 16, '0'))";
+        // The last rowversion drawn anywhere (currval is per DuckDB session; this is not).
+        return `unhex(lpad(to_hex(${lastRowversionSql}), 16, '0'))`;
       default:
         return undefined;
     }
+  }
+
+  /**
+   * The lowest rowversion an open transaction may have used, else `@@DBTS + 1`. A transaction's
+   * floor is the sequence's next value when it began: it can only be lower than SQL Server's
+   * value (which counts rowversions the transaction actually wrote), never higher, so a
+   * watermark taken from it never skips an in-flight row.
+   */
+  minActiveRowversion(): string {
+    const floors = [...this.host.rowversionFloors.values()].map((f) => `CAST(${f} AS BIGINT)`);
+    return `unhex(lpad(to_hex(LEAST(${[`${lastRowversionSql} + 1`, ...floors].join(', ')})), 16, '0'))`;
   }
 
   /** Binding arguments for DuckDB from a translation's parameters. */
@@ -552,6 +569,8 @@ export class Session implements StatementContext {
   async beginTran(): Promise<void> {
     if (this.tranCount === 0) {
       await this.conn.run('BEGIN TRANSACTION');
+      const r = await this.conn.runAndReadAll(`SELECT ${lastRowversionSql} + 1`);
+      this.host.rowversionFloors.set(this.spid, BigInt(r.getRows()[0]?.[0] as bigint));
       this.txnEnvChange(EnvChangeType.BeginTransaction);
     }
     this.tranCount++;
@@ -568,6 +587,7 @@ export class Session implements StatementContext {
     }
     this.tranCount--;
     if (this.tranCount === 0) {
+      this.host.rowversionFloors.delete(this.spid);
       await this.conn.run('COMMIT');
       this.txnEnvChange(EnvChangeType.CommitTransaction);
     }
@@ -583,6 +603,7 @@ export class Session implements StatementContext {
       );
     }
     this.tranCount = 0;
+    this.host.rowversionFloors.delete(this.spid);
     await this.conn.run('ROLLBACK');
     this.txnEnvChange(EnvChangeType.RollbackTransaction);
     this.done(DoneStatus.Final, CurCmd.None, 0);
@@ -653,6 +674,7 @@ export class Session implements StatementContext {
   async resetState(): Promise<void> {
     if (this.tranCount > 0) {
       this.tranCount = 0;
+      this.host.rowversionFloors.delete(this.spid);
       await this.conn.run('ROLLBACK').catch(() => undefined);
     }
     this.nocount = false;
@@ -947,7 +969,7 @@ export class Session implements StatementContext {
       const m = c.name.match(/^(.*)__100ns$/i);
       const base =
         m === null ? undefined : columns.find((x) => x.name.toLowerCase() === (m[1] as string).toLowerCase());
-      if (base !== undefined && base.type.name === 'datetime2' && base.type.scale === 7) {
+      if (base !== undefined && needsHiddenDigit(base.type)) {
         columns.splice(columns.indexOf(c), 1);
         columns.splice(columns.indexOf(base), 1, { ...base, ns100: c.name });
       }

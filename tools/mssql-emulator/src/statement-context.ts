@@ -12,6 +12,12 @@ export interface SessionHost {
   readonly database: string;
   readonly user: string;
   readonly faults: FaultInjector;
+  /**
+   * Per session (spid) with an open transaction: the lowest rowversion that transaction can
+   * have drawn (the sequence's next value when it began). `MIN_ACTIVE_ROWVERSION()` is the
+   * lowest of these, else `@@DBTS + 1`.
+   */
+  readonly rowversionFloors: Map<number, bigint>;
 }
 
 /** Where a request's results go. Without a writer (the `exec()` side door) errors are thrown. */

@@ -8,7 +8,8 @@ import { writeVariant } from './sql-variant.js';
 import type { TdsWriter } from './tds-writer.js';
 
 /** Encodes one value (or NULL) of a column into the writer; fixed-size encoders rely on {@link RowEncoder}'s ensure. */
-type ValueEncoder = (v: DuckDBValue, w: TdsWriter) => void;
+/** Encodes one value; `digit` is the hidden 100 ns digit of a scale-7 temporal column. */
+type ValueEncoder = (v: DuckDBValue, w: TdsWriter, digit?: number) => void;
 
 const microsPerDay = 86_400_000_000;
 const microsPerDayBig = 86_400_000_000n;
@@ -284,7 +285,7 @@ function encoderFor(type: SqlType): [ValueEncoder, number] {
       const scale = type.scale;
       const len = timeByteLength(scale);
       return [
-        (v, w) => {
+        (v, w, digit = 0) => {
           if (v === null) {
             w.buf[w.pos++] = 0;
             return;
@@ -292,7 +293,7 @@ function encoderFor(type: SqlType): [ValueEncoder, number] {
           w.buf[w.pos++] = len;
           const micros = Number((v as unknown as HasMicros).micros);
           const [ticks] = timeTicks(micros, scale);
-          writeUIntLE(w, ticks, len);
+          writeUIntLE(w, scale === 7 ? ticks + digit : ticks, len);
         },
         1 + len,
       ];
@@ -304,7 +305,7 @@ function encoderFor(type: SqlType): [ValueEncoder, number] {
       const offset = type.name === 'datetimeoffset';
       const len = timeLen + 3 + (offset ? 2 : 0);
       return [
-        (v, w) => {
+        (v, w, digit = 0) => {
           if (v === null) {
             w.buf[w.pos++] = 0;
             return;
@@ -312,7 +313,7 @@ function encoderFor(type: SqlType): [ValueEncoder, number] {
           w.buf[w.pos++] = len;
           const [days, micros] = splitMicros(toMicros(v));
           const [ticks, carry] = timeTicks(micros, scale);
-          writeUIntLE(w, ticks, timeLen);
+          writeUIntLE(w, scale === 7 ? ticks + digit : ticks, timeLen);
           writeUIntLE(w, days + carry + epochDays, 3);
           if (offset) {
             w.pos = w.buf.writeInt16LE(0, w.pos);
@@ -552,13 +553,13 @@ export class RowEncoder {
     for (let c = 0; c < n; c++) {
       const vector = chunk.getColumnVector(this.vectors[c] as number);
       const digit = this.digits[c];
-      const fast = fastColumn(
-        vector,
-        this.types[c] as SqlType,
-        digit === undefined ? undefined : chunk.getColumnVector(digit),
-      );
+      const digits = digit === undefined ? undefined : chunk.getColumnVector(digit);
+      const fast = fastColumn(vector, this.types[c] as SqlType, digits);
       if (fast !== undefined) {
         writers.push(fast);
+      } else if (digits !== undefined) {
+        const enc = this.encoders[c] as ValueEncoder;
+        writers.push((r, out) => enc(vector.getItem(r), out, Number(digits.getItem(r) ?? 0)));
       } else {
         const enc = this.encoders[c] as ValueEncoder;
         writers.push((r, out) => enc(vector.getItem(r), out));

@@ -1,4 +1,5 @@
 import { metaSchema, quoteString } from '../catalog.js';
+import { isHashAlgorithm } from '../host-functions.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
 import { castTo } from './convert.js';
 import { isOp, isWord, matchParen, type Token } from './lexer.js';
@@ -249,8 +250,42 @@ export function translateFunction(
       return done(
         `(left(${arg(0)}, (${arg(1)}) - 1) || ${arg(3)} || substring(${arg(0)}, (${arg(1)}) + (${arg(2)})))`,
       );
-    case 'QUOTENAME':
-      return done(`('[' || replace(${arg(0)}, ']', ']]') || ']')`);
+    case 'QUOTENAME': {
+      // The closing character is doubled; inputs over 128 characters and unknown quote
+      // characters give NULL, as in SQL Server.
+      const qr = args[1];
+      const qt = qr === undefined ? undefined : t[qr[0]];
+      const quote =
+        qr === undefined ? '[' : qt?.kind === 'string' && qr[1] === qr[0] + 1 ? qt.value : undefined;
+      if (quote === undefined) {
+        throw new SqlServerError(
+          8116,
+          'QUOTENAME with a computed quote character is not supported by the emulator.',
+        );
+      }
+      const pairs: Record<string, [string, string]> = {
+        '[': ['[', ']'],
+        ']': ['[', ']'],
+        '"': ['"', '"'],
+        "'": ["'", "'"],
+        '(': ['(', ')'],
+        ')': ['(', ')'],
+        '<': ['<', '>'],
+        '>': ['<', '>'],
+        '{': ['{', '}'],
+        '}': ['{', '}'],
+        '`': ['`', '`'],
+      };
+      const pair = pairs[quote];
+      if (pair === undefined) {
+        return done('CAST(NULL AS VARCHAR)');
+      }
+      const [o, c] = pair.map(quoteString) as [string, string];
+      const x = arg(0);
+      return done(
+        `(CASE WHEN length(${x}) > 128 THEN NULL ELSE ${o} || replace(${x}, ${c}, ${c} || ${c}) || ${c} END)`,
+      );
+    }
     case 'ISNUMERIC':
       return done(`(CASE WHEN TRY_CAST(${arg(0)} AS DOUBLE) IS NULL THEN 0 ELSE 1 END)`);
     case 'SQUARE':
@@ -352,6 +387,8 @@ export function translateFunction(
     case 'SUSER_NAME':
     case 'SUSER_SNAME':
       return done(quoteString(ctx.env.user));
+    case 'MIN_ACTIVE_ROWVERSION':
+      return done(ctx.env.minActiveRowversion());
     case 'SCOPE_IDENTITY':
       return done(ctx.env.scopeIdentity());
     case 'SERVERPROPERTY': {
@@ -374,12 +411,12 @@ export function translateFunction(
     case 'HASHBYTES': {
       const r = args[0];
       const algo = r === undefined ? '' : ((t[r[0]] as Token).value ?? '').toUpperCase();
-      const fnName =
-        algo === 'MD5' ? 'md5' : algo === 'SHA1' ? 'sha1' : algo === 'SHA2_256' ? 'sha256' : undefined;
-      if (fnName === undefined) {
+      if (!isHashAlgorithm(algo)) {
         throw new SqlServerError(8116, `HASHBYTES algorithm '${algo}' is not supported by the emulator.`);
       }
-      return done(`unhex(${fnName}(${arg(1)}))`);
+      const d = args[1];
+      const src = d === undefined ? undefined : ctx.typeOf(d[0], d[1]);
+      return done(`__emulator_hashbytes('${algo}', ${hashInput(arg(1), src)})`);
     }
     default:
       return undefined;
@@ -396,4 +433,32 @@ function datePart(ctx: FunctionContext, r: [number, number] | undefined): string
     });
   }
   return part;
+}
+
+/**
+ * The bytes SQL Server hashes for a HASHBYTES input: nvarchar as UTF-16LE, varchar in code page
+ * 1252, binary as is. DuckDB keeps every string as UTF-8, so the input's SQL Server type decides;
+ * where the emulator cannot tell it, the statement fails rather than hash the wrong bytes.
+ */
+function hashInput(x: string, src: SqlType | undefined): string {
+  switch (src?.name) {
+    case 'nvarchar':
+    case 'nchar':
+    case 'ntext':
+    case 'xml':
+      return `__emulator_utf16le(${x})`;
+    case 'varchar':
+    case 'char':
+    case 'text':
+      return `__emulator_cp1252(${x})`;
+    case 'binary':
+    case 'varbinary':
+    case 'image':
+      return `CAST(${x} AS BLOB)`;
+    default:
+      throw new SqlServerError(
+        8116,
+        `HASHBYTES input of type ${src?.name ?? 'unknown'} is not supported by the emulator: CAST it to nvarchar, varchar or varbinary.`,
+      );
+  }
 }

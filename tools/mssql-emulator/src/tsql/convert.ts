@@ -124,6 +124,16 @@ export function castTo(
   ) {
     return style === 1 ? `unhex(substr(${x}, 3))` : `unhex(${x})`;
   }
+  if ((n === 'binary' || n === 'varbinary') && src?.name === 'uniqueidentifier') {
+    // SQL Server stores a GUID's first three groups little-endian (6F9619FF-8B86-D011-… is
+    // bytes FF19966F 868B 11D0 …); DuckDB's UUID is big-endian throughout.
+    const h = `replace(CAST(${x} AS VARCHAR), '-', '')`;
+    return `unhex(${guidSwap(h)})`;
+  }
+  if (n === 'uniqueidentifier' && (src?.name === 'binary' || src?.name === 'varbinary')) {
+    const h = `hex(${x})`;
+    return `${cast}(${guidSwap(h)} AS UUID)`;
+  }
   if (
     n === 'date' &&
     src !== undefined &&
@@ -132,4 +142,10 @@ export function castTo(
     return `${cast}(${x} AS DATE)`;
   }
   return `${cast}(${x} AS ${duckdbStorageType(target)})`;
+}
+
+/** The 32 hex digits of a GUID with its first three groups' byte order reversed (an involution). */
+function guidSwap(hex32: string): string {
+  const at = [7, 5, 3, 1, 11, 9, 15, 13];
+  return `(${at.map((a) => `substr(${hex32}, ${a}, 2)`).join(' || ')} || substr(${hex32}, 17))`;
 }

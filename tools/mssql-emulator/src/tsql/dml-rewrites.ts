@@ -49,14 +49,21 @@ export function rewriteInsert(ctx: RewriteContext, tokens: Token[]): Token[] {
     out.splice(end, 0, ...list);
     listEnd = end + list.length - 1;
   }
-  if (!hasHidden || !isWord(out[listEnd + 1], 'VALUES')) {
+  if (!isWord(out[listEnd + 1], 'VALUES')) {
     return out;
   }
-  // datetime2(7): each VALUES row also sets the hidden 100 ns digit of its literal or parameter.
-  const digitColumns = names
-    .map((n, k) => ({ k, column: table.columns.find((c) => c.name.toLowerCase() === n.toLowerCase()) }))
-    .filter((x) => x.column?.ns100 !== undefined);
-  if (digitColumns.length === 0) {
+  const targets = names.map((n, k) => ({
+    k,
+    column: table.columns.find((c) => c.name.toLowerCase() === n.toLowerCase()),
+  }));
+  const offsetColumns = targets.filter((x) => x.column?.type.name === 'datetimeoffset');
+  if (offsetColumns.length > 0) {
+    normalizeOffsetRows(out, listEnd + 2, offsetColumns);
+  }
+  // Scale-7 temporal columns: each VALUES row also sets the hidden 100 ns digit of its literal
+  // or parameter.
+  const digitColumns = targets.filter((x) => x.column?.ns100 !== undefined);
+  if (!hasHidden || digitColumns.length === 0) {
     return out;
   }
   const result: Token[] = out.slice(0, listEnd);
@@ -81,7 +88,47 @@ export function rewriteInsert(ctx: RewriteContext, tokens: Token[]): Token[] {
   return result;
 }
 
-/** The 100 ns digit of a datetime2(7) literal or parameter ('0' for anything else). */
+/**
+ * SQL Server writes datetimeoffset literals with a space before the offset
+ * ('2024-06-01 12:00:00.1234567 -14:00'); DuckDB reads a space-separated suffix as a time-zone
+ * name and fails, so the space goes.
+ */
+export function offsetLiteral(text: string): string {
+  const m = text.match(/^\s*(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s+([+-]\d{2}:\d{2})\s*$/);
+  return m === null ? text : `${m[1]}${m[2]}`;
+}
+
+/** Rewrites the string literals bound to datetimeoffset columns in VALUES rows from `at`. */
+function normalizeOffsetRows(out: Token[], at: number, columns: readonly { k: number }[]): void {
+  let j = at;
+  while (j < out.length && isOp(out[j], '(')) {
+    const close = matchParen(out, j);
+    let k = 0;
+    let depth = 0;
+    let start = j + 1;
+    for (let i = j + 1; i <= close; i++) {
+      const t = out[i] as Token;
+      if (isOp(t, '(')) {
+        depth++;
+      } else if (isOp(t, ')') && depth > 0) {
+        depth--;
+      } else if (depth === 0 && (isOp(t, ',') || i === close)) {
+        const lit = out[start];
+        if (i === start + 1 && lit?.kind === 'string' && columns.some((c) => c.k === k)) {
+          out[start] = { ...lit, value: offsetLiteral(lit.value) };
+        }
+        k++;
+        start = i + 1;
+      }
+    }
+    j = close + 1;
+    if (isOp(out[j], ',')) {
+      j++;
+    }
+  }
+}
+
+/** The 100 ns digit of a scale-7 temporal literal or parameter ('0' for anything else). */
 export function digitOf(expr: readonly Token[], variables: ReadonlyMap<string, BoundValue>): string {
   const t = expr.length === 1 ? expr[0] : undefined;
   let text: unknown;
@@ -145,6 +192,11 @@ export function rewriteUpdate(ctx: RewriteContext, tokens: Token[]): Token[] {
     const target = tokens[at] as Token;
     const targetName = (target.kind === 'word' ? target.text : target.value).toLowerCase();
     const column = table?.columns.find((c) => c.name.toLowerCase() === targetName);
+    const valueAt = out.indexOf(tokens[at + 2] as Token);
+    const lit = out[valueAt];
+    if (column?.type.name === 'datetimeoffset' && lit?.kind === 'string') {
+      out[valueAt] = { ...lit, value: offsetLiteral(lit.value) };
+    }
     if (column?.ns100 !== undefined) {
       const digit = digitOf(tokens.slice(at + 2, itemEnd(tokens, at + 2, end)), ctx.variables);
       out.push(...tokenize(`, ${quoteIdent(column.ns100)} = ${digit}`));

@@ -19,6 +19,8 @@ export interface TranslateEnv {
   globalValue(name: string): string | undefined;
   /** The last identity value this session inserted, as SQL text. */
   scopeIdentity(): string;
+  /** `MIN_ACTIVE_ROWVERSION()` as SQL text. */
+  minActiveRowversion(): string;
 }
 
 /** A translated statement: DuckDB SQL, the parameters it binds, and result-type hints. */
@@ -301,6 +303,9 @@ class Translator implements FunctionContext {
           ? sqlType('nvarchar', Math.max(1, first.value.length))
           : sqlType('varchar', Math.max(1, first.value.length));
       }
+      if (first.kind === 'binary') {
+        return sqlType('varbinary', Math.max(1, first.value.length / 2));
+      }
       if (first.kind === 'variable') {
         return this.env.variables.get(first.value.toLowerCase())?.type;
       }
@@ -523,7 +528,7 @@ class Translator implements FunctionContext {
           break;
         }
         case 'number':
-          out.push(tok.text);
+          out.push(numberLiteral(tok.text));
           break;
         case 'binary':
           out.push(tok.value === '' ? "''::BLOB" : `unhex('${tok.value}')`);
@@ -744,4 +749,23 @@ function sameType(a: SqlType, b: SqlType): boolean {
   return (
     a.name === b.name && a.maxLength === b.maxLength && a.precision === b.precision && a.scale === b.scale
   );
+}
+
+/**
+ * A numeric literal as DuckDB must see it. SQL Server types `0.<38 digits>` as decimal(38,38)
+ * (leading zeros do not count), while DuckDB counts the leading zero, finds 39 digits and falls
+ * back to DOUBLE — silently losing digits. Such literals become an explicit DECIMAL cast.
+ */
+export function numberLiteral(text: string): string {
+  const m = text.match(/^(\d*)\.(\d+)$/);
+  if (m === null) {
+    return text;
+  }
+  const whole = (m[1] as string).replace(/^0+/, '');
+  const scale = (m[2] as string).length;
+  const precision = Math.max(whole.length + scale, 1);
+  if ((m[1] as string).length + scale <= 38 || precision > 38) {
+    return text;
+  }
+  return `CAST('${text}' AS DECIMAL(${precision}, ${scale}))`;
 }

@@ -1,0 +1,31 @@
+import { SourceConnection, selectStatement } from '@sync/extract-mssql';
+import type { Measured } from './baselines.js';
+import { FACT_SCHEMA, FACT_TABLE } from './fact-table.js';
+import type { MeasureSpec } from './measurement.js';
+import { rawRead } from './raw-tds-reader.js';
+import { sourceOptions } from './source-options.js';
+import { timeSection } from './timed-section.js';
+
+/**
+ * The emulator's own speed: baseline A's SELECT read by a raw TDS client that counts bytes and
+ * takes the row count from the final DONE token, decoding no value. Issue 3 asks for at least
+ * 2x baseline A (tedious decoding the same rows), so the emulator is never what we measure.
+ */
+export async function emulatorRaw(spec: MeasureSpec): Promise<Measured> {
+  const source = await SourceConnection.open(sourceOptions(spec.endpoint));
+  let statement: string;
+  try {
+    statement = selectStatement(await source.describe(FACT_SCHEMA, FACT_TABLE));
+  } finally {
+    await source.close();
+  }
+  const section = await timeSection(() => rawRead(spec.endpoint, statement));
+  return {
+    status: 'ok',
+    rows: section.value.rows,
+    seconds: section.seconds,
+    cpuSeconds: section.cpuSeconds,
+    startRssBytes: section.startRssBytes,
+    details: { statement, bytes: section.value.bytes },
+  };
+}
