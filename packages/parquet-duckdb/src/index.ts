@@ -3,8 +3,13 @@ export { readParquetMetadata } from './parquet-metadata.js';
 export type { ParquetSource } from './parquet-source.js';
 export type { ParquetStats, StatsColumn } from './parquet-stats.js';
 export { readParquetStats } from './parquet-stats.js';
-export type { ParquetCompression, ParquetWriteOptions, ParquetWriteResult } from './parquet-writer.js';
-export { ParquetWriter } from './parquet-writer.js';
+export type {
+  ParquetCompression,
+  ParquetTarget,
+  ParquetWriteOptions,
+  ParquetWriteResult,
+} from './parquet-writer.js';
+export { DEFAULT_ROWS_PER_FILE, ParquetWriter } from './parquet-writer.js';
 export type { PublishPartitionRequest, PublishTableRequest } from './publish.js';
 export { publishPartition, publishTable } from './publish.js';
 export type { RecoveredPublish } from './recover-journals.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatDecimal as formatDecimalValue } from '@sync/arrow-decimal';
@@ -12,6 +12,7 @@ import { readParquetMetadata } from './parquet-metadata.js';
 import { readParquetStats } from './parquet-stats.js';
 import { bigintColumn, decimalColumn, Int64, recordBatch } from './test-support/arrow-columns.js';
 import { randomDigits, seededRandom } from './test-support/random.js';
+import { singleFile } from './test-support/single-file.js';
 import { writeParquet } from './write-parquet.js';
 
 const column = (name: string, lakeType: LakeType) => ({
@@ -77,7 +78,7 @@ beforeAll(async () => {
         ),
       ],
     ]);
-    await writeParquet([batch], SCHEMA, join(directory, `part-r1-${part}.parquet`), {
+    await writeParquet([batch], SCHEMA, singleFile(join(directory, `part-r1-${part}.parquet`)), {
       metadata: { 'sqlsync.run_id': 'r1', 'sqlsync.part': String(part) },
     });
   }
@@ -102,6 +103,21 @@ describe('readParquetStats', () => {
       qty: String(expected.qty),
       empty: null,
     });
+  });
+
+  it('sums exactly where a 128-bit sum overflows (28 integer digits in 20,000 rows)', async () => {
+    const schema: SourceSchema = { schemaName: 'dbo', tableName: 'big', columns: [column('Amount', AMOUNT)] };
+    const max = 10n ** 38n - 1n;
+    const amounts = Array.from({ length: 20_000 }, (_, i) =>
+      i % 3 === 2 ? -(max - BigInt(i)) : max - BigInt(i),
+    );
+    const file = join(directory, 'overflow', 'big.parquet');
+    await mkdir(join(directory, 'overflow'));
+    await writeParquet([recordBatch([['Amount', decimalColumn(38, 10, amounts)]])], schema, singleFile(file));
+    const total = amounts.reduce((sum, v) => sum + v, 0n);
+    expect(total > 2n ** 127n).toBe(true);
+    const stats = await readParquetStats(file, [{ name: 'Amount', lakeType: AMOUNT }]);
+    expect(stats).toEqual({ rowCount: 20_000n, sums: { Amount: formatDecimal(total, 10) } });
   });
 
   it('accepts a list of files', async () => {

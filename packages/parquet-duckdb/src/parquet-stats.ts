@@ -1,5 +1,5 @@
 import { type DuckDBConnection, DuckDBDecimalValue, type DuckDBInstance } from '@duckdb/node-api';
-import { sumFromParts } from '@sync/arrow-decimal';
+import { formatDecimal, sumFromParts } from '@sync/arrow-decimal';
 import type { LakeType } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
 import { type ParquetSource, readParquetSql } from './parquet-source.js';
@@ -52,8 +52,42 @@ export async function readParquetStats(
       );
     }
   }
-  // Decimal sums are split into integer and fractional halves so neither overflows DECIMAL(38, s)
-  // (100,000 values with 28 integer digits already would); sumFromParts joins them exactly.
+  const from = readParquetSql(source);
+  const figures = await withConnection(options.duckdb, async (connection) => {
+    try {
+      return readFigures(await firstRow(connection, directSql(columns, from)), columns, 'direct');
+    } catch (error) {
+      if (!isOverflow(error)) {
+        throw error;
+      }
+      return readFigures(await firstRow(connection, splitSql(columns, from)), columns, 'split');
+    }
+  }).catch((error: unknown) => {
+    if (error instanceof SqlSyncError) {
+      throw error;
+    }
+    throw new SqlSyncError('VALIDATION_FAILED', `cannot read Parquet figures: ${messageOf(error)}`, {
+      cause: error,
+    });
+  });
+  return figures;
+}
+
+/**
+ * Plain `SUM`s: DuckDB adds decimals as 128-bit integers and throws on overflow, so a sum that
+ * comes back is exact — and this is ~20x faster than the split sums, which are only needed when a
+ * sum leaves the 128-bit range.
+ */
+function directSql(columns: readonly StatsColumn[], from: string): string {
+  const sums = columns.map((column, index) => `SUM(${quoteIdentifier(column.name)}) AS s${index}`);
+  return `SELECT ${['COUNT(*) AS row_count', ...sums].join(', ')} FROM ${from}`;
+}
+
+/**
+ * Decimal sums split into integer and fractional halves so neither overflows (100,000 values with
+ * 28 integer digits already overflow a 128-bit sum); sumFromParts joins them exactly.
+ */
+function splitSql(columns: readonly StatsColumn[], from: string): string {
   const sums = columns.flatMap((column, index) => {
     const name = quoteIdentifier(column.name);
     if (column.lakeType.kind !== 'decimal') {
@@ -64,20 +98,32 @@ export async function readParquetStats(
       `SUM((${name} - trunc(${name}))::DECIMAL(38,${column.lakeType.scale}))::VARCHAR AS f${index}`,
     ];
   });
-  const sql = `SELECT ${['COUNT(*) AS row_count', ...sums].join(', ')} FROM ${readParquetSql(source)}`;
-  const row = await withConnection(options.duckdb, async (connection) => {
-    const reader = await connection.runAndReadAll(sql);
-    return reader.getRows()[0];
-  }).catch((error: unknown) => {
-    throw new SqlSyncError('VALIDATION_FAILED', `cannot read Parquet figures: ${messageOf(error)}`, {
-      cause: error,
-    });
-  });
+  return `SELECT ${['COUNT(*) AS row_count', ...sums].join(', ')} FROM ${from}`;
+}
+
+async function firstRow(connection: DuckDBConnection, sql: string): Promise<readonly unknown[]> {
+  const row = (await connection.runAndReadAll(sql)).getRows()[0];
   if (row === undefined) {
     throw new SqlSyncError('VALIDATION_FAILED', 'COUNT(*) over the Parquet files returned no row');
   }
+  return row;
+}
+
+function readFigures(
+  row: readonly unknown[],
+  columns: readonly StatsColumn[],
+  form: 'direct' | 'split',
+): ParquetStats {
   const result: Record<string, string | null> = {};
   columns.forEach((column, index) => {
+    if (form === 'direct') {
+      const sum = row[1 + index];
+      result[column.name] =
+        sum instanceof DuckDBDecimalValue
+          ? formatDecimal({ value: sum.value, precision: 38, scale: sum.scale })
+          : textOrNull(sum);
+      return;
+    }
     const integer = textOrNull(row[1 + 2 * index]);
     result[column.name] =
       column.lakeType.kind === 'decimal'
@@ -85,6 +131,10 @@ export async function readParquetStats(
         : integer;
   });
   return { rowCount: BigInt(String(row[0])), sums: result };
+}
+
+function isOverflow(error: unknown): boolean {
+  return /Out of Range Error: Overflow/.test(messageOf(error));
 }
 
 function textOrNull(value: unknown): string | null {

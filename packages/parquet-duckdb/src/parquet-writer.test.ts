@@ -35,6 +35,7 @@ import {
 } from './test-support/arrow-columns.js';
 import { randomDigits, seededRandom } from './test-support/random.js';
 import { queryColumns } from './test-support/read-lake.js';
+import { singleFile } from './test-support/single-file.js';
 import { writeParquet } from './write-parquet.js';
 
 const ROWS = 100_000;
@@ -342,9 +343,12 @@ describe('writeParquet', () => {
       'sqlsync.table': "sales.O'Brien",
       watermark: '2024-06-11T00:00:00',
     };
-    const result = await writeParquet(batches(), SCHEMA, file, { metadata, rowGroupSize: 30_000 });
+    const result = await writeParquet(batches(), SCHEMA, singleFile(file), {
+      metadata,
+      rowGroupSize: 30_000,
+    });
     expect(result.rows).toBe(ROWS);
-    expect(result.file).toBe(file);
+    expect(result.files).toEqual([file]);
     expect(result.bytes).toBeGreaterThan(1000);
     expect((await readdir(directory)).filter((name) => name.startsWith('.'))).toEqual([]);
 
@@ -390,7 +394,7 @@ describe('writeParquet', () => {
 
   it('writes an empty file with the schema when there are no batches', async () => {
     const file = join(directory, 'empty.parquet');
-    const result = await writeParquet([], SCHEMA, file, { compression: 'snappy' });
+    const result = await writeParquet([], SCHEMA, singleFile(file), { compression: 'snappy' });
     expect(result.rows).toBe(0);
     const described = await queryColumns(`DESCRIBE SELECT * FROM read_parquet(${quoteStringLiteral(file)})`);
     expect(described.column_type).toContain('DECIMAL(38,10)');
@@ -417,7 +421,7 @@ describe('writeParquet', () => {
       data: Int32Array.from({ length: 3000 }, (_, i) => i),
     });
     const file = join(directory, 'validity.parquet');
-    await writeParquet([withNulls, recordBatch([['n', noBitmap]])], schema, file);
+    await writeParquet([withNulls, recordBatch([['n', noBitmap]])], schema, singleFile(file));
     const read = await queryColumns(
       `SELECT count(n) AS valid, count(*) AS rows, sum(n)::VARCHAR AS total FROM read_parquet(${quoteStringLiteral(file)})`,
     );
@@ -428,7 +432,7 @@ describe('writeParquet', () => {
     const instance = await DuckDBInstance.create(':memory:');
     try {
       const file = join(directory, 'shared.parquet');
-      const result = await writeParquet([batchOf(0, 5000)], SCHEMA, file, { duckdb: instance });
+      const result = await writeParquet([batchOf(0, 5000)], SCHEMA, singleFile(file), { duckdb: instance });
       expect(result.rows).toBe(5000);
       const connection = await instance.connect();
       try {
@@ -450,7 +454,7 @@ describe('writeParquet', () => {
     };
     const file = join(directory, 'wrong-scale.parquet');
     const batch = recordBatch([['amount', decimalColumn(38, 2, [1n])]]);
-    const failure = writeParquet([batch], schema, file);
+    const failure = writeParquet([batch], schema, singleFile(file));
     await expect(failure).rejects.toBeInstanceOf(SqlSyncError);
     await expect(failure).rejects.toMatchObject({ code: 'LAKE_WRITE', context: { column: 'amount' } });
     expect(await readdir(directory)).not.toContain('wrong-scale.parquet');
@@ -463,7 +467,9 @@ describe('writeParquet', () => {
       columns: [sourceColumn('amount', { kind: 'decimal', precision: 9, scale: 2 })],
     };
     const batch = recordBatch([['amount', decimalColumn(9, 2, [1n, null, 2n ** 40n])]]);
-    await expect(writeParquet([batch], schema, join(directory, 'wide.parquet'))).rejects.toMatchObject({
+    await expect(
+      writeParquet([batch], schema, singleFile(join(directory, 'wide.parquet'))),
+    ).rejects.toMatchObject({
       code: 'VALUE_OUT_OF_RANGE',
     });
   });
@@ -475,7 +481,9 @@ describe('writeParquet', () => {
       columns: [sourceColumn('guid', { kind: 'uuid' })],
     };
     const batch = recordBatch([['guid', utf8Column(['6F9619FF-8B86-D011-B42D-00C04FC964FG'])]]);
-    await expect(writeParquet([batch], schema, join(directory, 'uuid.parquet'))).rejects.toMatchObject({
+    await expect(
+      writeParquet([batch], schema, singleFile(join(directory, 'uuid.parquet'))),
+    ).rejects.toMatchObject({
       code: 'VALUE_OUT_OF_RANGE',
       context: { column: 'guid' },
     });
@@ -483,7 +491,7 @@ describe('writeParquet', () => {
 
   it('stops on abort and leaves nothing behind', async () => {
     const controller = new AbortController();
-    const writer = await ParquetWriter.create(SCHEMA, join(directory, 'aborted.parquet'), {
+    const writer = await ParquetWriter.create(SCHEMA, singleFile(join(directory, 'aborted.parquet')), {
       signal: controller.signal,
     });
     try {

@@ -1,26 +1,35 @@
 import type { SourceSchema } from '@sync/core';
 import type { RecordBatch } from 'apache-arrow';
-import { type ParquetWriteOptions, type ParquetWriteResult, ParquetWriter } from './parquet-writer.js';
+import {
+  type ParquetTarget,
+  type ParquetWriteOptions,
+  type ParquetWriteResult,
+  ParquetWriter,
+} from './parquet-writer.js';
 
 /**
- * Writes a stream of record batches to one Parquet file with the schema's lake types, consuming
- * the stream one batch at a time (the producer's backpressure is honoured), and returns what was
- * written. The file appears atomically, by rename, once complete; on error or abort nothing is
- * left behind.
+ * Writes a stream of record batches to Parquet part files with the schema's lake types — a new
+ * part every `rowsPerFile` rows, written while the next part fills — consuming the stream one
+ * batch at a time (the producer's backpressure is honoured), and returns what was written. Each
+ * file appears atomically, by rename, once complete; on error or abort nothing is left behind,
+ * not even the parts already complete.
  *
  * @example
- * const { rows, bytes } = await writeParquet(extractor.batches(), schema, '/lake/_sqlsync/staging/r1/sales/orders/part-r1-0.parquet', {
- *   metadata: { 'sqlsync.run_id': 'r1', 'sqlsync.unit': 'sales.orders#2024-01' },
- *   signal,
- * });
+ * const { rows, bytes, files } = await writeParquet(
+ *   extractor.batches(),
+ *   schema,
+ *   { directory: '/lake/_sqlsync/staging/r1/sales/orders', fileName: (n) => `part-r1-${n}.parquet` },
+ *   { metadata: { 'sqlsync.run_id': 'r1', 'sqlsync.unit': 'sales.orders#2024-01' }, signal },
+ * );
+ * // files: ['/lake/_sqlsync/staging/r1/sales/orders/part-r1-0.parquet', …]
  */
 export async function writeParquet(
   batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>,
   schema: SourceSchema,
-  file: string,
+  target: ParquetTarget,
   options: ParquetWriteOptions = {},
 ): Promise<ParquetWriteResult> {
-  const writer = await ParquetWriter.create(schema, file, options);
+  const writer = await ParquetWriter.create(schema, target, options);
   try {
     for await (const batch of batches) {
       await writer.append(batch);

@@ -1,0 +1,7 @@
+import { basename, dirname } from 'node:path';
+import type { ParquetTarget } from '../parquet-writer.js';
+
+/** A target for a write that stays under `rowsPerFile`: one file at `path`. */
+export function singleFile(path: string): ParquetTarget {
+  return { directory: dirname(path), fileName: () => basename(path) };
+}

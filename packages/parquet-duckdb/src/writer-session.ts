@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { SqlSyncError } from '@sync/core';
+
+/** Where a writer's DuckDB comes from, and how much of it the writer may use. */
+export interface WriterSessionOptions {
+  readonly duckdb?: DuckDBInstance | DuckDBConnection;
+  readonly memoryLimitMb?: number;
+  readonly threads?: number;
+  readonly tempDirectory?: string;
+}
+
+/**
+ * The DuckDB connections a writer works through. Two connections of one instance let one part
+ * file be `COPY`'d while the next part's rows are appended on the other; a given connection is
+ * the only one there is, so its writer copies and appends in turn.
+ */
+export interface WriterSession {
+  readonly connections: readonly [DuckDBConnection] | readonly [DuckDBConnection, DuckDBConnection];
+  /** The private instance, closed with the session; `undefined` when the caller's is reused. */
+  readonly instance: DuckDBInstance | undefined;
+  readonly ownsConnections: boolean;
+  /** A spill directory the session created and removes. */
+  readonly spillDirectory: string | undefined;
+}
+
+/**
+ * Default DuckDB `threads` of a private writer instance. One is enough: parts are written while
+ * the next one fills, and one thread's `COPY` (~1.2M rows/s) outruns ingestion; more threads
+ * only add a row-group buffer each and compete with extraction (and with other writers) for cores.
+ */
+export const DEFAULT_WRITER_THREADS = 1;
+
+/** Default DuckDB `memory_limit` of a private writer instance, in MiB. */
+export const DEFAULT_MEMORY_LIMIT_MB = 1024;
+
+/**
+ * Opens the writer's DuckDB: the given connection, two connections of the given instance, or a
+ * private `:memory:` instance with `memory_limit` and a spill directory inside `directory`.
+ */
+export async function openWriterSession(
+  directory: string,
+  options: WriterSessionOptions,
+): Promise<WriterSession> {
+  const shared = options.duckdb;
+  if (shared instanceof DuckDBConnection) {
+    return { connections: [shared], instance: undefined, ownsConnections: false, spillDirectory: undefined };
+  }
+  if (shared instanceof DuckDBInstance) {
+    return {
+      connections: await connectTwice(shared),
+      instance: undefined,
+      ownsConnections: true,
+      spillDirectory: undefined,
+    };
+  }
+  // The spill directory sits in the staging area: that disk is sized for the data anyway.
+  const spillDirectory =
+    options.tempDirectory ?? join(directory, `.sqlsync-${randomBytes(4).toString('hex')}.spill`);
+  const config: Record<string, string> = {
+    memory_limit: `${options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB}MB`,
+    temp_directory: spillDirectory,
+    threads: String(options.threads ?? DEFAULT_WRITER_THREADS),
+  };
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(':memory:', config);
+  } catch (error) {
+    throw new SqlSyncError('LAKE_WRITE', `cannot start DuckDB: ${messageOf(error)}`, { cause: error });
+  }
+  try {
+    return {
+      connections: await connectTwice(instance),
+      instance,
+      ownsConnections: true,
+      spillDirectory: options.tempDirectory === undefined ? spillDirectory : undefined,
+    };
+  } catch (error) {
+    instance.closeSync();
+    throw error;
+  }
+}
+
+/** Closes what the session opened and removes its spill directory. Never throws. */
+export async function closeWriterSession(session: WriterSession): Promise<void> {
+  if (session.ownsConnections) {
+    for (const connection of session.connections) {
+      ignoreErrors(() => connection.closeSync());
+    }
+  }
+  if (session.instance !== undefined) {
+    ignoreErrors(() => session.instance?.closeSync());
+  }
+  if (session.spillDirectory !== undefined) {
+    await rm(session.spillDirectory, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+async function connectTwice(
+  instance: DuckDBInstance,
+): Promise<readonly [DuckDBConnection, DuckDBConnection]> {
+  let first: DuckDBConnection | undefined;
+  try {
+    first = await instance.connect();
+    return [first, await instance.connect()];
+  } catch (error) {
+    ignoreErrors(() => first?.closeSync());
+    throw new SqlSyncError('LAKE_WRITE', `cannot connect to DuckDB: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+/** Runs a cleanup step whose failure must not hide the failure that led to it. */
+export function ignoreErrors(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Cleanup after a failure must not hide the failure.
+  }
+}
+
+/** The message of anything thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
