@@ -176,7 +176,14 @@ export class Pipeline {
       ...(signal === undefined ? {} : { signal }),
     });
     const units = handler.plan(table, snapshot, state, run);
-    logger.info({ table: table.id, units: units.map((u) => ({ id: u.id, reason: u.reason })) }, 'planned');
+    logger.info(
+      {
+        table: table.id,
+        partitioning: handler.describe?.(snapshot),
+        units: units.map((u) => ({ id: u.id, reason: u.reason })),
+      },
+      'planned',
+    );
     return { table, handler, snapshot, state, units };
   }
 
@@ -203,6 +210,7 @@ export class Pipeline {
       const state = await plan.handler.commit(table, plan.units, results, plan.snapshot, plan.state, run);
       await stateStore.write(table.id, state);
       const lakePath = lakeTableDir(run.lakeRoot, table);
+      const partitioning = plan.handler.describe?.(plan.snapshot);
       return {
         table: table.id,
         kind: table.kind,
@@ -216,6 +224,7 @@ export class Pipeline {
         units: plan.units.map((u, i) => ({ id: u.id, reason: u.reason, rows: results[i]?.rows ?? 0 })),
         dropped_sub_microsecond_values: results.reduce((n, r) => n + r.droppedSubMicrosecondValues, 0),
         duration_seconds: round((performance.now() - started) / 1000),
+        ...(partitioning === undefined ? {} : { partitioning }),
       };
     } catch (error) {
       return this.#failed(table, error, started, logger);

@@ -11,7 +11,10 @@ export interface TableSummary {
   /** The published lake directory of the table. */
   readonly lake_path: string;
   readonly files: readonly string[];
+  /** The units run, each with why it was planned (`new partition`, `fingerprint changed (…)`, `newest 1`, …). */
   readonly units: readonly { readonly id: string; readonly reason: string; readonly rows: number }[];
+  /** What the handler found in the source, e.g. which partitioning a partition table has. */
+  readonly partitioning?: string;
   /** datetime2/time values whose 100 ns digit was dropped by the µs lake type (never silent). */
   readonly dropped_sub_microsecond_values: number;
   readonly duration_seconds: number;

@@ -47,7 +47,9 @@ export class ThreadUnitRunner implements UnitRunner {
       const crash = new SqlSyncError(
         'WORKER_CRASHED',
         `unit ${task.unit.id}: worker thread failed: ${(error as Error).message}`,
-        { context: { table: task.unit.tableId, unit: task.unit.id }, retryable: true, cause: error },
+        // Not retried: a worker that cannot load its module fails the same way every time, and
+        // piscina can stall when a replacement worker fails again.
+        { context: { table: task.unit.tableId, unit: task.unit.id }, retryable: false, cause: error },
       );
       return {
         unitId: task.unit.id,

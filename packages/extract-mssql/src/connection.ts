@@ -26,8 +26,19 @@ export interface MssqlConnectionOptions {
   readonly applicationName?: string;
 }
 
-/** Network error codes from the driver that mean the connection was lost. */
-const TRANSIENT_DRIVER_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ETIMEOUT', 'ECONNRESET', 'ENOTOPEN']);
+/**
+ * Driver error codes that mean the connection was lost. tedious reports a connection dropped
+ * mid-request as `ECLOSE` ("Connection closed before request completed") on the request and
+ * `ESOCKET` on the connection.
+ */
+const TRANSIENT_DRIVER_CODES = new Set([
+  'ESOCKET',
+  'ECLOSE',
+  'ECONNCLOSED',
+  'ETIMEOUT',
+  'ECONNRESET',
+  'ENOTOPEN',
+]);
 
 /**
  * Wraps a driver error as a classified {@link SqlSyncError} (retryable for transient errors).
@@ -54,7 +65,7 @@ export function classifyDriverError(
   const where = context.table === undefined ? '' : `${context.table}: `;
   const detail = number === undefined ? (code ?? 'driver error') : `SQL Server error ${number}`;
   return new SqlSyncError(
-    code === 'ELOGIN' || code === 'ESOCKET' ? 'SOURCE_CONNECTION' : 'SOURCE_QUERY',
+    code === 'ELOGIN' || code === 'ESOCKET' || code === 'ECLOSE' ? 'SOURCE_CONNECTION' : 'SOURCE_QUERY',
     `${where}${detail}: ${record.message ?? String(error)}`,
     {
       retryable,

@@ -12,7 +12,34 @@ export {
   type MssqlConnectionOptions,
   openPool,
 } from './connection.js';
-export { bindParameters, type QueryParam, type RowPredicate } from './predicate.js';
+export {
+  PARTITION_BOUNDARIES_QUERY,
+  PARTITION_ROWS_QUERY,
+  PARTITION_SCHEME_QUERY,
+  partitionFingerprintStatement,
+  type SourcePartition,
+  type SourcePartitionsOptions,
+  sourcePartitionScheme,
+  sourcePartitions,
+} from './partition-catalog.js';
+export {
+  describePartitionSpec,
+  nextBucketStart,
+  type PartitionGranularity,
+  type PartitioningRequest,
+  type PartitionSpec,
+  partitionKeyExpressions,
+  partitionPredicate,
+  partitionSpecFor,
+  type SourcePartitionScheme,
+} from './partitioning.js';
+export {
+  andPredicates,
+  bindParameters,
+  type QueryParam,
+  type QueryParamType,
+  type RowPredicate,
+} from './predicate.js';
 export { SourceConnection } from './source-connection.js';
 export { qualifiedName, quoteIdentifier } from './tsql.js';
 export {

@@ -3,6 +3,13 @@ import { type SourceAggregates, sourceAggregates } from './aggregates.js';
 import { type BatchStream, type ReadOptions, readBatches } from './batch-stream.js';
 import { type DescribeOptions, describeTable, type TableReadPlan } from './catalog.js';
 import { type MssqlConnectionOptions, openPool } from './connection.js';
+import {
+  type SourcePartition,
+  type SourcePartitionsOptions,
+  sourcePartitionScheme,
+  sourcePartitions,
+} from './partition-catalog.js';
+import type { PartitionSpec, SourcePartitionScheme } from './partitioning.js';
 import type { RowPredicate } from './predicate.js';
 
 /**
@@ -39,6 +46,20 @@ export class SourceConnection {
   /** COUNT_BIG and exact decimal sums over the rows matching the predicate. */
   aggregates(plan: TableReadPlan, predicate?: RowPredicate): Promise<SourceAggregates> {
     return sourceAggregates(this.pool, plan, predicate);
+  }
+
+  /** The partition scheme the table is stored on, or `undefined` when it is not partitioned. */
+  partitionScheme(schemaName: string, tableName: string): Promise<SourcePartitionScheme | undefined> {
+    return sourcePartitionScheme(this.pool, schemaName, tableName);
+  }
+
+  /** The table's partitions holding rows, in key order, each with its fingerprint and predicate. */
+  partitions(
+    plan: TableReadPlan,
+    spec: PartitionSpec,
+    options?: SourcePartitionsOptions,
+  ): Promise<SourcePartition[]> {
+    return sourcePartitions(this.pool, plan, spec, options);
   }
 
   async close(): Promise<void> {

@@ -1,19 +1,43 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ProcessingConfig } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
 import type { RowPredicate, TableReadPlan } from '@sync/extract-mssql';
-import { readParquetStats, writeParquet } from '@sync/parquet-duckdb';
+import { type ParquetSource, readParquetStats, writeParquet } from '@sync/parquet-duckdb';
 import type { UnitContext } from './unit-context.js';
 import type { UnitResult, UnitValidation, WorkUnit } from './work-unit.js';
 
 /** sqlsync's version, written into every file's metadata. */
 export const SQLSYNC_VERSION = '0.1.0';
 
+/** The least DuckDB `memory_limit` a unit's Parquet writer gets, in MiB. */
+export const MIN_WRITER_MEMORY_MB = 256;
+
+/** How a unit writes its files; for tests and tuning. */
+export interface ExtractOptions {
+  /** Rows per Parquet part file. Defaults to `@sync/parquet-duckdb`'s `DEFAULT_ROWS_PER_FILE`. */
+  readonly rowsPerFile?: number;
+}
+
 /**
- * Streams the unit's rows into one Parquet file in its staging directory, then (unless
- * `processing.validate_precision_end_to_end` is off) checks the staged file against the source:
- * COUNT_BIG and the exact SUM of every decimal column must match, or the unit fails before
- * anything is published.
+ * The DuckDB `memory_limit` of one unit's Parquet writer: `memory_limit_mb` shared by the
+ * `max_workers` units that may write at once, and at least `MIN_WRITER_MEMORY_MB`.
+ *
+ * @example
+ * writerMemoryLimitMb({ memoryLimitMb: 2048, maxWorkers: 8 }) // 256
+ */
+export function writerMemoryLimitMb(
+  processing: Pick<ProcessingConfig, 'memoryLimitMb' | 'maxWorkers'>,
+): number {
+  return Math.max(MIN_WRITER_MEMORY_MB, Math.floor(processing.memoryLimitMb / processing.maxWorkers));
+}
+
+/**
+ * Streams the unit's rows into Parquet part files in its staging directory
+ * (`part-<run>-<n>.parquet`, a new one every `rowsPerFile` rows, so memory does not grow with the
+ * unit), then (unless `processing.validate_precision_end_to_end` is off) checks the staged files
+ * against the source: COUNT_BIG and the exact SUM of every decimal column must match, or the unit
+ * fails before anything is published.
  */
 export async function extractToStaging(
   unit: WorkUnit,
@@ -21,32 +45,44 @@ export async function extractToStaging(
   predicate: RowPredicate | undefined,
   ctx: UnitContext,
   metadata: Readonly<Record<string, string>> = {},
+  options: ExtractOptions = {},
 ): Promise<UnitResult> {
   const started = performance.now();
   await mkdir(unit.stagingDir, { recursive: true });
-  const file = join(unit.stagingDir, `part-${unit.runId}-0.parquet`);
+  await removeParts(unit.stagingDir, unit.runId);
   const validate = ctx.config.processing.validatePrecisionEndToEnd;
-  // Source figures are taken before the read; a table changing underneath shows up as a mismatch
-  // (and a retry) rather than as silently inconsistent data.
-  const sourceFigures = validate ? await ctx.source.aggregates(plan, predicate) : undefined;
+  // Source figures are computed on another pooled connection while the rows stream, rather than
+  // before: the read need not wait for a full scan. As before, a table changing underneath shows
+  // up as a mismatch (and a retry) rather than as silently inconsistent data.
+  const figures = validate ? ctx.source.aggregates(plan, predicate) : undefined;
+  // Observed at once so that a failure while writing leaves no unhandled rejection; awaited below.
+  figures?.catch(() => undefined);
   const stream = ctx.source.read(plan, {
     ...(predicate === undefined ? {} : { predicate }),
     batchRows: ctx.config.processing.batchSize,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
   });
-  const written = await writeParquet(stream, plan.schema, file, {
-    metadata: {
-      'sqlsync.run_id': unit.runId,
-      'sqlsync.table': unit.tableId,
-      'sqlsync.unit': unit.id,
-      'sqlsync.version': SQLSYNC_VERSION,
-      ...metadata,
+  const written = await writeParquet(
+    stream,
+    plan.schema,
+    { directory: unit.stagingDir, fileName: (n) => partFileName(unit.runId, n) },
+    {
+      metadata: {
+        'sqlsync.run_id': unit.runId,
+        'sqlsync.table': unit.tableId,
+        'sqlsync.unit': unit.id,
+        'sqlsync.version': SQLSYNC_VERSION,
+        ...metadata,
+      },
+      memoryLimitMb: writerMemoryLimitMb(ctx.config.processing),
+      ...(options.rowsPerFile === undefined ? {} : { rowsPerFile: options.rowsPerFile }),
+      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     },
-    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
-  });
+  );
+  const sourceFigures = await figures;
   let validation: UnitValidation | undefined;
   if (sourceFigures !== undefined) {
-    validation = await validateStaged(unit, plan, file, sourceFigures);
+    validation = await validateStaged(unit, plan, written.files, sourceFigures);
   }
   ctx.logger.info(
     {
@@ -54,6 +90,7 @@ export async function extractToStaging(
       unit: unit.id,
       rows: written.rows,
       bytes: written.bytes,
+      files: written.files.length,
       pauses: stream.stats.pauses,
     },
     'unit staged',
@@ -63,7 +100,7 @@ export async function extractToStaging(
     tableId: unit.tableId,
     rows: written.rows,
     bytes: written.bytes,
-    files: [file],
+    files: written.files,
     droppedSubMicrosecondValues: stream.stats.droppedSubMicrosecondValues,
     ...(validation === undefined ? {} : { validation }),
     durationMs: performance.now() - started,
@@ -71,17 +108,17 @@ export async function extractToStaging(
 }
 
 /**
- * Compares the staged Parquet file with the source figures; throws `VALIDATION_FAILED` naming
- * table, unit, column and both values on the first difference.
+ * Compares the staged Parquet files (a file, a glob or a list) with the source figures; throws
+ * `VALIDATION_FAILED` naming table, unit, column and both values on the first difference.
  */
 export async function validateStaged(
   unit: WorkUnit,
   plan: TableReadPlan,
-  file: string,
+  files: ParquetSource,
   source: { readonly rowCount: bigint; readonly sums: Readonly<Record<string, string | null>> },
 ): Promise<UnitValidation> {
   const decimalColumns = plan.schema.columns.filter((c) => c.lakeType.kind === 'decimal');
-  const lake = await readParquetStats(file, decimalColumns);
+  const lake = await readParquetStats(files, decimalColumns);
   if (lake.rowCount !== source.rowCount) {
     throw new SqlSyncError(
       'VALIDATION_FAILED',
@@ -103,4 +140,21 @@ export async function validateStaged(
     }
   }
   return { sourceRows: source.rowCount.toString(), lakeRows: lake.rowCount.toString(), sums };
+}
+
+function partFileName(runId: string, n: number): string {
+  return `part-${runId}-${n}.parquet`;
+}
+
+/**
+ * Removes part files of this run left in the unit's staging directory by an earlier attempt
+ * (a crash, or a retry after a failed validation): the new attempt may write fewer parts, and a
+ * stale one would be published beside them.
+ */
+async function removeParts(directory: string, runId: string): Promise<void> {
+  const prefix = `part-${runId}-`;
+  const stale = (await readdir(directory)).filter(
+    (name) => name.startsWith(prefix) && /^\d+\.parquet$/.test(name.slice(prefix.length)),
+  );
+  await Promise.all(stale.map((name) => rm(join(directory, name), { force: true })));
 }

@@ -1,4 +1,5 @@
 import { SqlSyncError, type TableConfig } from '@sync/core';
+import { partitionTableHandler } from './partition-table-handler.js';
 import { staticTableHandler } from './static-table-handler.js';
 import type { TableHandler } from './table-handler.js';
 
@@ -13,10 +14,11 @@ export function handlerFor(table: TableConfig): TableHandler {
     case 'static':
       return staticTableHandler as unknown as TableHandler;
     case 'partition':
+      return partitionTableHandler as unknown as TableHandler;
     case 'scd':
       throw new SqlSyncError(
         'USAGE',
-        `${table.id}: ${table.kind} tables are not implemented in this version of sqlsync yet; only static_tables run`,
+        `${table.id}: ${table.kind} tables are not implemented in this version of sqlsync yet; only static_tables and partition_tables run`,
         { context: { table: table.id } },
       );
   }

@@ -33,4 +33,6 @@ export interface TableHandler<T extends TableConfig = TableConfig, Snapshot = un
     state: State | undefined,
     run: RunInfo,
   ): Promise<State>;
+  /** One line saying what `snapshot` found (e.g. which partitioning), for logs and the run summary. */
+  describe?(snapshot: Snapshot): string;
 }

@@ -1,4 +1,6 @@
 import type { SerializedError } from '@sync/core';
+import type { RowPredicate } from '@sync/extract-mssql';
+import type { PartitionFingerprint } from './partition-fingerprint.js';
 
 /** The kinds of table a unit can belong to. */
 export type TableKind = 'partition' | 'scd' | 'static';
@@ -20,6 +22,25 @@ export interface WorkUnit {
   readonly lakeDir: string;
   /** Why the unit was planned, for the run summary (e.g. `full reload`, `fingerprint changed`). */
   readonly reason: string;
+  /**
+   * The rows the unit reads (the table's `custom_where_clause` included), with JSON-safe
+   * parameters (dates as ISO 8601 text, bigints as text). Absent: the whole table.
+   */
+  readonly predicate?: RowPredicate;
+  /** For a partition table: the lake partition the unit replaces or removes. */
+  readonly partition?: UnitPartition;
+}
+
+/** The lake partition of a unit: directory `<key>=<value>`. */
+export interface UnitPartition {
+  /** The directory key, e.g. `OrderDate_month`. */
+  readonly key: string;
+  /** The directory value, e.g. `2024-01`; `null` is Hive's default (NULL) partition. */
+  readonly value: string | null;
+  /** `replace`: read the partition and publish it; `remove`: delete it from the lake. */
+  readonly action: 'replace' | 'remove';
+  /** The source fingerprint the unit was planned from (written into the files' metadata). */
+  readonly fingerprint?: PartitionFingerprint;
 }
 
 /** Exact validation figures of a unit: what the source said and what the lake holds. */

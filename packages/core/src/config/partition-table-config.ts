@@ -8,13 +8,13 @@ export const partitionTableShape = {
   partition_column: sqlName
     .default('COBID')
     .describe(
-      'Column the table is partitioned by; becomes the hive directory key. Defaults to COBID (as the original tool).',
+      'Column the table is partitioned by. Lake directories are <column>=<value> (one per value), <column>_<granularity>=<period>, or <column>_partition=<nnnnn> under a source partition scheme. Defaults to COBID (as the original tool).',
     ),
   granularity: z
     .enum(['day', 'month', 'year'])
     .optional()
     .describe(
-      'For a date/time partition column: one lake partition per day, month or year. Omit for one per value.',
+      'For a date/time partition column of a table without a partition scheme: one lake partition per day, month or year. Omit for one per value. Ignored when the table is on a partition scheme.',
     ),
   newest_partitions_to_refresh: z
     .number()

@@ -1,0 +1,235 @@
+import { SqlSyncError } from '@sync/core';
+import sql from 'mssql';
+import type { TableReadPlan } from './catalog.js';
+import { classifyDriverError } from './connection.js';
+import {
+  type PartitionSpec,
+  partitionKeyExpressions,
+  partitionPredicate,
+  type SourcePartitionScheme,
+} from './partitioning.js';
+import { bindParameters, type RowPredicate } from './predicate.js';
+import { qualifiedName, quoteIdentifier } from './tsql.js';
+
+/**
+ * The partition scheme and function a table's data (heap or clustered index: index_id 0 or 1)
+ * is stored on, with the column it is partitioned by (`partition_ordinal` 1). No row: the table
+ * is not partitioned.
+ */
+export const PARTITION_SCHEME_QUERY = `SELECT ps.name AS scheme_name, pf.name AS function_name, pf.function_id,
+  pf.boundary_value_on_right, c.name AS column_name
+FROM sys.tables AS t
+JOIN sys.schemas AS s ON s.schema_id = t.schema_id
+JOIN sys.indexes AS i ON i.object_id = t.object_id AND i.index_id IN (0, 1)
+JOIN sys.partition_schemes AS ps ON ps.data_space_id = i.data_space_id
+JOIN sys.partition_functions AS pf ON pf.function_id = ps.function_id
+JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.partition_ordinal = 1
+JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+WHERE s.name = @schema AND t.name = @table;`;
+
+/** A partition function's boundaries in order. */
+export const PARTITION_BOUNDARIES_QUERY = `SELECT prv.boundary_id, prv.value
+FROM sys.partition_range_values AS prv
+WHERE prv.function_id = @function_id
+ORDER BY prv.boundary_id;`;
+
+/** Rows per partition number from the storage engine's metadata (heap or clustered index). */
+export const PARTITION_ROWS_QUERY = `SELECT p.partition_number, SUM(p.row_count) AS row_count
+FROM sys.dm_db_partition_stats AS p
+JOIN sys.tables AS t ON t.object_id = p.object_id
+JOIN sys.schemas AS s ON s.schema_id = t.schema_id
+WHERE s.name = @schema AND t.name = @table AND p.index_id IN (0, 1)
+GROUP BY p.partition_number;`;
+
+/** One partition of the source as it is now: its key, fingerprint and the predicate that reads it. */
+export interface SourcePartition {
+  /**
+   * `scheme`: the partition number; `granularity`: the bucket's first day (`yyyy-mm-dd`);
+   * `value`: the value as text. `null`: the rows whose partition column is NULL.
+   */
+  readonly key: string | null;
+  /** COUNT_BIG(*) as text. */
+  readonly rowCount: string;
+  /** MAX of the last-modified column as text (ISO 8601 for dates); absent when none is configured. */
+  readonly maxModified?: string | null;
+  /** CHECKSUM_AGG(BINARY_CHECKSUM(*)) of the partition's rows. */
+  readonly checksum: number | null;
+  /** `scheme` only: rows of the partition in `sys.dm_db_partition_stats`. */
+  readonly catalogRows?: string;
+  /** `scheme` only: the boundaries below and above the partition (null: unbounded). */
+  readonly lowerBoundary?: string | null;
+  readonly upperBoundary?: string | null;
+  /** The rows of this partition; JSON-safe. */
+  readonly predicate: RowPredicate;
+}
+
+/** Options of {@link sourcePartitions}. */
+export interface SourcePartitionsOptions {
+  /** A column whose MAX per partition joins the fingerprint. */
+  readonly lastModifiedColumn?: string;
+  /** A predicate ANDed to the query (the table's `custom_where_clause`). */
+  readonly where?: RowPredicate;
+}
+
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) {
+    return null;
+  }
+  if (value instanceof Date) {
+    return value.toISOString();
+  }
+  if (Buffer.isBuffer(value)) {
+    return `0x${value.toString('hex').toUpperCase()}`;
+  }
+  return String(value);
+}
+
+async function query(
+  request: sql.Request,
+  statement: string,
+  tableId: string,
+): Promise<Record<string, unknown>[]> {
+  try {
+    return (await request.query(statement)).recordset as Record<string, unknown>[];
+  } catch (error) {
+    throw classifyDriverError(error, { table: tableId });
+  }
+}
+
+/**
+ * Finds the partition scheme a table is stored on, with its function's boundaries; `undefined`
+ * for a table that is not partitioned.
+ *
+ * @example
+ * const scheme = await sourcePartitionScheme(pool, 'sales', 'Orders');
+ * scheme?.boundaries.length // 24
+ */
+export async function sourcePartitionScheme(
+  pool: sql.ConnectionPool,
+  schemaName: string,
+  tableName: string,
+): Promise<SourcePartitionScheme | undefined> {
+  const tableId = `${schemaName}.${tableName}`;
+  const rows = await query(
+    pool
+      .request()
+      .input('schema', sql.NVarChar(128), schemaName)
+      .input('table', sql.NVarChar(128), tableName),
+    PARTITION_SCHEME_QUERY,
+    tableId,
+  );
+  const row = rows[0];
+  if (row === undefined) {
+    return undefined;
+  }
+  const boundaries = await query(
+    pool.request().input('function_id', sql.Int, Number(row.function_id)),
+    PARTITION_BOUNDARIES_QUERY,
+    tableId,
+  );
+  return {
+    schemeName: String(row.scheme_name),
+    functionName: String(row.function_name),
+    rangeRight: row.boundary_value_on_right === true || row.boundary_value_on_right === 1,
+    column: String(row.column_name),
+    boundaries: boundaries.map((b) => text(b.value)),
+  };
+}
+
+/**
+ * The fingerprint query: one GROUP BY over the partition key computing COUNT_BIG(*),
+ * CHECKSUM_AGG(BINARY_CHECKSUM(*)) and MAX of the last-modified column, ordered by key (NULL first).
+ * The MAX is returned as text (ISO 8601 for date/time types, `0x…` for binary and rowversion) so
+ * no digit is lost in the driver.
+ *
+ * @example
+ * partitionFingerprintStatement(plan, spec, { lastModifiedColumn: 'ModifiedAt' })
+ */
+export function partitionFingerprintStatement(
+  plan: TableReadPlan,
+  spec: PartitionSpec,
+  options: SourcePartitionsOptions = {},
+): string {
+  const key = partitionKeyExpressions(spec);
+  const parts = [
+    `${key.text} AS [partition_key]`,
+    'COUNT_BIG(*) AS [row_count]',
+    'CHECKSUM_AGG(BINARY_CHECKSUM(*)) AS [checksum]',
+  ];
+  if (options.lastModifiedColumn !== undefined) {
+    const column = plan.schema.columns.find((c) => c.name === options.lastModifiedColumn);
+    if (column === undefined) {
+      const tableId = `${plan.schema.schemaName}.${plan.schema.tableName}`;
+      throw new SqlSyncError(
+        'CONFIG_INVALID',
+        `${tableId}: last_modified_column ${options.lastModifiedColumn} is not a column of the table`,
+        { context: { table: tableId, configPath: 'last_modified_column' } },
+      );
+    }
+    const max = `MAX(${quoteIdentifier(column.name)})`;
+    const style = ['date', 'datetime', 'datetime2', 'smalldatetime', 'datetimeoffset'].includes(
+      column.sqlType,
+    )
+      ? `CONVERT(varchar(40), ${max}, 126)`
+      : ['binary', 'varbinary', 'timestamp', 'rowversion'].includes(column.sqlType)
+        ? `CONVERT(varchar(100), ${max}, 1)`
+        : `CONVERT(nvarchar(400), ${max})`;
+    parts.push(`${style} AS [max_modified]`);
+  }
+  const where = options.where === undefined ? '' : ` WHERE ${options.where.sql}`;
+  return `SELECT ${parts.join(', ')} FROM ${qualifiedName(plan.schema.schemaName, plan.schema.tableName)}${where} GROUP BY ${key.group} ORDER BY ${key.group};`;
+}
+
+/**
+ * The table's partitions that hold rows, in key order (NULL first), each with its fingerprint
+ * and predicate; for a scheme, joined with the catalog's rows per partition and boundaries.
+ *
+ * @example
+ * for (const p of await sourcePartitions(pool, plan, spec)) console.log(p.key, p.rowCount, p.checksum);
+ */
+export async function sourcePartitions(
+  pool: sql.ConnectionPool,
+  plan: TableReadPlan,
+  spec: PartitionSpec,
+  options: SourcePartitionsOptions = {},
+): Promise<SourcePartition[]> {
+  const { schemaName, tableName } = plan.schema;
+  const tableId = `${schemaName}.${tableName}`;
+  const request = pool.request();
+  bindParameters(request, options.where);
+  const rows = await query(request, partitionFingerprintStatement(plan, spec, options), tableId);
+  let catalogRows = new Map<string, string>();
+  if (spec.mode === 'scheme') {
+    const stats = await query(
+      pool
+        .request()
+        .input('schema', sql.NVarChar(128), schemaName)
+        .input('table', sql.NVarChar(128), tableName),
+      PARTITION_ROWS_QUERY,
+      tableId,
+    );
+    catalogRows = new Map(stats.map((s) => [String(s.partition_number), String(s.row_count)]));
+  }
+  return rows.map((row) => {
+    const key = text(row.partition_key);
+    const checksum = row.checksum === null || row.checksum === undefined ? null : Number(row.checksum);
+    const partition: SourcePartition = {
+      key,
+      rowCount: String(row.row_count),
+      checksum,
+      ...(options.lastModifiedColumn === undefined ? {} : { maxModified: text(row.max_modified) }),
+      predicate: partitionPredicate(spec, key),
+    };
+    if (spec.mode !== 'scheme' || key === null) {
+      return partition;
+    }
+    const n = Number(key);
+    const bounds = spec.scheme.boundaries;
+    return {
+      ...partition,
+      catalogRows: catalogRows.get(key) ?? '0',
+      lowerBoundary: n > 1 ? (bounds[n - 2] ?? null) : null,
+      upperBoundary: n <= bounds.length ? (bounds[n - 1] ?? null) : null,
+    };
+  });
+}

@@ -1,0 +1,105 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { createLogger, type PipelineConfig, parseConfig, type StaticTableConfig } from '@sync/core';
+import { type Emulator, startEmulator } from '@sync/mssql-emulator';
+import { readParquetMetadata } from '@sync/parquet-duckdb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractToStaging, MIN_WRITER_MEMORY_MB, writerMemoryLimitMb } from './extract-unit.js';
+import { openSource, type SourceConnection } from './run-resources.js';
+import { staticTableHandler } from './static-table-handler.js';
+import type { UnitContext } from './unit-context.js';
+import type { WorkUnit } from './work-unit.js';
+
+const PASSWORD = 'Handlers!Passw0rd';
+const ROWS = 12_345;
+
+describe('writerMemoryLimitMb', () => {
+  it('shares memory_limit_mb among max_workers, with a floor', () => {
+    expect(writerMemoryLimitMb({ memoryLimitMb: 2048, maxWorkers: 1 })).toBe(2048);
+    expect(writerMemoryLimitMb({ memoryLimitMb: 2048, maxWorkers: 3 })).toBe(682);
+    expect(writerMemoryLimitMb({ memoryLimitMb: 2048, maxWorkers: 16 })).toBe(MIN_WRITER_MEMORY_MB);
+  });
+});
+
+describe('extractToStaging into several part files', () => {
+  let emulator: Emulator;
+  let work: string;
+  let source: SourceConnection;
+  let config: PipelineConfig;
+  let table: StaticTableConfig;
+  let ctx: UnitContext;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'sqlsync-extract-unit-'));
+    emulator = await startEmulator({ port: 0, password: PASSWORD });
+    await emulator.exec(
+      'CREATE TABLE [dbo].[Ledger] ([Id] int NOT NULL PRIMARY KEY, [Amount] decimal(38,10) NULL, [Fee] decimal(9,2) NOT NULL)',
+    );
+    // Amounts of 28 integer digits: no double holds one, and their sum needs every digit.
+    await emulator.duckdb(
+      `INSERT INTO dbo."Ledger" ("Id", "Amount", "Fee")
+       SELECT i,
+              CASE WHEN i % 7 = 3 THEN NULL
+                   ELSE (CASE WHEN i % 2 = 0 THEN '' ELSE '-' END || (1000000 + (i * 7919) % 1000003)::VARCHAR
+                         || '123456789012345678901.' || lpad(i::VARCHAR, 10, '0'))::DECIMAL(38,10) END,
+              ((i % 1000) / 100)::DECIMAL(9,2)
+       FROM range(${ROWS}) t(i)`,
+    );
+    config = parseConfig({
+      database: {
+        server: '127.0.0.1',
+        port: emulator.port,
+        database: 'master',
+        username: 'sa',
+        password: PASSWORD,
+        encrypt: false,
+      },
+      state: { parquet_directory: join(work, 'lake'), state_directory: join(work, 'state') },
+      static_tables: [
+        { schema_name: 'dbo', table_name: 'Ledger', target_schema: 'ref', target_table: 'ledger' },
+      ],
+    });
+    table = config.staticTables[0] as StaticTableConfig;
+    source = await openSource(config.database);
+    ctx = { config, source, logger: createLogger({ level: 'silent' }) };
+  }, 60_000);
+
+  afterAll(async () => {
+    await source?.close();
+    await emulator?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('rolls into part files, validates count and exact sums over all of them, and drops stale parts', async () => {
+    const run = { runId: 'run1', lakeRoot: config.state.parquetDirectory, now: new Date() };
+    const unit = staticTableHandler.plan(table, undefined, undefined, run)[0] as WorkUnit;
+    // Left by an earlier attempt of this unit that wrote more parts: must not be published.
+    await mkdir(unit.stagingDir, { recursive: true });
+    await writeFile(join(unit.stagingDir, 'part-run1-9.parquet'), 'stale');
+    const plan = await source.describe('dbo', 'Ledger');
+
+    const result = await extractToStaging(unit, plan, undefined, ctx, {}, { rowsPerFile: 5000 });
+
+    expect(result.rows).toBe(ROWS);
+    expect(result.files.map((file) => basename(file))).toEqual([
+      'part-run1-0.parquet',
+      'part-run1-1.parquet',
+      'part-run1-2.parquet',
+    ]);
+    expect((await readdir(unit.stagingDir)).sort()).toEqual(result.files.map((file) => basename(file)));
+    expect(result.validation?.lakeRows).toBe(String(ROWS));
+    const amount = result.validation?.sums.Amount;
+    expect(amount?.lake).toBe(amount?.source);
+    expect(amount?.lake?.replace('-', '').split('.')[0]?.length).toBeGreaterThanOrEqual(28);
+    const fee = result.validation?.sums.Fee;
+    expect(fee?.lake).toBe(fee?.source);
+    expect(fee?.lake).toMatch(/^\d+\.\d\d$/);
+    for (const file of result.files) {
+      expect(await readParquetMetadata(file)).toMatchObject({
+        'sqlsync.run_id': 'run1',
+        'sqlsync.unit': unit.id,
+      });
+    }
+  });
+});

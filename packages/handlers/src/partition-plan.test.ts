@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { type PartitionRecord, planPartitions } from './partition-plan.js';
+
+function months(n: number, rows = '100'): PartitionRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    value: `2024-${String(i + 1).padStart(2, '0')}`,
+    fingerprint: { rowCount: rows, checksum: i },
+  }));
+}
+
+const base = { directoryKey: 'Day_month', newestPartitionsToRefresh: 1, removeMissingPartitions: false };
+
+describe('planPartitions', () => {
+  it('reads every partition on the first run', () => {
+    const planned = planPartitions({ ...base, partitions: months(3) });
+    expect(planned.map((p) => [p.value, p.action, p.reason])).toEqual([
+      ['2024-01', 'replace', 'new partition (no previous state)'],
+      ['2024-02', 'replace', 'new partition (no previous state)'],
+      ['2024-03', 'replace', 'new partition (no previous state)'],
+    ]);
+  });
+
+  it('re-reads only moved fingerprints, new partitions and the newest N', () => {
+    const previous = { directoryKey: 'Day_month', partitions: months(4) };
+    const now = months(5).map((p) =>
+      p.value === '2024-02' ? { ...p, fingerprint: { rowCount: '101', checksum: 1 } } : p,
+    );
+    const planned = planPartitions({ ...base, newestPartitionsToRefresh: 2, partitions: now, previous });
+    expect(planned.map((p) => [p.value, p.reason])).toEqual([
+      ['2024-02', 'fingerprint changed (row count)'],
+      ['2024-04', 'newest 2'],
+      ['2024-05', 'new partition'],
+    ]);
+  });
+
+  it('plans nothing when nothing changed and newest_partitions_to_refresh is 0', () => {
+    const previous = { directoryKey: 'Day_month', partitions: months(24) };
+    expect(
+      planPartitions({ ...base, newestPartitionsToRefresh: 0, partitions: months(24), previous }),
+    ).toEqual([]);
+  });
+
+  it('names each moved component and compares only components both sides have', () => {
+    const previous = {
+      directoryKey: 'Day_month',
+      partitions: [{ value: '2024-01', fingerprint: { rowCount: '1', checksum: 5 } }],
+    };
+    const same = [
+      { value: '2024-01', fingerprint: { rowCount: '1', checksum: 5, maxModified: '2024-01-02' } },
+    ];
+    expect(planPartitions({ ...base, newestPartitionsToRefresh: 0, partitions: same, previous })).toEqual([]);
+    const moved = [{ value: '2024-01', fingerprint: { rowCount: '1', checksum: 6 } }];
+    expect(
+      planPartitions({ ...base, newestPartitionsToRefresh: 0, partitions: moved, previous })[0]?.reason,
+    ).toBe('fingerprint changed (checksum)');
+  });
+
+  it('never counts the NULL partition among the newest', () => {
+    const partitions = [{ value: null, fingerprint: { rowCount: '3', checksum: 1 } }, ...months(2)];
+    const previous = { directoryKey: 'Day_month', partitions };
+    const planned = planPartitions({ ...base, newestPartitionsToRefresh: 5, partitions, previous });
+    expect(planned.map((p) => p.value)).toEqual(['2024-01', '2024-02']);
+  });
+
+  it('removes partitions gone from the source only when configured', () => {
+    const previous = { directoryKey: 'Day_month', partitions: months(3) };
+    const now = months(3).filter((p) => p.value !== '2024-02');
+    const kept = planPartitions({ ...base, newestPartitionsToRefresh: 0, partitions: now, previous });
+    expect(kept).toEqual([]);
+    const removed = planPartitions({
+      ...base,
+      newestPartitionsToRefresh: 0,
+      removeMissingPartitions: true,
+      partitions: now,
+      previous,
+    });
+    expect(removed).toEqual([
+      {
+        value: '2024-02',
+        action: 'remove',
+        reason: 'gone from source (remove_missing_partitions)',
+        directoryKey: 'Day_month',
+      },
+    ]);
+  });
+
+  it('removes partitions renumbered away when the scheme boundaries changed, whatever the setting', () => {
+    const partitions = months(3).map((p, i) => ({ ...p, value: String(i + 1).padStart(5, '0') }));
+    const previous = { directoryKey: 'D_partition', boundaries: ['a', 'b'], partitions };
+    const planned = planPartitions({
+      ...base,
+      directoryKey: 'D_partition',
+      boundaries: ['b'],
+      newestPartitionsToRefresh: 0,
+      partitions: partitions.slice(0, 2),
+      previous,
+    });
+    expect(planned.map((p) => [p.value, p.action, p.reason])).toEqual([
+      ['00003', 'remove', 'gone after the partition function boundaries changed'],
+    ]);
+  });
+
+  it('re-reads everything and removes the old directories when the layout changes', () => {
+    const previous = {
+      directoryKey: 'Day',
+      partitions: [{ value: '2024-01-05', fingerprint: { rowCount: '1', checksum: 1 } }],
+    };
+    const planned = planPartitions({ ...base, partitions: months(1), previous });
+    expect(planned).toEqual([
+      {
+        value: '2024-01',
+        action: 'replace',
+        reason: 'partition layout changed (was Day)',
+        fingerprint: { rowCount: '100', checksum: 0 },
+        directoryKey: 'Day_month',
+      },
+      {
+        value: '2024-01-05',
+        action: 'remove',
+        reason: 'partition layout changed (now Day_month)',
+        directoryKey: 'Day',
+      },
+    ]);
+  });
+});

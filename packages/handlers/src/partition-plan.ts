@@ -1,0 +1,120 @@
+import type { PartitionFingerprint } from './partition-fingerprint.js';
+import { fingerprintChanges } from './partition-fingerprint.js';
+
+/** One partition by its lake directory value (`null`: the NULL partition) and fingerprint. */
+export interface PartitionRecord {
+  readonly value: string | null;
+  readonly fingerprint: PartitionFingerprint;
+}
+
+/** What {@link planPartitions} decides from. */
+export interface PartitionPlanInput {
+  /** The directory key (`OrderDate_month`, `OrderDate_partition`, `COBID`). */
+  readonly directoryKey: string;
+  /** A source partition scheme's boundaries (partition numbers depend on them). */
+  readonly boundaries?: readonly (string | null)[];
+  /** The source's partitions holding rows, oldest first (NULL first). */
+  readonly partitions: readonly PartitionRecord[];
+  /** What the last successful run recorded; undefined on the first run or without state. */
+  readonly previous?: {
+    readonly directoryKey: string;
+    readonly boundaries?: readonly (string | null)[];
+    readonly partitions: readonly PartitionRecord[];
+  };
+  readonly newestPartitionsToRefresh: number;
+  readonly removeMissingPartitions: boolean;
+}
+
+/** A partition to re-read (`replace`) or delete from the lake (`remove`), with the reason. */
+export interface PlannedPartition {
+  readonly value: string | null;
+  readonly action: 'replace' | 'remove';
+  readonly reason: string;
+  /** For `replace`: the source fingerprint the read is planned from. */
+  readonly fingerprint?: PartitionFingerprint;
+  /** For `remove` of a previous layout: that layout's directory key. */
+  readonly directoryKey: string;
+}
+
+function sameBoundaries(
+  a: readonly (string | null)[] | undefined,
+  b: readonly (string | null)[] | undefined,
+) {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * Decides which partitions a run re-reads and which it removes; pure. Re-read: every partition
+ * when there is no previous state or the layout changed (another directory key), new partitions,
+ * partitions whose fingerprint moved, and the newest `newestPartitionsToRefresh` (the NULL
+ * partition is never "newest"). Removed: partitions of a previous layout (two directory keys in one
+ * table would break hive readers); partitions gone from the source when `removeMissingPartitions`;
+ * and, whatever that setting, partitions gone after the scheme's boundaries changed — their rows
+ * were renumbered into other partitions, and keeping the old directory would duplicate them.
+ *
+ * @example
+ * planPartitions({ directoryKey: 'Day_month', partitions, previous, newestPartitionsToRefresh: 1, removeMissingPartitions: false })
+ * // [{ value: '2024-03', action: 'replace', reason: 'fingerprint changed (row count, checksum)', … }]
+ */
+export function planPartitions(input: PartitionPlanInput): PlannedPartition[] {
+  const { previous, directoryKey } = input;
+  const planned: PlannedPartition[] = [];
+  const layoutChanged = previous !== undefined && previous.directoryKey !== directoryKey;
+  const before = new Map(
+    layoutChanged ? [] : (previous?.partitions ?? []).map((p) => [p.value, p.fingerprint] as const),
+  );
+  const n = input.newestPartitionsToRefresh;
+  const dated = input.partitions.filter((p) => p.value !== null);
+  const newest = new Set(n === 0 ? [] : dated.slice(-n).map((p) => p.value));
+  for (const partition of input.partitions) {
+    const last = before.get(partition.value);
+    let reason: string | undefined;
+    if (previous === undefined) {
+      reason = 'new partition (no previous state)';
+    } else if (layoutChanged) {
+      reason = `partition layout changed (was ${previous.directoryKey})`;
+    } else if (last === undefined) {
+      reason = 'new partition';
+    } else {
+      const changes = fingerprintChanges(last, partition.fingerprint);
+      if (changes.length > 0) {
+        reason = `fingerprint changed (${changes.join(', ')})`;
+      } else if (newest.has(partition.value)) {
+        reason = `newest ${input.newestPartitionsToRefresh}`;
+      }
+    }
+    if (reason !== undefined) {
+      planned.push({
+        value: partition.value,
+        action: 'replace',
+        reason,
+        fingerprint: partition.fingerprint,
+        directoryKey,
+      });
+    }
+  }
+  if (previous !== undefined) {
+    const now = new Set(input.partitions.map((p) => p.value));
+    const renumbered = !sameBoundaries(previous.boundaries, input.boundaries);
+    for (const old of previous.partitions) {
+      if (layoutChanged) {
+        planned.push({
+          value: old.value,
+          action: 'remove',
+          reason: `partition layout changed (now ${directoryKey})`,
+          directoryKey: previous.directoryKey,
+        });
+      } else if (!now.has(old.value) && (input.removeMissingPartitions || renumbered)) {
+        planned.push({
+          value: old.value,
+          action: 'remove',
+          reason: input.removeMissingPartitions
+            ? 'gone from source (remove_missing_partitions)'
+            : 'gone after the partition function boundaries changed',
+          directoryKey,
+        });
+      }
+    }
+  }
+  return planned;
+}

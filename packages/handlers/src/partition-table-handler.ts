@@ -1,0 +1,214 @@
+import { mkdir, rmdir } from 'node:fs/promises';
+import type { PartitionTableConfig } from '@sync/core';
+import {
+  andPredicates,
+  describePartitionSpec,
+  type PartitionSpec,
+  partitionSpecFor,
+  type RowPredicate,
+} from '@sync/extract-mssql';
+import { LakeLayout, NULL_PARTITION, publishPartition } from '@sync/parquet-duckdb';
+import { extractToStaging } from './extract-unit.js';
+import { fingerprintOf } from './partition-fingerprint.js';
+import { directoryKey, directoryValue, partitionUnitId } from './partition-layout.js';
+import { type PartitionRecord, planPartitions } from './partition-plan.js';
+import type { TableHandler } from './table-handler.js';
+import type { WorkUnit } from './work-unit.js';
+
+/** What `snapshot` found in the source: the partitioning and every partition holding rows. */
+export interface PartitionSnapshot {
+  readonly spec: PartitionSpec;
+  /** One line saying which partitioning was found, e.g. `granularity month over [OrderDate] …`. */
+  readonly partitioning: string;
+  readonly directoryKey: string;
+  /** Oldest first (NULL first), with the predicate that reads each. */
+  readonly partitions: readonly (PartitionRecord & { readonly predicate: RowPredicate })[];
+}
+
+/** What sqlsync remembers about a partition table between runs. */
+export interface PartitionTableState {
+  readonly version: 1;
+  readonly tableId: string;
+  readonly lastRunId: string;
+  /** ISO instant of the last successful run. */
+  readonly lastLoadedAt: string;
+  readonly mode: PartitionSpec['mode'];
+  readonly partitioning: string;
+  readonly directoryKey: string;
+  /** A source partition scheme's boundaries (partition numbers depend on them). */
+  readonly boundaries?: readonly (string | null)[];
+  /** Every source partition's fingerprint as of the last run, oldest first. */
+  readonly partitions: readonly PartitionRecord[];
+}
+
+function customWhere(table: PartitionTableConfig): RowPredicate | undefined {
+  return table.customWhereClause === undefined ? undefined : { sql: table.customWhereClause };
+}
+
+function describeOptions(table: PartitionTableConfig) {
+  return { columns: table.columns, unsupportedTypes: table.unsupportedTypes };
+}
+
+/**
+ * Partition tables: one unit per source partition whose fingerprint moved, that is new, or is
+ * among the newest `newest_partitions_to_refresh`; each reads its partition with a predicate SQL
+ * Server can eliminate partitions with, is validated in staging, and replaces one lake directory
+ * `<key>=<value>` atomically at commit. Partitions gone from the source are removed when
+ * `remove_missing_partitions` is set. See the package README for the three partitionings.
+ */
+export const partitionTableHandler: TableHandler<
+  PartitionTableConfig,
+  PartitionSnapshot,
+  PartitionTableState
+> = {
+  async snapshot(table, ctx) {
+    const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
+    const scheme = await ctx.source.partitionScheme(table.schemaName, table.tableName);
+    const spec = partitionSpecFor(
+      table.id,
+      plan.schema.columns,
+      {
+        column: table.partitionColumn,
+        ...(table.granularity === undefined ? {} : { granularity: table.granularity }),
+        ...(table.partitionFunction === undefined ? {} : { partitionFunction: table.partitionFunction }),
+        ...(table.partitionScheme === undefined ? {} : { partitionScheme: table.partitionScheme }),
+      },
+      scheme,
+    );
+    const where = customWhere(table);
+    const partitions = await ctx.source.partitions(plan, spec, {
+      ...(table.lastModifiedColumn === undefined ? {} : { lastModifiedColumn: table.lastModifiedColumn }),
+      ...(where === undefined ? {} : { where }),
+    });
+    const snapshot: PartitionSnapshot = {
+      spec,
+      partitioning: describePartitionSpec(spec),
+      directoryKey: directoryKey(spec),
+      partitions: partitions.map((p) => ({
+        value: directoryValue(spec, p.key),
+        fingerprint: fingerprintOf(p),
+        predicate: p.predicate,
+      })),
+    };
+    ctx.logger.info(
+      { table: table.id, partitioning: snapshot.partitioning, partitions: partitions.length },
+      'partitioning found',
+    );
+    return snapshot;
+  },
+
+  plan(table, snapshot, state, run): WorkUnit[] {
+    const layout = new LakeLayout(run.lakeRoot);
+    const predicates = new Map(snapshot.partitions.map((p) => [p.value, p.predicate]));
+    const planned = planPartitions({
+      directoryKey: snapshot.directoryKey,
+      ...(snapshot.spec.mode === 'scheme' ? { boundaries: snapshot.spec.scheme.boundaries } : {}),
+      partitions: snapshot.partitions,
+      ...(state === undefined
+        ? {}
+        : {
+            previous: {
+              directoryKey: state.directoryKey,
+              ...(state.boundaries === undefined ? {} : { boundaries: state.boundaries }),
+              partitions: state.partitions,
+            },
+          }),
+      newestPartitionsToRefresh: table.newestPartitionsToRefresh,
+      removeMissingPartitions: table.removeMissingPartitions,
+    });
+    return planned.map((p) => {
+      const lakeDir = layout.partitionDir(table.targetSchema, table.targetTable, p.directoryKey, p.value);
+      const predicate =
+        p.action === 'replace' ? andPredicates(customWhere(table), predicates.get(p.value)) : undefined;
+      return {
+        id: partitionUnitId(table.id, p.directoryKey, p.value),
+        tableId: table.id,
+        kind: 'partition',
+        runId: run.runId,
+        stagingDir: layout.staged(run.runId, lakeDir),
+        lakeDir,
+        reason: p.reason,
+        ...(predicate === undefined ? {} : { predicate }),
+        partition: {
+          key: p.directoryKey,
+          value: p.value,
+          action: p.action,
+          ...(p.fingerprint === undefined ? {} : { fingerprint: p.fingerprint }),
+        },
+      };
+    });
+  },
+
+  async run(table, unit, ctx) {
+    if (unit.partition?.action === 'remove') {
+      // Nothing to read: commit deletes the lake directory.
+      return {
+        unitId: unit.id,
+        tableId: unit.tableId,
+        rows: 0,
+        bytes: 0,
+        files: [],
+        droppedSubMicrosecondValues: 0,
+        durationMs: 0,
+      };
+    }
+    const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
+    const partition = unit.partition;
+    return extractToStaging(
+      unit,
+      plan,
+      unit.predicate,
+      ctx,
+      partition === undefined
+        ? {}
+        : {
+            'sqlsync.partition': `${partition.key}=${partition.value ?? NULL_PARTITION}`,
+            ...(partition.fingerprint === undefined
+              ? {}
+              : { 'sqlsync.source_fingerprint': JSON.stringify(partition.fingerprint) }),
+          },
+    );
+  },
+
+  async commit(table, units, _results, snapshot, _state, run) {
+    for (const unit of units) {
+      const partition = unit.partition;
+      if (partition === undefined) {
+        continue;
+      }
+      if (partition.action === 'remove') {
+        // Deleting is publishing an empty directory through the same journal (atomic and
+        // recoverable), then removing the empty directory; a crash in between leaves an empty
+        // directory, which readers see as no rows.
+        await mkdir(unit.stagingDir, { recursive: true });
+      }
+      await publishPartition({
+        lakeRoot: run.lakeRoot,
+        runId: run.runId,
+        targetSchema: table.targetSchema,
+        targetTable: table.targetTable,
+        column: partition.key,
+        value: partition.value,
+        stagedDir: unit.stagingDir,
+      });
+      if (partition.action === 'remove') {
+        await rmdir(unit.lakeDir).catch(() => undefined);
+      }
+    }
+    return {
+      version: 1,
+      tableId: table.id,
+      lastRunId: run.runId,
+      lastLoadedAt: run.now.toISOString(),
+      mode: snapshot.spec.mode,
+      partitioning: snapshot.partitioning,
+      directoryKey: snapshot.directoryKey,
+      ...(snapshot.spec.mode === 'scheme' ? { boundaries: snapshot.spec.scheme.boundaries } : {}),
+      partitions: snapshot.partitions.map((p) => ({ value: p.value, fingerprint: p.fingerprint })),
+    };
+  },
+
+  describe(snapshot) {
+    return snapshot.partitioning;
+  },
+};
