@@ -34,6 +34,13 @@ database:
 state:
   parquet_directory: ${join(out, 'lake')}
   state_directory: ${join(out, 'state')}
+partition_tables:
+  - schema_name: shop
+    table_name: Orders
+    target_schema: warehouse
+    target_table: orders
+    partition_column: OrderDate
+    granularity: month
 static_tables:
   - schema_name: shop
     table_name: Currencies
@@ -62,20 +69,30 @@ static_tables:
     console.error(stdout);
     process.exitCode = 1;
   } else {
-    console.log(`\nRun ${summary.run_id}: ${summary.total_records} rows in ${summary.total_duration_seconds} s\n`);
+    console.log(
+      `\nRun ${summary.run_id}: ${summary.total_records} rows in ${summary.total_duration_seconds} s\n`,
+    );
     const duckdb = await DuckDBInstance.create(':memory:');
     const connection = await duckdb.connect();
     for (const table of summary.tables) {
-      const files = (await readdir(table.lake_path)).filter((f) => f.endsWith('.parquet'));
-      const glob = join(table.lake_path, '*.parquet').replaceAll("'", "''");
+      const files = (await readdir(table.lake_path, { recursive: true })).filter((f) =>
+        f.endsWith('.parquet'),
+      );
+      const glob = join(table.lake_path, '**', '*.parquet').replaceAll("'", "''");
       const counted = await connection.runAndReadAll(`SELECT count(*)::BIGINT FROM read_parquet('${glob}')`);
       const rows = String(counted.getRows()[0]?.[0]);
-      console.log(`  ${table.table.padEnd(16)} ${rows.padStart(7)} rows  ${relative(root, table.lake_path)}/ (${files.join(', ')})`);
+      console.log(
+        `  ${table.table.padEnd(16)} ${rows.padStart(7)} rows  ${relative(root, table.lake_path)}/ (${files.length <= 2 ? files.join(', ') : `${files.length} files in ${table.units.length} partitions`})`,
+      );
     }
     connection.closeSync();
     duckdb.closeSync();
-    console.log(`\nThe lake is in ${relative(root, join(out, 'lake'))}; the run's JSON log in ${relative(root, join(out, 'sqlsync.log'))}.`);
-    console.log(`Query it: duckdb -c "SELECT * FROM read_parquet('${relative(root, join(out, 'lake'))}/warehouse/products/*.parquet') LIMIT 5"`);
+    console.log(
+      `\nThe lake is in ${relative(root, join(out, 'lake'))}; the run's JSON log in ${relative(root, join(out, 'sqlsync.log'))}.`,
+    );
+    console.log(
+      `Query it: duckdb -c "SELECT * FROM read_parquet('${relative(root, join(out, 'lake'))}/warehouse/products/*.parquet') LIMIT 5"`,
+    );
   }
 } finally {
   await emulator.close();
@@ -99,15 +116,35 @@ async function seed(emulator) {
   await emulator.exec(`CREATE TABLE [shop].[Products] (
     [ProductId] int NOT NULL PRIMARY KEY, [Sku] nvarchar(20) NOT NULL, [Name] nvarchar(200) NULL,
     [Price] decimal(38,10) NOT NULL, [InStock] bit NOT NULL, [UpdatedAt] datetime2(7) NOT NULL);`);
-  await insertMany(emulator, '[shop].[Products] ([ProductId], [Sku], [Name], [Price], [InStock], [UpdatedAt])', 2_000, (i) =>
-    `(${i}, N'SKU-${String(i).padStart(6, '0')}', ${i % 50 === 0 ? 'NULL' : `N'Product ${i} – «${['red', 'green', 'blue'][i % 3]}»'`}, ${(i * 7919) % 100000}.${String((i * 104729) % 10 ** 10).padStart(10, '0')}, ${i % 4 === 0 ? 0 : 1}, '2026-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:15:30.123456')`,
+  await insertMany(
+    emulator,
+    '[shop].[Products] ([ProductId], [Sku], [Name], [Price], [InStock], [UpdatedAt])',
+    2_000,
+    (i) =>
+      `(${i}, N'SKU-${String(i).padStart(6, '0')}', ${i % 50 === 0 ? 'NULL' : `N'Product ${i} – «${['red', 'green', 'blue'][i % 3]}»'`}, ${(i * 7919) % 100000}.${String((i * 104729) % 10 ** 10).padStart(10, '0')}, ${i % 4 === 0 ? 0 : 1}, '2026-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:15:30.123456')`,
   );
+  await seedOrders(emulator);
   await emulator.exec(`CREATE TABLE [shop].[Customers] (
     [CustomerId] bigint NOT NULL PRIMARY KEY, [Email] nvarchar(100) NOT NULL, [Country] nvarchar(2) NULL,
     [CreditLimit] decimal(12,2) NULL, [CreatedAt] datetime2(7) NOT NULL);`);
-  await insertMany(emulator, '[shop].[Customers] ([CustomerId], [Email], [Country], [CreditLimit], [CreatedAt])', 25_000, (i) =>
-    `(${1_000_000_000_000 + i}, N'customer${i}@example.com', ${i % 10 === 0 ? 'NULL' : `N'${['DE', 'FR', 'NL', 'US', 'GB'][i % 5]}'`}, ${i % 3 === 0 ? 'NULL' : `${i % 100000}.${String(i % 100).padStart(2, '0')}`}, '20${String(10 + (i % 16)).padStart(2, '0')}-01-01T00:00:00')`,
+  await insertMany(
+    emulator,
+    '[shop].[Customers] ([CustomerId], [Email], [Country], [CreditLimit], [CreatedAt])',
+    25_000,
+    (i) =>
+      `(${1_000_000_000_000 + i}, N'customer${i}@example.com', ${i % 10 === 0 ? 'NULL' : `N'${['DE', 'FR', 'NL', 'US', 'GB'][i % 5]}'`}, ${i % 3 === 0 ? 'NULL' : `${i % 100000}.${String(i % 100).padStart(2, '0')}`}, '20${String(10 + (i % 16)).padStart(2, '0')}-01-01T00:00:00')`,
   );
+}
+
+async function seedOrders(emulator) {
+  await emulator.exec(`CREATE TABLE [shop].[Orders] (
+    [OrderId] bigint NOT NULL PRIMARY KEY, [OrderDate] datetime2(7) NOT NULL, [CustomerId] bigint NOT NULL,
+    [Amount] decimal(19,4) NOT NULL, [Currency] nchar(3) NOT NULL);`);
+  // 60,000 orders, one every 8 minutes from 2025-01-01 (11 months), seeded with T-SQL on the server.
+  await emulator.exec(`INSERT INTO [shop].[Orders] ([OrderId], [OrderDate], [CustomerId], [Amount], [Currency])
+    SELECT value, DATEADD(MINUTE, value * 8, CAST('2025-01-01T00:00:00' AS datetime2(7))), 1000000000000 + value % 25000,
+           CAST(value % 100000 AS decimal(19,4)) / 100, N'EUR'
+    FROM GENERATE_SERIES(CAST(1 AS bigint), CAST(60000 AS bigint));`);
 }
 
 async function insertMany(emulator, target, count, row) {
