@@ -1,5 +1,5 @@
-import { type SerializedError, SqlSyncError } from '@sync/core';
-import type { UnitResult } from '@sync/handlers';
+import { SqlSyncError } from '@sync/core';
+import { emptyUnitResult, type UnitResult } from '@sync/handlers';
 import { Piscina } from 'piscina';
 import { UnitExecutor, type UnitTask } from './unit-task.js';
 
@@ -51,16 +51,7 @@ export class ThreadUnitRunner implements UnitRunner {
         // piscina can stall when a replacement worker fails again.
         { context: { table: task.unit.tableId, unit: task.unit.id }, retryable: false, cause: error },
       );
-      return {
-        unitId: task.unit.id,
-        tableId: task.unit.tableId,
-        rows: 0,
-        bytes: 0,
-        files: [],
-        droppedSubMicrosecondValues: 0,
-        durationMs: 0,
-        error: crash.toJSON() as SerializedError,
-      };
+      return emptyUnitResult(task.unit, { error: crash.toJSON() });
     }
   }
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   toSqlSyncError,
 } from '@sync/core';
 import {
+  emptyUnitResult,
   handlerFor,
   openSource,
   type SourceConnection,
@@ -67,16 +68,7 @@ export class UnitExecutor {
         this.#source = undefined;
         void broken?.then((s) => s.close()).catch(() => undefined);
       }
-      return {
-        unitId: unit.id,
-        tableId: unit.tableId,
-        rows: 0,
-        bytes: 0,
-        files: [],
-        droppedSubMicrosecondValues: 0,
-        durationMs: performance.now() - started,
-        error: failure.toJSON(),
-      };
+      return emptyUnitResult(unit, { durationMs: performance.now() - started, error: failure.toJSON() });
     }
   }
 

@@ -17,4 +17,11 @@ export { openSource, recoverLake, type SourceConnection } from './run-resources.
 export { lakeTableDir, type StaticTableState, staticTableHandler } from './static-table-handler.js';
 export type { RunInfo, TableHandler } from './table-handler.js';
 export type { UnitContext } from './unit-context.js';
-export type { TableKind, UnitPartition, UnitResult, UnitValidation, WorkUnit } from './work-unit.js';
+export {
+  emptyUnitResult,
+  type TableKind,
+  type UnitPartition,
+  type UnitResult,
+  type UnitValidation,
+  type WorkUnit,
+} from './work-unit.js';

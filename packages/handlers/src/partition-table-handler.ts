@@ -13,7 +13,7 @@ import { fingerprintOf } from './partition-fingerprint.js';
 import { directoryKey, directoryValue, partitionUnitId } from './partition-layout.js';
 import { type PartitionRecord, planPartitions } from './partition-plan.js';
 import type { TableHandler } from './table-handler.js';
-import type { WorkUnit } from './work-unit.js';
+import { emptyUnitResult, type WorkUnit } from './work-unit.js';
 
 /** What `snapshot` found in the source: the partitioning and every partition holding rows. */
 export interface PartitionSnapshot {
@@ -142,15 +142,7 @@ export const partitionTableHandler: TableHandler<
   async run(table, unit, ctx) {
     if (unit.partition?.action === 'remove') {
       // Nothing to read: commit deletes the lake directory.
-      return {
-        unitId: unit.id,
-        tableId: unit.tableId,
-        rows: 0,
-        bytes: 0,
-        files: [],
-        droppedSubMicrosecondValues: 0,
-        durationMs: 0,
-      };
+      return emptyUnitResult(unit);
     }
     const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
     const partition = unit.partition;

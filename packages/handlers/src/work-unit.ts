@@ -63,3 +63,25 @@ export interface UnitResult {
   readonly durationMs: number;
   readonly error?: SerializedError;
 }
+
+/**
+ * The result of a unit that read no rows: a removal, or a failure carried back as data.
+ *
+ * @example
+ * return emptyUnitResult(unit, { durationMs: 12, error: failure.toJSON() });
+ */
+export function emptyUnitResult(
+  unit: Pick<WorkUnit, 'id' | 'tableId'>,
+  extra: { readonly durationMs?: number; readonly error?: SerializedError } = {},
+): UnitResult {
+  return {
+    unitId: unit.id,
+    tableId: unit.tableId,
+    rows: 0,
+    bytes: 0,
+    files: [],
+    droppedSubMicrosecondValues: 0,
+    durationMs: extra.durationMs ?? 0,
+    ...(extra.error === undefined ? {} : { error: extra.error }),
+  };
+}

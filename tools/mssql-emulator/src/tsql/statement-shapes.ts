@@ -1,6 +1,6 @@
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
 import { isOp, isWord, type Token, tokenize } from './lexer.js';
-import { parseSqlType, type SqlType } from './sql-types.js';
+import { parseSqlType, type SqlType, typeDeclaration } from './sql-types.js';
 
 /** The end of a SET item's value: the next top-level comma, or `limit`. */
 export function itemEnd(tokens: readonly Token[], from: number, limit: number): number {
@@ -210,29 +210,12 @@ export function parseParamDeclarations(decl: string): { name: string; type: SqlT
   return out;
 }
 
-/** A type's T-SQL declaration text for CAST. */
+/**
+ * A type's T-SQL declaration text for CAST: its declaration, except rowversion, which is stored
+ * (and cast) as bigint.
+ */
 export function typeTokensText(type: SqlType): string {
-  switch (type.name) {
-    case 'decimal':
-    case 'numeric':
-      return `${type.name}(${type.precision}, ${type.scale})`;
-    case 'time':
-    case 'datetime2':
-    case 'datetimeoffset':
-      return `${type.name}(${type.scale})`;
-    case 'char':
-    case 'varchar':
-    case 'binary':
-    case 'varbinary':
-      return `${type.name}(${type.maxLength < 0 ? 'max' : type.maxLength})`;
-    case 'nchar':
-    case 'nvarchar':
-      return `${type.name}(${type.maxLength < 0 ? 'max' : type.maxLength / 2})`;
-    case 'timestamp':
-      return 'bigint';
-    default:
-      return type.name;
-  }
+  return type.name === 'timestamp' ? 'bigint' : typeDeclaration(type);
 }
 
 /** Splits generated DuckDB column definitions at top-level commas. */
