@@ -28,6 +28,8 @@ export interface ReadStats {
   pauses: number;
   /** datetime2/time values whose 100 ns digit was not zero and was dropped by the µs lake type. */
   droppedSubMicrosecondValues: number;
+  /** The most finished batches ever waiting for the consumer: memory is bounded by this. */
+  maxBufferedBatches: number;
 }
 
 /**
@@ -67,7 +69,13 @@ export function readBatches(
   options: ReadOptions = {},
 ): BatchStream {
   const statement = selectStatement(plan, options.predicate);
-  const stats: ReadStats = { rows: 0, batches: 0, pauses: 0, droppedSubMicrosecondValues: 0 };
+  const stats: ReadStats = {
+    rows: 0,
+    batches: 0,
+    pauses: 0,
+    droppedSubMicrosecondValues: 0,
+    maxBufferedBatches: 0,
+  };
   return {
     stats,
     statement,
@@ -122,6 +130,7 @@ async function* iterate(
     const data = makeData({ type: new Struct(fields), length: pending, nullCount: 0, children });
     queue.push(new RecordBatch(schema, data));
     stats.batches++;
+    stats.maxBufferedBatches = Math.max(stats.maxBufferedBatches, queue.length);
     pending = 0;
     if (queue.length >= maxBuffered && !paused) {
       paused = true;

@@ -88,6 +88,9 @@ describe('SourceConnection against the emulator', () => {
     expect(idSum).toBe((ROWS * (ROWS + 1)) / 2);
     expect(stream.stats.rows).toBe(ROWS);
     expect(stream.stats.pauses).toBeGreaterThan(5);
+    // Memory stays bounded: the reader never held more than the configured batch plus the one
+    // finishing while the pause took effect, however far behind the consumer was.
+    expect(stream.stats.maxBufferedBatches).toBeLessThanOrEqual(2);
     const aggregates = await source.aggregates(plan);
     expect(aggregates.rowCount).toBe(BigInt(ROWS));
     const text = aggregates.sums.Amount as string;
