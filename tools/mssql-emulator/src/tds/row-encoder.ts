@@ -3,6 +3,7 @@ import type { SqlType } from '../tsql/sql-types.js';
 import { timeByteLength } from '../tsql/sql-types.js';
 import { cp1252Length, writeCp1252 } from './cp1252.js';
 import { fastColumn, type RowWriter } from './fast-columns.js';
+import { type ChunkStrings, chunkStrings } from './fast-strings.js';
 import { TokenType } from './protocol.js';
 import { writeVariant } from './sql-variant.js';
 import type { TdsWriter } from './tds-writer.js';
@@ -17,6 +18,8 @@ const microsPerDayBig = 86_400_000_000n;
 const epochDays = 719162;
 /** Days from 1900-01-01 to 1970-01-01. */
 const epoch1900Days = 25567;
+/** Decodes as @duckdb/node-api's getItem() does. */
+const utf8 = new TextDecoder();
 const plpNull = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 const safeMicros = 2 ** 53;
 
@@ -498,6 +501,62 @@ function encoderFor(type: SqlType): [ValueEncoder, number] {
   }
 }
 
+/**
+ * A writer of a VARCHAR column whose bytes were read in bulk. Pure-ASCII values of an nvarchar(n)
+ * or varchar(n) column are written from the UTF-8 bytes directly (the same bytes as the string
+ * path); anything else is decoded to a string and goes through the column's encoder.
+ */
+function stringWriter(s: ChunkStrings, type: SqlType, enc: ValueEncoder): RowWriter {
+  const { src, off, len } = s;
+  const slow = (r: number, w: TdsWriter): void => {
+    const bytes = src[r];
+    const o = off[r] as number;
+    enc(bytes === undefined ? null : utf8.decode(bytes.subarray(o, o + (len[r] as number))), w);
+  };
+  const wide = type.name === 'nvarchar';
+  if (!(wide || type.name === 'varchar') || type.maxLength < 0) {
+    return slow;
+  }
+  return (r, w) => {
+    const bytes = src[r];
+    if (bytes === undefined) {
+      w.ensure(2);
+      w.pos = w.buf.writeUInt16LE(0xffff, w.pos);
+      return;
+    }
+    const o = off[r] as number;
+    const n = len[r] as number;
+    w.ensure(2 + 2 * n);
+    const buf = w.buf;
+    const start = w.pos;
+    let p = start + 2;
+    if (wide) {
+      for (let k = 0; k < n; k++) {
+        const b = bytes[o + k] as number;
+        if (b >= 0x80) {
+          slow(r, w);
+          return;
+        }
+        buf[p] = b;
+        buf[p + 1] = 0;
+        p += 2;
+      }
+      buf.writeUInt16LE(2 * n, start);
+    } else {
+      for (let k = 0; k < n; k++) {
+        const b = bytes[o + k] as number;
+        if (b >= 0x80) {
+          slow(r, w);
+          return;
+        }
+        buf[p++] = b;
+      }
+      buf.writeUInt16LE(n, start);
+    }
+    w.pos = p;
+  };
+}
+
 function rescale(value: bigint, from: number, to: number): bigint {
   if (from === to) {
     return value;
@@ -555,8 +614,11 @@ export class RowEncoder {
       const digit = this.digits[c];
       const digits = digit === undefined ? undefined : chunk.getColumnVector(digit);
       const fast = fastColumn(vector, this.types[c] as SqlType, digits);
+      const strings = fast === undefined && digits === undefined ? chunkStrings(vector, to) : undefined;
       if (fast !== undefined) {
         writers.push(fast);
+      } else if (strings !== undefined) {
+        writers.push(stringWriter(strings, this.types[c] as SqlType, this.encoders[c] as ValueEncoder));
       } else if (digits !== undefined) {
         const enc = this.encoders[c] as ValueEncoder;
         writers.push((r, out) => enc(vector.getItem(r), out, Number(digits.getItem(r) ?? 0)));
