@@ -91,7 +91,7 @@ static_tables:
       `\nThe lake is in ${relative(root, join(out, 'lake'))}; the run's JSON log in ${relative(root, join(out, 'sqlsync.log'))}.`,
     );
     console.log(
-      `Query it: duckdb -c "SELECT * FROM read_parquet('${relative(root, join(out, 'lake'))}/warehouse/products/*.parquet') LIMIT 5"`,
+      `Query it with any DuckDB client: SELECT * FROM read_parquet('${relative(root, join(out, 'lake'))}/warehouse/orders/**/*.parquet') LIMIT 5`,
     );
   }
 } finally {

@@ -51,9 +51,10 @@ export async function extractToStaging(
   await mkdir(unit.stagingDir, { recursive: true });
   await removeParts(unit.stagingDir, unit.runId);
   const validate = ctx.config.processing.validatePrecisionEndToEnd;
-  // Source figures are computed on another pooled connection while the rows stream, rather than
-  // before: the read need not wait for a full scan. As before, a table changing underneath shows
-  // up as a mismatch (and a retry) rather than as silently inconsistent data.
+  // Source figures are requested before the read starts; with one connection per worker (the
+  // default pool) they run once the stream has finished, with a larger pool alongside it. A table
+  // changing underneath shows up as a VALIDATION_FAILED mismatch, never as silently inconsistent
+  // data.
   const figures = validate ? ctx.source.aggregates(plan, predicate) : undefined;
   // Observed at once so that a failure while writing leaves no unhandled rejection; awaited below.
   figures?.catch(() => undefined);
