@@ -51,8 +51,8 @@ export async function extractToStaging(
   await mkdir(unit.stagingDir, { recursive: true });
   await removeParts(unit.stagingDir, unit.runId);
   const validate = ctx.config.processing.validatePrecisionEndToEnd;
-  // Source figures are requested before the read starts; with one connection per worker (the
-  // default pool) they run once the stream has finished, with a larger pool alongside it. A table
+  // Source figures are requested first; with one connection per worker (the default pool) the
+  // read waits for them, with a larger pool it runs alongside. A table
   // changing underneath shows up as a VALIDATION_FAILED mismatch, never as silently inconsistent
   // data.
   const figures = validate ? ctx.source.aggregates(plan, predicate) : undefined;
