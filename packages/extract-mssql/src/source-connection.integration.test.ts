@@ -67,7 +67,7 @@ describe('SourceConnection against the emulator', () => {
     let amountSum = 0n;
     for await (const batch of stream as AsyncIterable<RecordBatch>) {
       // A slow consumer: the reader must pause the server rather than buffer.
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 20));
       const ids = batch.getChildAt(0)?.toArray() as Int32Array;
       const amounts = batch.getChildAt(1);
       for (let i = 0; i < batch.numRows; i++) {
