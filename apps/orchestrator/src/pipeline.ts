@@ -168,7 +168,7 @@ export class Pipeline {
     signal: AbortSignal | undefined,
   ): Promise<TablePlan> {
     const handler = handlerFor(table);
-    const state = await stateStore.read(table.id);
+    const state = await this.#readState(table, stateStore, logger);
     const snapshot = await handler.snapshot(table, {
       config: this.#config,
       source,
@@ -185,6 +185,35 @@ export class Pipeline {
       'planned',
     );
     return { table, handler, snapshot, state, units };
+  }
+
+  /**
+   * A table's state. A corrupt state file is healed conservatively when `state.enable_self_healing`
+   * is on: the last backup if it is sound, else no state at all — which makes the handler re-read
+   * everything (every partition of a partition table) rather than trust a damaged watermark.
+   */
+  async #readState(table: TableConfig, stateStore: StateStore, logger: Logger): Promise<unknown> {
+    try {
+      return await stateStore.read(table.id);
+    } catch (error) {
+      if (
+        !(error instanceof SqlSyncError) ||
+        error.code !== 'STATE_CORRUPT' ||
+        !this.#config.state.enableSelfHealing
+      ) {
+        throw error;
+      }
+      const backup = await stateStore.readBackup(table.id).catch(() => undefined);
+      logger.warn(
+        {
+          err: error,
+          table: table.id,
+          healedFrom: backup === undefined ? 'nothing: full re-read' : 'backup',
+        },
+        'state file is corrupt; self-healing',
+      );
+      return backup;
+    }
   }
 
   async #runTable(

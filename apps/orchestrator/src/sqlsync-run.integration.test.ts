@@ -247,6 +247,26 @@ ${extra}`;
     }
   }, 300_000);
 
+  it('heals a corrupt state file (with enable_self_healing) and refuses to guess without it', async () => {
+    const stateFile = join(work, 'state', 'shop.Skeleton.json');
+    expect(existsSync(stateFile)).toBe(true);
+    const healing = join(work, 'healing.yaml');
+    await writeFile(healing, configYaml());
+    await writeFile(stateFile, '{"version": 1, "tableId": "shop.Skel');
+    const healed = await runCli(['run', '--config', healing], { ...process.env, SQLSYNC_PASSWORD: PASSWORD });
+    expect(healed.code, healed.stderr).toBe(0);
+    expect(healed.stderr).toContain('state file is corrupt; self-healing');
+    expect(JSON.parse(healed.stdout.trim().split('\n').pop() ?? '').total_records).toBe(ROWS);
+
+    const strict = join(work, 'strict.yaml');
+    await writeFile(strict, `${configYaml()}`.replace('state:\n', 'state:\n  enable_self_healing: false\n'));
+    await writeFile(stateFile, 'not json');
+    const refused = await runCli(['run', '--config', strict], { ...process.env, SQLSYNC_PASSWORD: PASSWORD });
+    expect(refused.code).toBe(1);
+    const summary = JSON.parse(refused.stdout.trim().split('\n').pop() ?? '');
+    expect(summary.tables[0].error.code).toBe('STATE_CORRUPT');
+  }, 300_000);
+
   it('exits 2 with one message naming the field for a config of the wrong type, writing nothing', async () => {
     const lake = join(work, 'bad-lake');
     const configFile = join(work, 'bad.yaml');
