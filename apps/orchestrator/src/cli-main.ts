@@ -11,6 +11,7 @@ const USAGE = `Usage: sqlsync <command> [options]
 
 Commands:
   run        Copy the configured tables into the lake
+  plan       List the units a run would execute now, with their reasons, as JSON (writes nothing)
   validate   Check the config file and exit
 
 Options:
@@ -59,7 +60,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.ok;
   }
   const command = positionals[0];
-  if (command !== 'run' && command !== 'validate') {
+  if (command !== 'run' && command !== 'plan' && command !== 'validate') {
     io.stderr(
       `sqlsync: ${command === undefined ? 'a command is required' : `unknown command ${command}`}\n\n${USAGE}`,
     );
@@ -92,17 +93,29 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   const logger = (io.createLogger ?? ((level) => createLogger({ level })))(config.logLevel);
   const pipeline = new Pipeline(config, { logger });
+  const selection = {
+    ...(values.table === undefined ? {} : { tableNames: values.table }),
+    ...(types.length === 0 ? {} : { tableTypes: types as TableKind[] }),
+  };
+  if (command === 'plan') {
+    try {
+      const plan = await pipeline.plan(selection);
+      io.stdout(JSON.stringify(plan));
+      return plan.status === 'ok' ? EXIT.ok : EXIT.failed;
+    } catch (error) {
+      const failure = toSqlSyncError(error);
+      io.stderr(`sqlsync: ${failure.message}`);
+      io.stdout(JSON.stringify({ status: 'failed', error: failure.toJSON() }));
+      return failure.code === 'USAGE' ? EXIT.usage : EXIT.failed;
+    }
+  }
   const controller = new AbortController();
   const onSignal = (): void => controller.abort(new SqlSyncError('USAGE', 'interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let summary: RunSummary;
   try {
-    summary = await pipeline.run({
-      ...(values.table === undefined ? {} : { tableNames: values.table }),
-      ...(types.length === 0 ? {} : { tableTypes: types as TableKind[] }),
-      signal: controller.signal,
-    });
+    summary = await pipeline.run({ ...selection, signal: controller.signal });
   } catch (error) {
     const failure = toSqlSyncError(error);
     logger.error({ err: failure }, 'run failed');

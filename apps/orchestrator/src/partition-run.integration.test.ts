@@ -162,6 +162,15 @@ describe('partition tables against the emulator', () => {
         (${ROWS + 1}, '2025-01-01T00:00:00', 1.5, N'new month', '2025-01-01T00:00:00'),
         (${ROWS + 2}, '2025-01-31T23:59:59.999', NULL, NULL, '2025-01-31T00:00:00');`);
 
+    // `sqlsync plan` lists exactly what the run will do, and writes nothing.
+    const planned = await new Pipeline(cfg, { logger: createLogger({ level: 'silent' }) }).plan();
+    expect(planned.tables[0]?.units.map((u) => u.id)).toEqual([
+      'dbo.OrdersByMonth#OrderDate_month=2023-03',
+      'dbo.OrdersByMonth#OrderDate_month=2024-07',
+      'dbo.OrdersByMonth#OrderDate_month=2025-01',
+    ]);
+    expect(await lakePartitions(lakeRoot, 'orders')).toHaveLength(24);
+
     const second = await run(cfg);
     expect(second.units.map((u) => [u.id, u.reason])).toEqual([
       ['dbo.OrdersByMonth#OrderDate_month=2023-03', 'fingerprint changed (checksum, max last-modified)'],

@@ -23,7 +23,7 @@ import {
   type WorkUnit,
 } from '@sync/handlers';
 import { newRunId } from './run-id.js';
-import type { RunSummary, TableSummary } from './run-summary.js';
+import type { PlanSummary, RunSummary, TableSummary } from './run-summary.js';
 import { InlineUnitRunner, ThreadUnitRunner, type UnitRunner } from './unit-pool.js';
 
 /** Which tables a run covers; both filters together narrow further. Defaults to all. */
@@ -156,6 +156,54 @@ export class Pipeline {
       total_duration_seconds: round((performance.now() - started) / 1000),
       lake_root: run.lakeRoot,
       tables: ordered,
+    };
+  }
+
+  /**
+   * Plans the selected tables without running anything: connects, reads state and the source's
+   * fingerprints, and lists the units a run would execute now, with their reasons. Writes nothing.
+   *
+   * @example
+   * const plan = await pipeline.plan();
+   * plan.tables.flatMap((t) => t.units.map((u) => u.id));
+   */
+  async plan(options: RunOptions = {}): Promise<PlanSummary> {
+    const run: RunInfo = {
+      runId: newRunId(this.#now()),
+      lakeRoot: this.#config.state.parquetDirectory,
+      now: this.#now(),
+    };
+    const tables = this.selectTables(options);
+    const logger = this.#logger.child({ run_id: run.runId, dry_run: true });
+    const planned: PlanSummary['tables'][number][] = [];
+    if (tables.length > 0) {
+      const source = await openSource(this.#config.database);
+      const stateStore = new StateStore(this.#config.state.stateDirectory);
+      try {
+        for (const table of tables) {
+          try {
+            const plan = await this.#planTable(table, source, stateStore, run, logger, options.signal);
+            const partitioning = plan.handler.describe?.(plan.snapshot);
+            planned.push({
+              table: table.id,
+              kind: table.kind,
+              ...(partitioning === undefined ? {} : { partitioning }),
+              units: plan.units.map((u) => ({ id: u.id, reason: u.reason })),
+            });
+          } catch (error) {
+            const failure = toSqlSyncError(error, 'INTERNAL', { table: table.id });
+            planned.push({ table: table.id, kind: table.kind, units: [], error: failure.toJSON() });
+          }
+        }
+      } finally {
+        await source.close();
+      }
+    }
+    return {
+      status: planned.some((t) => t.error !== undefined) ? 'failed' : 'ok',
+      run_id: run.runId,
+      pipeline_name: this.#config.pipelineName,
+      tables: planned,
     };
   }
 

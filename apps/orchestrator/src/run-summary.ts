@@ -36,3 +36,17 @@ export interface RunSummary {
   readonly lake_root: string;
   readonly tables: readonly TableSummary[];
 }
+
+/** What `sqlsync plan` prints: the units a run would execute now, per table. Nothing is written. */
+export interface PlanSummary {
+  readonly status: 'ok' | 'failed';
+  readonly run_id: string;
+  readonly pipeline_name: string;
+  readonly tables: readonly {
+    readonly table: string;
+    readonly kind: TableKind;
+    readonly partitioning?: string;
+    readonly units: readonly { readonly id: string; readonly reason: string }[];
+    readonly error?: SerializedError;
+  }[];
+}

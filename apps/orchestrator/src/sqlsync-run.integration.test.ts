@@ -247,6 +247,26 @@ ${extra}`;
     }
   }, 300_000);
 
+  it('plans without writing: sqlsync plan lists the unit a run would execute', async () => {
+    const configFile = join(work, 'plan.yaml');
+    await writeFile(configFile, configYaml());
+    const lakeBefore = await readdir(join(work, 'lake', 'warehouse', 'skeleton'));
+    const result = await runCli(['plan', '--config', configFile], {
+      ...process.env,
+      SQLSYNC_PASSWORD: PASSWORD,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout.trim().split('\n').pop() ?? '');
+    expect(plan.tables).toEqual([
+      {
+        table: 'shop.Skeleton',
+        kind: 'static',
+        units: [{ id: 'shop.Skeleton', reason: 'full reload (load_strategy replace)' }],
+      },
+    ]);
+    expect(await readdir(join(work, 'lake', 'warehouse', 'skeleton'))).toEqual(lakeBefore);
+  });
+
   it('heals a corrupt state file (with enable_self_healing) and refuses to guess without it', async () => {
     const stateFile = join(work, 'state', 'shop.Skeleton.json');
     expect(existsSync(stateFile)).toBe(true);
