@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './test-support/run-cli.js';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 const ROWS = 100_000;
 const PASSWORD = 'Skeleton!Passw0rd';
 
@@ -95,23 +93,6 @@ function tsqlLiteral(row: ExpectedRow): string {
   return `(${row.id}, ${row.big ?? 'NULL'}, ${str(row.name)}, ${row.amount ?? 'NULL'}, ${
     row.tsMicros === null ? 'NULL' : `'${microsToDatetime2Literal(row.tsMicros)}'`
   }, ${row.flag === null ? 'NULL' : row.flag ? 1 : 0})`;
-}
-
-function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
 }
 
 describe('sqlsync run: one static table from the emulator to Parquet', () => {

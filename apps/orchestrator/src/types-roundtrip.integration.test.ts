@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './test-support/run-cli.js';
 
 // Every SQL Server type × {min, max, NULL, edge} from the emulator through `sqlsync run` to
 // Parquet, read back with DuckDB and compared as exact text.
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 const PASSWORD = 'Types!Passw0rd';
 const MEGA = 'ü€😀x'.repeat(200_000); // 1 M UTF-16 code units, multi-byte in UTF-8
 
@@ -208,26 +206,6 @@ const CASES: Record<string, TypeCase> = {
     expected: ['<a/>', '<r><v k="1">ü</v></r>', null, '<x>1</x>'],
   },
 };
-
-function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env, maxBuffer: 256 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
 
 describe('every SQL Server type round-trips through sqlsync run', () => {
   let emulator: Emulator;
