@@ -147,6 +147,66 @@ function writePlpBytes(w: TdsWriter, data: Uint8Array): void {
 }
 
 /** The encoder of one column's values, and the most bytes a fixed-size value takes (0 for variable). */
+/** How a character type's text becomes bytes on the wire: nvarchar is UTF-16LE, varchar code page 1252. */
+interface TextBytes {
+  length(s: string): number;
+  write(buf: Buffer, s: string, pos: number): number;
+}
+
+const UTF16LE: TextBytes = {
+  length: (s) => s.length * 2,
+  write: (buf, s, pos) => buf.write(s, pos, 'utf16le'),
+};
+
+const CP1252: TextBytes = { length: cp1252Length, write: writeCp1252 };
+
+/**
+ * The encoder of a character column: PLP chunks for `(max)`/text/ntext/xml, else a 2-byte length
+ * (0xFFFF for NULL), padding `char(n)`/`nchar(n)` to `fixedChars` with spaces as SQL Server does.
+ */
+function textEncoder(bytes: TextBytes, fixedChars: number, plp: boolean): [ValueEncoder, number] {
+  if (plp) {
+    return [
+      (v, w) => {
+        if (v === null) {
+          w.ensure(8);
+          w.buf.set(plpNull, w.pos);
+          w.pos += 8;
+          return;
+        }
+        const s = stringOf(v);
+        const n = bytes.length(s);
+        w.ensure(16 + n);
+        w.pos = w.buf.writeBigUInt64LE(BigInt(n), w.pos);
+        if (n > 0) {
+          w.pos = w.buf.writeUInt32LE(n, w.pos);
+          w.pos += bytes.write(w.buf, s, w.pos);
+        }
+        w.pos = w.buf.writeUInt32LE(0, w.pos);
+      },
+      0,
+    ];
+  }
+  return [
+    (v, w) => {
+      if (v === null) {
+        w.ensure(2);
+        w.pos = w.buf.writeUInt16LE(0xffff, w.pos);
+        return;
+      }
+      let s = stringOf(v);
+      if (fixedChars > 0 && s.length < fixedChars) {
+        s = s.padEnd(fixedChars, ' ');
+      }
+      const n = bytes.length(s);
+      w.ensure(2 + n);
+      w.pos = w.buf.writeUInt16LE(n, w.pos);
+      w.pos += bytes.write(w.buf, s, w.pos);
+    },
+    0,
+  ];
+}
+
 function encoderFor(type: SqlType): [ValueEncoder, number] {
   switch (type.name) {
     case 'bit':
@@ -374,92 +434,20 @@ function encoderFor(type: SqlType): [ValueEncoder, number] {
     case 'nchar':
     case 'nvarchar':
     case 'ntext':
-    case 'xml': {
-      const fixedChars = type.name === 'nchar' ? type.maxLength / 2 : 0;
-      if (type.maxLength < 0 || type.name === 'ntext' || type.name === 'xml') {
-        return [
-          (v, w) => {
-            if (v === null) {
-              w.ensure(8);
-              w.buf.set(plpNull, w.pos);
-              w.pos += 8;
-              return;
-            }
-            const s = stringOf(v);
-            w.ensure(16 + s.length * 2);
-            w.pos = w.buf.writeBigUInt64LE(BigInt(s.length * 2), w.pos);
-            if (s.length > 0) {
-              w.pos = w.buf.writeUInt32LE(s.length * 2, w.pos);
-              w.pos += w.buf.write(s, w.pos, 'utf16le');
-            }
-            w.pos = w.buf.writeUInt32LE(0, w.pos);
-          },
-          0,
-        ];
-      }
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.ensure(2);
-            w.pos = w.buf.writeUInt16LE(0xffff, w.pos);
-            return;
-          }
-          let s = stringOf(v);
-          if (fixedChars > 0 && s.length < fixedChars) {
-            s = s.padEnd(fixedChars, ' ');
-          }
-          w.ensure(2 + s.length * 2);
-          w.pos = w.buf.writeUInt16LE(s.length * 2, w.pos);
-          w.pos += w.buf.write(s, w.pos, 'utf16le');
-        },
-        0,
-      ];
-    }
+    case 'xml':
+      return textEncoder(
+        UTF16LE,
+        type.name === 'nchar' ? type.maxLength / 2 : 0,
+        type.maxLength < 0 || type.name === 'ntext' || type.name === 'xml',
+      );
     case 'char':
     case 'varchar':
-    case 'text': {
-      const fixedChars = type.name === 'char' ? type.maxLength : 0;
-      if (type.maxLength < 0 || type.name === 'text') {
-        return [
-          (v, w) => {
-            if (v === null) {
-              w.ensure(8);
-              w.buf.set(plpNull, w.pos);
-              w.pos += 8;
-              return;
-            }
-            const s = stringOf(v);
-            const n = cp1252Length(s);
-            w.ensure(16 + n);
-            w.pos = w.buf.writeBigUInt64LE(BigInt(n), w.pos);
-            if (n > 0) {
-              w.pos = w.buf.writeUInt32LE(n, w.pos);
-              w.pos += writeCp1252(w.buf, s, w.pos);
-            }
-            w.pos = w.buf.writeUInt32LE(0, w.pos);
-          },
-          0,
-        ];
-      }
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.ensure(2);
-            w.pos = w.buf.writeUInt16LE(0xffff, w.pos);
-            return;
-          }
-          let s = stringOf(v);
-          if (fixedChars > 0 && s.length < fixedChars) {
-            s = s.padEnd(fixedChars, ' ');
-          }
-          const n = cp1252Length(s);
-          w.ensure(2 + n);
-          w.pos = w.buf.writeUInt16LE(n, w.pos);
-          w.pos += writeCp1252(w.buf, s, w.pos);
-        },
-        0,
-      ];
-    }
+    case 'text':
+      return textEncoder(
+        CP1252,
+        type.name === 'char' ? type.maxLength : 0,
+        type.maxLength < 0 || type.name === 'text',
+      );
     case 'sql_variant':
       return [(v, w) => writeVariant(w, v === null ? null : stringOf(v)), 0];
     case 'binary':
