@@ -60,6 +60,27 @@ function writeScaledInteger(w: TdsWriter, src: Uint8Array, at: number, n: number
 }
 
 /**
+ * Writes a nullable fixed-width value (INTN, FLTN) as its 1-byte length followed by the `len`
+ * little-endian bytes DuckDB already stores, copied straight from the vector; NULL is length 0.
+ */
+function lengthPrefixedCopy(src: Uint8Array, len: number, isNull: (r: number) => boolean): RowWriter {
+  return (r, w) => {
+    if (isNull(r)) {
+      w.buf[w.pos++] = 0;
+      return;
+    }
+    const buf = w.buf;
+    let p = w.pos;
+    buf[p++] = len;
+    const at = r * len;
+    for (let k = 0; k < len; k++) {
+      buf[p++] = src[at + k] as number;
+    }
+    w.pos = p;
+  };
+}
+
+/**
  * A direct encoder for a column of a chunk, or undefined when this (DuckDB type, SQL type) pair
  * has none (strings, GUIDs, rarer types go through getItem()). `digits` is the hidden 100 ns
  * digit column of a datetime2(7) value.
@@ -87,21 +108,7 @@ export function fastColumn(
       if (typeId !== expected || items === undefined) {
         return undefined;
       }
-      const src = bytesOf(items);
-      return (r, w) => {
-        if (isNull(r)) {
-          w.buf[w.pos++] = 0;
-          return;
-        }
-        const buf = w.buf;
-        let p = w.pos;
-        buf[p++] = len;
-        const at = r * len;
-        for (let k = 0; k < len; k++) {
-          buf[p++] = src[at + k] as number;
-        }
-        w.pos = p;
-      };
+      return lengthPrefixedCopy(bytesOf(items), len, isNull);
     }
     case 'bigint':
     case 'float': {
@@ -109,21 +116,7 @@ export function fastColumn(
       if (!ok || items === undefined) {
         return undefined;
       }
-      const src = bytesOf(items);
-      return (r, w) => {
-        if (isNull(r)) {
-          w.buf[w.pos++] = 0;
-          return;
-        }
-        const buf = w.buf;
-        let p = w.pos;
-        buf[p++] = 8;
-        const at = r * 8;
-        for (let k = 0; k < 8; k++) {
-          buf[p++] = src[at + k] as number;
-        }
-        w.pos = p;
-      };
+      return lengthPrefixedCopy(bytesOf(items), 8, isNull);
     }
     case 'bit': {
       const view = raw.dataView;
