@@ -1,17 +1,12 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { createLogger, type PipelineConfig, parseConfig, type StaticTableConfig } from '@sync/core';
-import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import { readParquetMetadata } from '@sync/parquet-duckdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractToStaging, MIN_WRITER_MEMORY_MB, writerMemoryLimitMb } from './extract-unit.js';
-import { openSource, type SourceConnection } from './run-resources.js';
 import { staticTableHandler } from './static-table-handler.js';
-import type { UnitContext } from './unit-context.js';
+import { type StaticTableContext, startStaticTableContext } from './test-support/static-table-context.js';
 import type { WorkUnit } from './work-unit.js';
 
-const PASSWORD = 'Handlers!Passw0rd';
 const ROWS = 12_345;
 
 describe('writerMemoryLimitMb', () => {
@@ -23,55 +18,32 @@ describe('writerMemoryLimitMb', () => {
 });
 
 describe('extractToStaging into several part files', () => {
-  let emulator: Emulator;
-  let work: string;
-  let source: SourceConnection;
-  let config: PipelineConfig;
-  let table: StaticTableConfig;
-  let ctx: UnitContext;
+  let t: StaticTableContext;
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'sqlsync-extract-unit-'));
-    emulator = await startEmulator({ port: 0, password: PASSWORD });
-    await emulator.exec(
-      'CREATE TABLE [dbo].[Ledger] ([Id] int NOT NULL PRIMARY KEY, [Amount] decimal(38,10) NULL, [Fee] decimal(9,2) NOT NULL)',
-    );
-    // Amounts of 28 integer digits: no double holds one, and their sum needs every digit.
-    await emulator.duckdb(
-      `INSERT INTO dbo."Ledger" ("Id", "Amount", "Fee")
-       SELECT i,
-              CASE WHEN i % 7 = 3 THEN NULL
-                   ELSE (CASE WHEN i % 2 = 0 THEN '' ELSE '-' END || (1000000 + (i * 7919) % 1000003)::VARCHAR
-                         || '123456789012345678901.' || lpad(i::VARCHAR, 10, '0'))::DECIMAL(38,10) END,
-              ((i % 1000) / 100)::DECIMAL(9,2)
-       FROM range(${ROWS}) t(i)`,
-    );
-    config = parseConfig({
-      database: {
-        server: '127.0.0.1',
-        port: emulator.port,
-        database: 'master',
-        username: 'sa',
-        password: PASSWORD,
-        encrypt: false,
-      },
-      state: { parquet_directory: join(work, 'lake'), state_directory: join(work, 'state') },
-      static_tables: [
-        { schema_name: 'dbo', table_name: 'Ledger', target_schema: 'ref', target_table: 'ledger' },
-      ],
+    t = await startStaticTableContext('Ledger', 'ledger', async (emulator) => {
+      await emulator.exec(
+        'CREATE TABLE [dbo].[Ledger] ([Id] int NOT NULL PRIMARY KEY, [Amount] decimal(38,10) NULL, [Fee] decimal(9,2) NOT NULL)',
+      );
+      // Amounts of 28 integer digits: no double holds one, and their sum needs every digit.
+      await emulator.duckdb(
+        `INSERT INTO dbo."Ledger" ("Id", "Amount", "Fee")
+         SELECT i,
+                CASE WHEN i % 7 = 3 THEN NULL
+                     ELSE (CASE WHEN i % 2 = 0 THEN '' ELSE '-' END || (1000000 + (i * 7919) % 1000003)::VARCHAR
+                           || '123456789012345678901.' || lpad(i::VARCHAR, 10, '0'))::DECIMAL(38,10) END,
+                ((i % 1000) / 100)::DECIMAL(9,2)
+         FROM range(${ROWS}) t(i)`,
+      );
     });
-    table = config.staticTables[0] as StaticTableConfig;
-    source = await openSource(config.database);
-    ctx = { config, source, logger: createLogger({ level: 'silent' }) };
   }, 60_000);
 
   afterAll(async () => {
-    await source?.close();
-    await emulator?.close();
-    await rm(work, { recursive: true, force: true });
+    await t?.close();
   });
 
   it('rolls into part files, validates count and exact sums over all of them, and drops stale parts', async () => {
+    const { config, table, source, ctx } = t;
     const run = { runId: 'run1', lakeRoot: config.state.parquetDirectory, now: new Date() };
     const unit = staticTableHandler.plan(table, undefined, undefined, run)[0] as WorkUnit;
     // Left by an earlier attempt of this unit that wrote more parts: must not be published.

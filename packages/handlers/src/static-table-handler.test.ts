@@ -1,43 +1,20 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
-import {
-  createLogger,
-  type PipelineConfig,
-  parseConfig,
-  SqlSyncError,
-  type StaticTableConfig,
-} from '@sync/core';
-import { type Emulator, startEmulator } from '@sync/mssql-emulator';
+import { SqlSyncError, type StaticTableConfig } from '@sync/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateStaged } from './extract-unit.js';
-import { openSource, type SourceConnection } from './run-resources.js';
 import { staticTableHandler } from './static-table-handler.js';
-import type { UnitContext } from './unit-context.js';
+import {
+  type StaticTableContext,
+  startStaticTableContext,
+  staticTableConfig,
+} from './test-support/static-table-context.js';
 import type { WorkUnit } from './work-unit.js';
-
-const PASSWORD = 'Handlers!Passw0rd';
-
-function configFor(emulator: { port: number } | undefined, lake: string): PipelineConfig {
-  return parseConfig({
-    database: {
-      server: '127.0.0.1',
-      port: emulator?.port ?? 1433,
-      database: 'master',
-      username: 'sa',
-      password: PASSWORD,
-      encrypt: false,
-    },
-    state: { parquet_directory: lake, state_directory: join(lake, '..', 'state') },
-    static_tables: [{ schema_name: 'dbo', table_name: 'Rates', target_schema: 'ref', target_table: 'rates' }],
-  });
-}
 
 describe('staticTableHandler.plan', () => {
   it('plans one full-reload unit staged under the run, replacing the table directory', () => {
-    const config = configFor(undefined, '/lake');
+    const config = staticTableConfig(1433, '/', 'Rates', 'rates');
     const table = config.staticTables[0] as StaticTableConfig;
     const units = staticTableHandler.plan(table, undefined, undefined, {
       runId: 'r1',
@@ -57,35 +34,25 @@ describe('staticTableHandler.plan', () => {
 });
 
 describe('static table against the emulator', () => {
-  let emulator: Emulator;
-  let work: string;
-  let source: SourceConnection;
-  let config: PipelineConfig;
-  let table: StaticTableConfig;
-  let ctx: UnitContext;
+  let t: StaticTableContext;
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'sqlsync-handlers-'));
-    emulator = await startEmulator({ port: 0, password: PASSWORD });
-    await emulator.exec(
-      `CREATE TABLE [dbo].[Rates] ([Code] nvarchar(3) NOT NULL PRIMARY KEY, [Rate] decimal(38,10) NOT NULL, [Fee] decimal(9,2) NULL);`,
-    );
-    await emulator.exec(
-      `INSERT INTO [dbo].[Rates] VALUES (N'EUR', 1.0000000000, 0.10), (N'USD', 1234567890123456789012345678.0000000001, NULL), (N'JPY', -0.0061234500, 2.50);`,
-    );
-    config = configFor(emulator, join(work, 'lake'));
-    table = config.staticTables[0] as StaticTableConfig;
-    source = await openSource(config.database);
-    ctx = { config, source, logger: createLogger({ level: 'silent' }) };
+    t = await startStaticTableContext('Rates', 'rates', async (emulator) => {
+      await emulator.exec(
+        `CREATE TABLE [dbo].[Rates] ([Code] nvarchar(3) NOT NULL PRIMARY KEY, [Rate] decimal(38,10) NOT NULL, [Fee] decimal(9,2) NULL);`,
+      );
+      await emulator.exec(
+        `INSERT INTO [dbo].[Rates] VALUES (N'EUR', 1.0000000000, 0.10), (N'USD', 1234567890123456789012345678.0000000001, NULL), (N'JPY', -0.0061234500, 2.50);`,
+      );
+    });
   }, 60_000);
 
   afterAll(async () => {
-    await source?.close();
-    await emulator?.close();
-    await rm(work, { recursive: true, force: true });
+    await t?.close();
   });
 
   it('stages, validates and publishes the table', async () => {
+    const { config, table, ctx } = t;
     const run = { runId: 'run1', lakeRoot: config.state.parquetDirectory, now: new Date() };
     const units = staticTableHandler.plan(table, undefined, undefined, run);
     const result = await staticTableHandler.run(table, units[0] as WorkUnit, ctx);
@@ -102,6 +69,7 @@ describe('static table against the emulator', () => {
   });
 
   it('fails validation when one staged value is corrupted, naming table, unit, column and both sums', async () => {
+    const { config, table, source, ctx } = t;
     const run = { runId: 'run2', lakeRoot: config.state.parquetDirectory, now: new Date() };
     const unit = staticTableHandler.plan(table, undefined, undefined, run)[0] as WorkUnit;
     const lakeBefore = await readdir(unit.lakeDir);
