@@ -1,4 +1,5 @@
 import { Decimal as ArrowDecimal, type Data, makeData } from 'apache-arrow';
+import { writeCanonicalDecimalText } from './canonical-decimal-text.js';
 import { assertFits } from './check-precision.js';
 import { assertPrecisionScale, pow10 } from './decimal.js';
 import { unscaledFromNumber } from './decimal-from-number.js';
@@ -44,6 +45,7 @@ export class Decimal128ColumnBuilder {
   readonly scale: number;
 
   readonly #limit: bigint;
+  readonly #integerDigits: number;
   #capacity: number;
   #length = 0;
   #nullCount = 0;
@@ -62,6 +64,7 @@ export class Decimal128ColumnBuilder {
     this.scale = scale;
     this.type = new ArrowDecimal(scale, precision, 128);
     this.#limit = pow10(precision);
+    this.#integerDigits = precision - scale;
     this.#capacity = initialCapacity;
     this.#words = new Uint32Array(initialCapacity * 4);
     this.#lanes = new BigInt64Array(this.#words.buffer);
@@ -93,18 +96,35 @@ export class Decimal128ColumnBuilder {
     }
     const index = this.#reserve();
     writeDecimal128(this.#lanes, index, value);
-    const validity = this.#validity;
-    validity[index >> 3] = (validity[index >> 3] ?? 0) | (1 << (index & 7));
+    this.#markValid(index);
   }
 
   /**
    * Appends decimal text (`'-123.45'`, `'.5'`, `'1E+3'`: see {@link parseDecimal}) at the
    * column's scale, or `null`.
    *
+   * SQL Server's own text form (`CONVERT(nvarchar(41), d)`: `'-123.45'`, exactly `scale` fraction
+   * digits) is written straight into the buffer without a bigint; any other spelling takes the
+   * general parser, with the same result.
+   *
    * @throws {DecimalError} as {@link parseDecimal} does; nothing is appended then.
    */
   appendText(text: string | null): void {
-    this.append(text === null ? null : parseUnscaled(text, this.precision, this.scale));
+    if (text === null) {
+      this.#appendNull();
+      return;
+    }
+    if (this.#length === this.#capacity) {
+      this.#grow();
+    }
+    // The free slot is written only when the text is canonical; otherwise it is left untouched.
+    const index = this.#length;
+    if (writeCanonicalDecimalText(this.#words, index * 4, text, this.scale, this.#integerDigits)) {
+      this.#length = index + 1;
+      this.#markValid(index);
+      return;
+    }
+    this.append(parseUnscaled(text, this.precision, this.scale));
   }
 
   /**
@@ -151,21 +171,32 @@ export class Decimal128ColumnBuilder {
     this.#nullCount++;
   }
 
+  /** Sets the validity bit of slot `index`. */
+  #markValid(index: number): void {
+    const validity = this.#validity;
+    validity[index >> 3] = (validity[index >> 3] ?? 0) | (1 << (index & 7));
+  }
+
   /** Returns the next free slot, doubling the buffers first when full. */
   #reserve(): number {
     const index = this.#length;
     if (index === this.#capacity) {
-      const capacity = this.#capacity * 2;
-      const words = new Uint32Array(capacity * 4);
-      words.set(this.#words);
-      const validity = new Uint8Array(Math.ceil(capacity / 8));
-      validity.set(this.#validity);
-      this.#capacity = capacity;
-      this.#words = words;
-      this.#lanes = new BigInt64Array(words.buffer);
-      this.#validity = validity;
+      this.#grow();
     }
     this.#length = index + 1;
     return index;
+  }
+
+  /** Doubles the capacity, copying what was appended. */
+  #grow(): void {
+    const capacity = this.#capacity * 2;
+    const words = new Uint32Array(capacity * 4);
+    words.set(this.#words);
+    const validity = new Uint8Array(Math.ceil(capacity / 8));
+    validity.set(this.#validity);
+    this.#capacity = capacity;
+    this.#words = words;
+    this.#lanes = new BigInt64Array(words.buffer);
+    this.#validity = validity;
   }
 }
