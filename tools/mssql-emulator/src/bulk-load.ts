@@ -87,10 +87,13 @@ export async function runBulkLoad(
     );
   }
   const columns = readColMetadata(r);
-  // datetime2(7) targets keep their 100 ns digit in a hidden column (staged as d<i>).
-  const hidden = columns.map(
-    (c) => table?.columns.find((x) => x.name.toLowerCase() === c.name.toLowerCase())?.ns100,
+  // datetime2(7) targets keep their 100 ns digit in a hidden column (staged as d<i>),
+  // datetimeoffset targets their offset (staged as t<i>).
+  const targets = columns.map((c) =>
+    table?.columns.find((x) => x.name.toLowerCase() === c.name.toLowerCase()),
   );
+  const hidden = targets.map((c) => c?.ns100);
+  const offsets = targets.map((c) => c?.tz);
   const staging = `${metaSchema}.${quoteIdent(`bulk_${id}`)}`;
   let created = false;
   let appender: Awaited<ReturnType<DuckDBConnection['createAppender']>> | undefined;
@@ -112,6 +115,11 @@ export async function runBulkLoad(
             defs.push(`${quoteIdent(`d${i}`)} UTINYINT`);
           }
         });
+        offsets.forEach((h, i) => {
+          if (h !== undefined) {
+            defs.push(`${quoteIdent(`t${i}`)} SMALLINT`);
+          }
+        });
         await conn.run(`CREATE OR REPLACE TABLE ${staging} (${defs.join(', ')})`);
         created = true;
         appender = await conn.createAppender(`bulk_${id}`, metaSchema);
@@ -126,6 +134,11 @@ export async function runBulkLoad(
           appender?.appendUTinyInt(m === null ? 0 : Number(m[1]));
         }
       });
+      offsets.forEach((h, i) => {
+        if (h !== undefined) {
+          appender?.appendSmallInt(values[i]?.offsetMinutes ?? 0);
+        }
+      });
       appender?.endRow();
       rows++;
     }
@@ -138,10 +151,12 @@ export async function runBulkLoad(
     const names = [
       ...columns.map((c) => quoteIdent(c.name)),
       ...hidden.flatMap((h) => (h === undefined ? [] : [quoteIdent(h)])),
+      ...offsets.flatMap((h) => (h === undefined ? [] : [quoteIdent(h)])),
     ].join(', ');
     const selects = [
       ...columns.map((_, i) => quoteIdent(`c${i}`)),
       ...hidden.flatMap((h, i) => (h === undefined ? [] : [quoteIdent(`d${i}`)])),
+      ...offsets.flatMap((h, i) => (h === undefined ? [] : [quoteIdent(`t${i}`)])),
     ].join(', ');
     const result = await conn.run(`INSERT INTO ${target} (${names}) SELECT ${selects} FROM ${staging}`);
     return result.rowsChanged === 0 ? 0 : rows;

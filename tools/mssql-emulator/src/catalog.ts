@@ -23,11 +23,26 @@ export interface CatalogColumn {
    * 100 ns digit that DuckDB's microsecond types cannot (see {@link hiddenDigitName}).
    */
   readonly ns100?: string;
+  /**
+   * For datetimeoffset: the hidden DuckDB SMALLINT column holding the offset in minutes (the
+   * TIMESTAMPTZ itself is the instant; see {@link hiddenOffsetName}).
+   */
+  readonly tz?: string;
 }
 
 /** The hidden DuckDB column that keeps a scale-7 time/datetime2/datetimeoffset column's seventh digit. */
 export function hiddenDigitName(column: string): string {
   return `${column}__100ns`;
+}
+
+/** The hidden DuckDB column that keeps a datetimeoffset column's offset in minutes. */
+export function hiddenOffsetName(column: string): string {
+  return `${column}__tz`;
+}
+
+/** The hidden side columns of a column (100 ns digit, offset), as DuckDB names them. */
+export function hiddenColumnsOf(column: CatalogColumn): string[] {
+  return [column.ns100, column.tz].filter((h): h is string => h !== undefined);
 }
 
 /**

@@ -20,6 +20,8 @@ interface Value {
   readonly param?: unknown;
   /** Why this value cannot be sent as a parameter (the client type cannot carry it). */
   readonly literalOnly?: string;
+  /** What the type's `show` expression gives for the stored value (both for literal and parameter). */
+  readonly shown?: string;
 }
 
 /** The spec of one declared type. */
@@ -30,6 +32,8 @@ interface TypeSpec {
   readonly param: sql.ISqlType | (() => sql.ISqlType);
   /** The read expression over column `v` when tedious cannot hand the value out exactly. */
   readonly read?: string;
+  /** A T-SQL text expression over `v` for what tedious does not hand out (a datetimeoffset's offset). */
+  readonly show?: string;
   readonly values: readonly Value[];
 }
 
@@ -40,6 +44,16 @@ function instant(iso: string, ticksBelowMs = 0): Date {
   // tedious reads `nanosecondsDelta`; its parameter encoders read `nanosecondDelta`.
   Object.defineProperty(d, 'nanosecondsDelta', { value: delta, enumerable: false });
   Object.defineProperty(d, 'nanosecondDelta', { value: delta, enumerable: false });
+  return d;
+}
+
+/**
+ * A datetimeoffset parameter value: the UTC instant, sent with offset `minutes`. tedious writes
+ * the offset as `-value.getTimezoneOffset()`, so the Date reports the zone the value was written in.
+ */
+function atOffset(iso: string, minutes: number, ticksBelowMs = 0): Date {
+  const d = instant(iso, ticksBelowMs);
+  Object.defineProperty(d, 'getTimezoneOffset', { value: () => -minutes, enumerable: false });
   return d;
 }
 
@@ -259,12 +273,66 @@ const conformance: readonly TypeSpec[] = [
   {
     type: 'datetimeoffset(7)',
     param: () => sql.DateTimeOffset(7),
-    // tedious returns the UTC instant (the offset is not exposed).
+    // tedious returns the UTC instant (it skips the offset on the wire); the offset the value was
+    // written with is shown by CONVERT(…, 121): the local time and the offset.
+    show: 'CONVERT(varchar(34), v, 121)',
     values: [
-      { sql: "'2024-06-01 12:00:00.1234567 -14:00'", js: instant('2024-06-02T02:00:00.123Z', 4567) },
-      { sql: "'2024-06-01 12:00:00.1234567 +14:00'", js: instant('2024-05-31T22:00:00.123Z', 4567) },
-      { sql: "'0001-01-01 00:00:00 -14:00'", js: instant('0001-01-01T14:00:00Z') },
-      { sql: "'9999-12-31 23:59:59.9999999 +14:00'", js: instant('9999-12-31T09:59:59.999Z', 9999) },
+      {
+        sql: "'2024-06-01 12:00:00.1234567 -14:00'",
+        js: instant('2024-06-02T02:00:00.123Z', 4567),
+        param: atOffset('2024-06-02T02:00:00.123Z', -840, 4567),
+        shown: '2024-06-01 12:00:00.1234567 -14:00',
+      },
+      {
+        sql: "'2024-06-01 12:00:00.1234567 +14:00'",
+        js: instant('2024-05-31T22:00:00.123Z', 4567),
+        param: atOffset('2024-05-31T22:00:00.123Z', 840, 4567),
+        shown: '2024-06-01 12:00:00.1234567 +14:00',
+      },
+      {
+        sql: "'2024-06-01 12:00:00.1234567 +05:45'",
+        js: instant('2024-06-01T06:15:00.123Z', 4567),
+        param: atOffset('2024-06-01T06:15:00.123Z', 345, 4567),
+        shown: '2024-06-01 12:00:00.1234567 +05:45',
+      },
+      {
+        sql: "'2024-06-01 12:00:00 +00:00'",
+        js: instant('2024-06-01T12:00:00Z'),
+        param: atOffset('2024-06-01T12:00:00Z', 0),
+        shown: '2024-06-01 12:00:00.0000000 +00:00',
+      },
+      {
+        sql: "'0001-01-01 00:00:00 -14:00'",
+        js: instant('0001-01-01T14:00:00Z'),
+        param: atOffset('0001-01-01T14:00:00Z', -840),
+        shown: '0001-01-01 00:00:00.0000000 -14:00',
+      },
+      {
+        sql: "'9999-12-31 23:59:59.9999999 +14:00'",
+        js: instant('9999-12-31T09:59:59.999Z', 9999),
+        param: atOffset('9999-12-31T09:59:59.999Z', 840, 9999),
+        shown: '9999-12-31 23:59:59.9999999 +14:00',
+      },
+      NULL,
+    ],
+  },
+  {
+    type: 'datetimeoffset(0)',
+    param: () => sql.DateTimeOffset(0),
+    show: 'CONVERT(varchar(34), v, 126)',
+    values: [
+      {
+        sql: "'2024-06-01T12:00:00-14:00'",
+        js: instant('2024-06-02T02:00:00Z'),
+        param: atOffset('2024-06-02T02:00:00Z', -840),
+        shown: '2024-06-01T12:00:00-14:00',
+      },
+      {
+        sql: "'2024-06-01 12:00:00 +05:45'",
+        js: instant('2024-06-01T06:15:00Z'),
+        param: atOffset('2024-06-01T06:15:00Z', 345),
+        shown: '2024-06-01T12:00:00+05:45',
+      },
       NULL,
     ],
   },
@@ -394,12 +462,18 @@ afterAll(async () => {
 
 describe.each(conformance.map((spec, i) => ({ ...spec, table: `dbo.Conf${i}` })))(
   '$type read as $read',
-  ({ type, param, read, values, table }) => {
+  ({ type, param, read, show, values, table }) => {
     const readBack = async (ids: readonly number[]): Promise<unknown[]> => {
       const r = await pool
         .request()
         .query(`SELECT id, ${read ?? 'v'} AS v FROM ${table} WHERE id IN (${ids.join(', ')}) ORDER BY id`);
       return r.recordset.map((row: { v: unknown }) => comparable(row.v));
+    };
+    const expectShown = async (v: Value & { id: number }): Promise<void> => {
+      if (show !== undefined && v.shown !== undefined) {
+        const r = await pool.request().query(`SELECT ${show} AS s FROM ${table} WHERE id = ${v.id}`);
+        expect(r.recordset[0].s).toBe(v.shown);
+      }
     };
 
     beforeAll(async () => {
@@ -409,6 +483,7 @@ describe.each(conformance.map((spec, i) => ({ ...spec, table: `dbo.Conf${i}` }))
     it.each(values.map((v, i) => ({ ...v, id: i, name: label(v) })))('literal $name', async (v) => {
       await pool.request().query(`INSERT INTO ${table} (id, v) VALUES (${v.id}, ${v.sql})`);
       expect(await readBack([v.id])).toEqual([comparable(v.js)]);
+      await expectShown(v);
     });
 
     const paramValues = values.filter((v) => v.literalOnly === undefined);
@@ -422,6 +497,7 @@ describe.each(conformance.map((spec, i) => ({ ...spec, table: `dbo.Conf${i}` }))
           .input('v', typeof param === 'function' ? param() : param, value)
           .query(`INSERT INTO ${table} (id, v) VALUES (@id, @v)`);
         expect(await readBack([v.id])).toEqual([comparable(v.js)]);
+        await expectShown(v);
       },
     );
   },

@@ -1,4 +1,4 @@
-import { quoteIdent, quoteString } from './catalog.js';
+import { hiddenColumnsOf, quoteIdent, quoteString } from './catalog.js';
 import { SqlServerError, syntaxError } from './sql-server-error.js';
 import type { StatementContext } from './statement-context.js';
 import { CurCmd, DoneStatus } from './tds/protocol.js';
@@ -292,8 +292,8 @@ export async function alterStatement(ctx: StatementContext, tokens: readonly Tok
     const n = tokens[end + 2] as Token;
     const col = n.kind === 'word' ? n.text : n.value;
     await ctx.conn.run(`ALTER TABLE ${duckTableName(name)} DROP COLUMN ${quoteIdent(col)}`);
-    const hiddenColumn = table.columns.find((c) => c.name.toLowerCase() === col.toLowerCase())?.ns100;
-    if (hiddenColumn !== undefined) {
+    const dropped = table.columns.find((c) => c.name.toLowerCase() === col.toLowerCase());
+    for (const hiddenColumn of dropped === undefined ? [] : hiddenColumnsOf(dropped)) {
       await ctx.conn.run(`ALTER TABLE ${duckTableName(name)} DROP COLUMN ${quoteIdent(hiddenColumn)}`);
     }
     const columns = table.columns

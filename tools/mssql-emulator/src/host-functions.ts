@@ -4,9 +4,12 @@ import {
   blobValue,
   type DuckDBConnection,
   DuckDBScalarFunction,
+  type DuckDBType,
   type DuckDBValue,
+  INTEGER,
   VARCHAR,
 } from '@duckdb/node-api';
+import { binaryChecksum, varcharChecksum } from './checksum.js';
 import { cp1252Length, writeCp1252 } from './tds/cp1252.js';
 
 /** The node:crypto digest of each HASHBYTES algorithm the emulator supports. */
@@ -29,8 +32,8 @@ function blobBytes(v: DuckDBValue): Uint8Array {
 
 function unary(
   name: string,
-  returnType: typeof BLOB,
-  argType: typeof VARCHAR | typeof BLOB,
+  returnType: DuckDBType,
+  argType: DuckDBType,
   fn: (v: DuckDBValue) => DuckDBValue,
 ): DuckDBScalarFunction {
   return DuckDBScalarFunction.create({
@@ -55,7 +58,10 @@ function unary(
  * - `__emulator_utf16le(varchar) → blob`: an nvarchar's bytes as SQL Server holds them (UTF-16LE);
  * - `__emulator_cp1252(varchar) → blob`: a varchar's bytes in the default collation's code page
  *   1252 (characters it lacks become '?', as SQL Server stores them);
- * - `__emulator_hashbytes(algorithm varchar, data blob) → blob`: HASHBYTES over those bytes.
+ * - `__emulator_hashbytes(algorithm varchar, data blob) → blob`: HASHBYTES over those bytes;
+ * - `__emulator_binary_checksum(blob) → int`: SQL Server's BINARY_CHECKSUM of one binary value;
+ * - `__emulator_varchar_checksum(varchar) → int`: SQL Server's CHECKSUM of one varchar value under
+ *   SQL_Latin1_General_CP1_CI_AS (both in `checksum.ts`; NULL gives NULL).
  *
  * @example
  * registerHostFunctions(connection);
@@ -72,6 +78,12 @@ export function registerHostFunctions(conn: DuckDBConnection): void {
       writeCp1252(buf, s, 0);
       return blobValue(buf);
     }),
+  );
+  conn.registerScalarFunction(
+    unary('__emulator_binary_checksum', INTEGER, BLOB, (x) => binaryChecksum(blobBytes(x))),
+  );
+  conn.registerScalarFunction(
+    unary('__emulator_varchar_checksum', INTEGER, VARCHAR, (x) => varcharChecksum(String(x))),
   );
   conn.registerScalarFunction(
     DuckDBScalarFunction.create({

@@ -1,4 +1,4 @@
-import { DuckDBTypeId } from '@duckdb/node-api';
+import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import { needsHiddenDigit } from './catalog.js';
 import { BatchAbort, type RequestOutput, type StatementContext } from './statement-context.js';
 import { sqlTypeForDuckDB, storageMatches } from './tds/result-types.js';
@@ -11,7 +11,7 @@ import type { Translation } from './tsql/translator.js';
 /**
  * Streams a query's rows as COLMETADATA + ROW tokens, chunk by chunk, honouring backpressure;
  * returns the row count. Columns are described with their declared SQL Server types where the
- * translation knows them; hidden `<col>__100ns` columns are folded into their datetime2(7) column.
+ * translation knows them; hidden `<col>__100ns` / `<col>__tz` columns are folded into their column.
  */
 export async function streamResult(ctx: StatementContext, t: Translation): Promise<number> {
   const out = ctx.output as RequestOutput;
@@ -35,26 +35,12 @@ export async function streamResult(ctx: StatementContext, t: Translation): Promi
     }
     return { name, type, nullable: true };
   });
-  // Hidden `<name>__100ns` columns carry a scale-7 temporal column's seventh digit: fold them into their column.
-  const digitOf = new Map<number, number>();
+  // Hidden side columns fold into their column: `<name>__100ns` (UTINYINT) carries a scale-7
+  // temporal column's seventh digit, `<name>__tz` (SMALLINT) a datetimeoffset's offset in minutes.
   const hidden = new Set<number>();
-  all.forEach((col, c) => {
-    const m = col.name.match(/^(.*)__100ns$/i);
-    if (m === null || duckTypes[c]?.typeId !== DuckDBTypeId.UTINYINT) {
-      return;
-    }
-    const base = all.findIndex(
-      (x, k) =>
-        !hidden.has(k) &&
-        !digitOf.has(k) &&
-        x.name.toLowerCase() === (m[1] as string).toLowerCase() &&
-        needsHiddenDigit(x.type),
-    );
-    if (base >= 0) {
-      digitOf.set(base, c);
-      hidden.add(c);
-    }
-  });
+  const [digitOf, offsetOf] = sideColumnKinds.map((kind) =>
+    foldSideColumns(all, duckTypes, hidden, kind),
+  ) as [Map<number, number>, Map<number, number>];
   const visible = all.map((_, c) => c).filter((c) => !hidden.has(c));
   const columns = visible.map((c) => all[c] as ResultColumn);
   ctx.writePendingMore();
@@ -63,6 +49,7 @@ export async function streamResult(ctx: StatementContext, t: Translation): Promi
     columns.map((c) => c.type),
     visible,
     visible.map((c) => digitOf.get(c)),
+    visible.map((c) => offsetOf.get(c)),
   );
   let rows = 0;
   const faults = ctx.host.faults;
@@ -92,4 +79,50 @@ export async function streamResult(ctx: StatementContext, t: Translation): Promi
     await w.maybeFlush();
   }
   return rows;
+}
+
+/** A kind of hidden side column: its name pattern, DuckDB type, and the columns it belongs to. */
+interface SideColumnKind {
+  readonly pattern: RegExp;
+  readonly typeId: DuckDBTypeId;
+  readonly fits: (type: SqlType) => boolean;
+}
+
+/** The 100 ns digit and the offset, in the order {@link RowEncoder} takes them. */
+const sideColumnKinds: readonly SideColumnKind[] = [
+  { pattern: /^(.*)__100ns$/i, typeId: DuckDBTypeId.UTINYINT, fits: needsHiddenDigit },
+  { pattern: /^(.*)__tz$/i, typeId: DuckDBTypeId.SMALLINT, fits: (t) => t.name === 'datetimeoffset' },
+];
+
+/**
+ * Pairs each hidden side column of a kind (name matching its pattern, of its DuckDB type) with the
+ * visible column it belongs to (named by the pattern's group, of a type it fits), marking it in
+ * `hidden`; returns base column index → side column index.
+ */
+function foldSideColumns(
+  all: readonly ResultColumn[],
+  duckTypes: readonly DuckDBType[],
+  hidden: Set<number>,
+  { pattern, typeId, fits }: SideColumnKind,
+): Map<number, number> {
+  const sideOf = new Map<number, number>();
+  all.forEach((col, c) => {
+    const m = col.name.match(pattern);
+    if (m === null || duckTypes[c]?.typeId !== typeId) {
+      return;
+    }
+    const base = all.findIndex(
+      (x, k) =>
+        !hidden.has(k) &&
+        !sideOf.has(k) &&
+        k !== c &&
+        x.name.toLowerCase() === (m[1] as string).toLowerCase() &&
+        fits(x.type),
+    );
+    if (base >= 0) {
+      sideOf.set(base, c);
+      hidden.add(c);
+    }
+  });
+  return sideOf;
 }

@@ -714,13 +714,23 @@ export class Session implements StatementContext {
 
   private async assign(name: string, type: SqlType, expr: readonly Token[]): Promise<void> {
     const typeText = typeTokensText(type);
-    const tokens = tokenize(`SELECT CAST((${tokensText(expr)}) AS ${typeText})`);
+    const value = `CAST((${tokensText(expr)}) AS ${typeText})`;
+    // A datetimeoffset variable keeps the offset of what was assigned.
+    const offset = type.name === 'datetimeoffset' ? `, DATEPART(TZ, ${value})` : '';
+    const tokens = tokenize(`SELECT ${value}${offset}`);
     const t = translate(tokens, this.env());
     const { values, types } = this.bindings(t);
     const reader = await this.conn.runAndReadAll(t.sql, values, types);
-    const v = reader.getRows()[0]?.[0] ?? null;
+    const row = reader.getRows()[0];
+    const v = row?.[0] ?? null;
     const duckType = reader.columnTypes()[0] as DuckDBType;
-    this.variables.set(name, { type, duckType, duck: v, js: v });
+    this.variables.set(name, {
+      type,
+      duckType,
+      duck: v,
+      js: v,
+      ...(offset === '' ? {} : { offsetMinutes: Number(row?.[1] ?? 0) }),
+    });
   }
 
   private async declare(tokens: readonly Token[]): Promise<void> {
@@ -964,14 +974,23 @@ export class Session implements StatementContext {
       });
     }
     prepared.destroySync();
-    // A hidden `<col>__100ns` result column stays in DuckDB as the new column's digit store.
+    // A hidden `<col>__100ns` / `<col>__tz` result column stays in DuckDB as the new column's
+    // digit / offset store.
     for (const c of [...columns]) {
-      const m = c.name.match(/^(.*)__100ns$/i);
+      const m = c.name.match(/^(.*)__(100ns|tz)$/i);
       const base =
         m === null ? undefined : columns.find((x) => x.name.toLowerCase() === (m[1] as string).toLowerCase());
-      if (base !== undefined && needsHiddenDigit(base.type)) {
+      if (base === undefined) {
+        continue;
+      }
+      const digit = m?.[2]?.toLowerCase() === '100ns';
+      if (digit ? needsHiddenDigit(base.type) : base.type.name === 'datetimeoffset') {
         columns.splice(columns.indexOf(c), 1);
-        columns.splice(columns.indexOf(base), 1, { ...base, ns100: c.name });
+        columns.splice(
+          columns.indexOf(base),
+          1,
+          digit ? { ...base, ns100: c.name } : { ...base, tz: c.name },
+        );
       }
     }
     columns.forEach((c, k) => {

@@ -1,6 +1,7 @@
 import { DuckDBTypeId, type DuckDBVector } from '@duckdb/node-api';
 import type { SqlType } from '../tsql/sql-types.js';
 import { timeByteLength } from '../tsql/sql-types.js';
+import { decimalTextWriter, isDecimalText } from './decimal-text.js';
 import type { TdsWriter } from './tds-writer.js';
 
 /** Writes the value of row `r` of one column (NULL included). */
@@ -98,6 +99,15 @@ export function fastColumn(
       : (r: number) => ((valid[r >> 3] as number) & (1 << (r & 7))) === 0;
   const typeId = vector.type.typeId;
   const items = raw.items;
+  if (isDecimalText(type)) {
+    const view = raw.dataView;
+    if (typeId !== DuckDBTypeId.DECIMAL || view === undefined) {
+      return undefined;
+    }
+    const { width, scale } = vector.type as unknown as { width: number; scale: number };
+    const storage = width <= 4 ? 2 : width <= 9 ? 4 : width <= 18 ? 8 : 16;
+    return decimalTextWriter(view, storage, scale, type, isNull);
+  }
   switch (type.name) {
     case 'int':
     case 'smallint':

@@ -1,5 +1,6 @@
 import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import { type SqlType, sqlType } from '../tsql/sql-types.js';
+import { isDecimalText } from './decimal-text.js';
 
 /**
  * The SQL Server type a computed DuckDB result column is reported as. Strings become
@@ -62,6 +63,9 @@ export function sqlTypeForDuckDB(t: DuckDBType): SqlType {
  * is stored as exactly this DuckDB type.
  */
 export function storageMatches(declared: SqlType, t: DuckDBType): boolean {
+  if (isDecimalText(declared)) {
+    return t.typeId === DuckDBTypeId.DECIMAL;
+  }
   switch (declared.name) {
     case 'bit':
       return t.typeId === DuckDBTypeId.BOOLEAN;

@@ -8,9 +8,12 @@ import { TokenType } from './protocol.js';
 import { writeVariant } from './sql-variant.js';
 import type { TdsWriter } from './tds-writer.js';
 
-/** Encodes one value (or NULL) of a column into the writer; fixed-size encoders rely on {@link RowEncoder}'s ensure. */
-/** Encodes one value; `digit` is the hidden 100 ns digit of a scale-7 temporal column. */
-type ValueEncoder = (v: DuckDBValue, w: TdsWriter, digit?: number) => void;
+/**
+ * Encodes one value (or NULL) of a column into the writer; fixed-size encoders rely on
+ * {@link RowEncoder}'s ensure. `digit` is the hidden 100 ns digit of a scale-7 temporal column,
+ * `offset` a datetimeoffset's offset in minutes.
+ */
+type ValueEncoder = (v: DuckDBValue, w: TdsWriter, digit?: number, offset?: number) => void;
 
 const microsPerDay = 86_400_000_000;
 const microsPerDayBig = 86_400_000_000n;
@@ -368,18 +371,19 @@ function encoderFor(type: SqlType): [ValueEncoder, number] {
       const offset = type.name === 'datetimeoffset';
       const len = timeLen + 3 + (offset ? 2 : 0);
       return [
-        (v, w, digit = 0) => {
+        (v, w, digit = 0, minutes = 0) => {
           if (v === null) {
             w.buf[w.pos++] = 0;
             return;
           }
           w.buf[w.pos++] = len;
+          // DATETIMEOFFSETN: the time and date are UTC, followed by the offset in minutes.
           const [days, micros] = splitMicros(toMicros(v));
           const [ticks, carry] = timeTicks(micros, scale);
           writeUIntLE(w, scale === 7 ? ticks + digit : ticks, timeLen);
           writeUIntLE(w, days + carry + epochDays, 3);
           if (offset) {
-            w.pos = w.buf.writeInt16LE(0, w.pos);
+            w.pos = w.buf.writeInt16LE(minutes, w.pos);
           }
         },
         1 + len,
@@ -575,12 +579,13 @@ export class RowEncoder {
 
   /**
    * `vectors[c]` is the chunk column of result column `c` (defaults to `c`); `digits[c]` the chunk
-   * column holding its hidden 100 ns digit, if any.
+   * column holding its hidden 100 ns digit, `offsets[c]` the one holding its offset, if any.
    */
   constructor(
     private readonly types: readonly SqlType[],
     private readonly vectors: readonly number[] = types.map((_, i) => i),
     private readonly digits: readonly (number | undefined)[] = [],
+    private readonly offsets: readonly (number | undefined)[] = [],
   ) {
     this.encoders = [];
     let fixed = 1;
@@ -601,15 +606,22 @@ export class RowEncoder {
       const vector = chunk.getColumnVector(this.vectors[c] as number);
       const digit = this.digits[c];
       const digits = digit === undefined ? undefined : chunk.getColumnVector(digit);
-      const fast = fastColumn(vector, this.types[c] as SqlType, digits);
-      const strings = fast === undefined && digits === undefined ? chunkStrings(vector, to) : undefined;
+      const offset = this.offsets[c];
+      const offsets = offset === undefined ? undefined : chunk.getColumnVector(offset);
+      const fast = offsets === undefined ? fastColumn(vector, this.types[c] as SqlType, digits) : undefined;
+      const strings =
+        fast === undefined && digits === undefined && offsets === undefined
+          ? chunkStrings(vector, to)
+          : undefined;
       if (fast !== undefined) {
         writers.push(fast);
       } else if (strings !== undefined) {
         writers.push(stringWriter(strings, this.types[c] as SqlType, this.encoders[c] as ValueEncoder));
-      } else if (digits !== undefined) {
+      } else if (digits !== undefined || offsets !== undefined) {
         const enc = this.encoders[c] as ValueEncoder;
-        writers.push((r, out) => enc(vector.getItem(r), out, Number(digits.getItem(r) ?? 0)));
+        writers.push((r, out) =>
+          enc(vector.getItem(r), out, Number(digits?.getItem(r) ?? 0), Number(offsets?.getItem(r) ?? 0)),
+        );
       } else {
         const enc = this.encoders[c] as ValueEncoder;
         writers.push((r, out) => enc(vector.getItem(r), out));

@@ -25,6 +25,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { SqlServerError } from '../sql-server-error.js';
+import { offsetText } from '../tsql/datetimeoffset.js';
 import { type SqlType, sqlType } from '../tsql/sql-types.js';
 import { ByteReader } from './byte-reader.js';
 import { readCp1252 } from './cp1252.js';
@@ -38,6 +39,8 @@ export interface BoundValue {
   readonly duck: DuckDBValue;
   /** number, bigint, boolean, string (decimals, dates, guids as exact text), Buffer, or null. */
   readonly js: unknown;
+  /** For datetimeoffset: the offset in minutes that goes with the instant in `duck` (default 0). */
+  readonly offsetMinutes?: number;
 }
 
 /** One RPC parameter. `name` has no `@`; it is `''` for positional parameters. */
@@ -265,13 +268,15 @@ export function readTypedValue(r: ByteReader, t: ByteReader = r): BoundValue {
       }
       const ticks = r.uintN(len - 5) * 10n ** BigInt(7 - scale);
       const days = Number(r.uintN(3)) - epochDays;
-      r.i16(); // offset minutes: the value itself is UTC
+      // The date and time are UTC; the offset (minutes) says which local time it was written as.
+      const offset = r.i16();
       const micros = BigInt(days) * microsPerDay + ticks / 10n;
       return {
         type,
         duckType: TIMESTAMPTZ,
         duck: timestampTZValue(micros),
-        js: `${dateText(days)}T${timeText(ticks)}Z`,
+        js: offset === 0 ? `${dateText(days)}T${timeText(ticks)}Z` : localText(days, ticks, offset),
+        offsetMinutes: offset,
       };
     }
     case DataType.Guid: {
@@ -443,6 +448,21 @@ export function dateText(days: number): string {
   const d = new Date(days * 86_400_000);
   const y = d.getUTCFullYear();
   return `${String(y).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+/** `yyyy-mm-ddThh:mm:ss.fffffff+hh:mm`: the local time of a UTC day and 100 ns ticks at an offset. */
+function localText(days: number, ticks: bigint, offset: number): string {
+  const perDay = 864_000_000_000n;
+  let local = ticks + BigInt(offset) * 600_000_000n;
+  let day = days;
+  if (local < 0n) {
+    local += perDay;
+    day -= 1;
+  } else if (local >= perDay) {
+    local -= perDay;
+    day += 1;
+  }
+  return `${dateText(day)}T${timeText(local)}${offsetText(offset)}`;
 }
 
 /** `hh:mm:ss.fffffff` for 100 ns ticks since midnight. */

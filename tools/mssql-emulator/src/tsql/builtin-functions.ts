@@ -1,9 +1,11 @@
 import { metaSchema, quoteString } from '../catalog.js';
 import { isHashAlgorithm } from '../host-functions.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
+import { type ChecksumArgument, translateChecksum } from './checksum-sql.js';
 import { castTo } from './convert.js';
-import { isOp, isWord, matchParen, type Token } from './lexer.js';
-import { parseSqlType, type SqlType } from './sql-types.js';
+import { instantSql, localClockSql, offsetLiteral, offsetTextSql } from './datetimeoffset.js';
+import { innerRange, isOp, isWord, matchParen, type Token } from './lexer.js';
+import { parseSqlType, type SqlType, sqlType } from './sql-types.js';
 import type { TranslateEnv } from './translator.js';
 
 /** What built-in function translation needs from the statement translator. */
@@ -20,6 +22,10 @@ export interface FunctionContext {
   lastTopLevelAs(from: number, to: number): number;
   /** SQL of the hidden 100 ns digit of a plain datetime2(7) column reference, if [from, to) is one. */
   hiddenDigit(from: number, to: number): string | undefined;
+  /** SQL of the offset (minutes) of a datetimeoffset expression in [from, to), where evident. */
+  offsetOf(from: number, to: number): string | undefined;
+  /** The columns `*` stands for in CHECKSUM(*), where evident (see `checksum-sql.ts`). */
+  starColumns(): ChecksumArgument[] | undefined;
 }
 
 const dateParts: Record<string, string> = {
@@ -57,6 +63,8 @@ const dateParts: Record<string, string> = {
   MCS: 'microsecond',
   NANOSECOND: 'nanosecond',
   NS: 'nanosecond',
+  TZOFFSET: 'tzoffset',
+  TZ: 'tzoffset',
 };
 
 /**
@@ -95,6 +103,20 @@ export function translateFunction(
     }
     return arg(k);
   };
+  // A datetimeoffset's date parts are those of its local clock time at its offset.
+  const clockArg = (k: number): string => {
+    const r = args[k];
+    if (r !== undefined && ctx.typeOf(r[0], r[1])?.name === 'datetimeoffset') {
+      return localClockSql(arg(k), ctx.offsetOf(r[0], r[1]));
+    }
+    return dateArg(k);
+  };
+  // A datetimeoffset's offset in minutes (NULL for NULL; +00:00 where it is not evident).
+  const offsetArg = (k: number): string => {
+    const r = args[k];
+    const offset = (r === undefined ? undefined : ctx.offsetOf(r[0], r[1])) ?? '0';
+    return `(CASE WHEN (${arg(k)}) IS NULL THEN NULL ELSE CAST(coalesce(${offset}, 0) AS INTEGER) END)`;
+  };
   switch (u) {
     case 'CAST':
     case 'TRY_CAST': {
@@ -106,17 +128,7 @@ export function translateFunction(
       if (target.end !== close) {
         throw syntaxError((t[target.end] as Token).text);
       }
-      const src = ctx.typeOf(open + 1, as);
-      return done(
-        castTo(
-          ctx.range(open + 1, as),
-          src,
-          target.type,
-          undefined,
-          u === 'TRY_CAST',
-          ctx.hiddenDigit(open + 1, as),
-        ),
-      );
+      return done(convertRange(ctx, open + 1, as, target.type, undefined, u === 'TRY_CAST'));
     }
     case 'CONVERT':
     case 'TRY_CONVERT': {
@@ -140,17 +152,7 @@ export function translateFunction(
         }
         style = Number(s.text);
       }
-      const src = ctx.typeOf(a1[0], a1[1]);
-      return done(
-        castTo(
-          ctx.range(a1[0], a1[1]),
-          src,
-          target.type,
-          style,
-          u === 'TRY_CONVERT',
-          ctx.hiddenDigit(a1[0], a1[1]),
-        ),
-      );
+      return done(convertRange(ctx, a1[0], a1[1], target.type, style, u === 'TRY_CONVERT'));
     }
     case 'COUNT':
     case 'COUNT_BIG': {
@@ -196,14 +198,13 @@ export function translateFunction(
       return done(`(SELECT ${value} AS value FROM generate_series(${arg(0)}, ${arg(1)}${step}))`);
     }
     case 'BINARY_CHECKSUM':
-    case 'CHECKSUM': {
-      // Not SQL Server's algorithm (which is undocumented): a 32-bit hash of the same inputs, so
-      // fingerprints change exactly when the values do. `*` hashes every column of the row.
-      const star = args.length === 1 && isOp(t[open + 1], '*') && close === open + 2;
-      const inner = star ? '*COLUMNS(*)' : args.map((_, k) => arg(k)).join(', ');
-      return done(`CAST(CAST(hash(${inner}) % 4294967296 AS BIGINT) - 2147483648 AS INTEGER)`);
-    }
+    case 'CHECKSUM':
+      return done(translateChecksum(ctx, u, open, close));
     case 'CHECKSUM_AGG':
+      // The XOR of the values, NULLs ignored: what SQL Server computes (CHECKSUM_AGG over 100, 100,
+      // 100, 99, 99, 98, 98, 95, 95, 95 is 59, over 2, 3, 4, 5 is 0:
+      // http://www.networksteve.com/forum/topic.php/Checksum_Agg_-_how_does_it_work/?TopicId=89670,
+      // https://stackoverflow.com/questions/11994430). Duplicate values cancel, as they do there.
       return done(`CAST(bit_xor(${arg(0)}) AS INTEGER)`);
     case 'ISNULL':
       return done(`coalesce(${arg(0)}, ${arg(1)})`);
@@ -333,25 +334,60 @@ export function translateFunction(
     }
     case 'DATEPART': {
       const part = datePart(ctx, args[0]);
-      if (part === 'dayofweek') {
-        return done(`CAST(date_part('dayofweek', ${dateArg(1)}) + 1 AS INTEGER)`);
+      if (part === 'tzoffset') {
+        return done(offsetArg(1));
       }
-      return done(`CAST(date_part('${part}', ${dateArg(1)}) AS INTEGER)`);
+      if (part === 'dayofweek') {
+        return done(`CAST(date_part('dayofweek', ${clockArg(1)}) + 1 AS INTEGER)`);
+      }
+      if (part === 'millisecond' || part === 'microsecond' || part === 'nanosecond') {
+        // SQL Server: the fraction of the second in that unit. DuckDB's parts count sub-minute.
+        const micros = `(date_part('microsecond', ${clockArg(1)}) % 1000000)`;
+        if (part === 'millisecond') {
+          return done(`CAST(${micros} // 1000 AS INTEGER)`);
+        }
+        if (part === 'microsecond') {
+          return done(`CAST(${micros} AS INTEGER)`);
+        }
+        const a1 = args[1];
+        const digit = a1 === undefined ? undefined : ctx.hiddenDigit(a1[0], a1[1]);
+        return done(
+          `CAST(${micros} * 1000${digit === undefined ? '' : ` + CAST(${digit} AS INTEGER) * 100`} AS INTEGER)`,
+        );
+      }
+      return done(`CAST(date_part('${part}', ${clockArg(1)}) AS INTEGER)`);
     }
     case 'DATENAME': {
       const part = datePart(ctx, args[0]);
+      if (part === 'tzoffset') {
+        return done(offsetTextSql(offsetArg(1)));
+      }
       if (part === 'month') {
-        return done(`monthname(${arg(1)})`);
+        return done(`monthname(${clockArg(1)})`);
       }
       if (part === 'dayofweek') {
-        return done(`dayname(${arg(1)})`);
+        return done(`dayname(${clockArg(1)})`);
       }
-      return done(`CAST(date_part('${part}', ${arg(1)}) AS VARCHAR)`);
+      return done(`CAST(date_part('${part}', ${clockArg(1)}) AS VARCHAR)`);
     }
+    case 'SWITCHOFFSET': {
+      // The same instant, shown at another offset (which the select list carries beside it).
+      const r = args[0];
+      const src = r === undefined ? undefined : ctx.typeOf(r[0], r[1]);
+      requireOffset(ctx, open, close, u);
+      return done(
+        r === undefined || src?.name === 'datetimeoffset'
+          ? arg(0)
+          : convertRange(ctx, r[0], r[1], sqlType('datetimeoffset', 7), undefined, false),
+      );
+    }
+    case 'TODATETIMEOFFSET':
+      // A local clock time at the given offset.
+      return done(instantSql(dateArg(0), requireOffset(ctx, open, close, u)));
     case 'YEAR':
     case 'MONTH':
     case 'DAY':
-      return done(`CAST(${u.toLowerCase()}(${dateArg(0)}) AS INTEGER)`);
+      return done(`CAST(${u.toLowerCase()}(${clockArg(0)}) AS INTEGER)`);
     case 'EOMONTH':
       return done(
         args.length >= 2
@@ -461,4 +497,47 @@ function hashInput(x: string, src: SqlType | undefined): string {
         `HASHBYTES input of type ${src?.name ?? 'unknown'} is not supported by the emulator: CAST it to nvarchar, varchar or varbinary.`,
       );
   }
+}
+
+/**
+ * CAST/CONVERT of the expression in tokens [from, to) to `target`, with what SQL Server's
+ * conversion depends on: the source type, a datetime2(7)'s hidden digit, a datetimeoffset's offset.
+ */
+function convertRange(
+  ctx: FunctionContext,
+  from: number,
+  to: number,
+  target: SqlType,
+  style: number | undefined,
+  tryCast: boolean,
+): string {
+  const [a, b] = innerRange(ctx.tokens, from, to);
+  const lit = ctx.tokens[a];
+  // A datetimeoffset literal is rewritten as DuckDB reads it (no space before the offset, +00:00
+  // spelled out).
+  const x =
+    target.name === 'datetimeoffset' && b - a === 1 && lit?.kind === 'string'
+      ? quoteString(offsetLiteral(lit.value))
+      : ctx.range(from, to);
+  return castTo(
+    x,
+    ctx.typeOf(from, to),
+    target,
+    style,
+    tryCast,
+    ctx.hiddenDigit(from, to),
+    ctx.offsetOf(from, to),
+  );
+}
+
+/** The offset (minutes, as SQL) of a SWITCHOFFSET / TODATETIMEOFFSET call; it must be evident. */
+function requireOffset(ctx: FunctionContext, open: number, close: number, fn: string): string {
+  const offset = ctx.offsetOf(open - 1, close + 1);
+  if (offset === undefined) {
+    throw new SqlServerError(
+      8116,
+      `${fn} with a computed offset is not supported by the emulator: pass '{+|-}hh:mm', minutes or a parameter.`,
+    );
+  }
+  return offset;
 }

@@ -1,15 +1,35 @@
+import { localClockSql, offsetTextSql } from './datetimeoffset.js';
 import type { SqlType } from './sql-types.js';
 import { duckdbStorageType } from './sql-types.js';
 
 const temporal = new Set(['date', 'time', 'datetime', 'smalldatetime', 'datetime2', 'datetimeoffset']);
 
-/** A datetime value's text in CONVERT style `style` (SQL Server's formats). */
+/** Styles whose datetimeoffset text ends in the offset (` +hh:mm`; `+hh:mm` for 126). */
+const offsetStyles = new Set([0, 20, 120, 21, 121, 25, 126]);
+
+/**
+ * A datetime value's text in CONVERT style `style` (SQL Server's formats). A datetimeoffset shows
+ * its local clock time at `offset` (minutes, as SQL) followed by the offset, except in style 127,
+ * which is the UTC time with `Z`.
+ */
 function formatTemporal(
   x: string,
   src: SqlType | undefined,
   style: number | undefined,
   digit?: string,
+  offset?: string,
 ): string {
+  if (src?.name === 'datetimeoffset') {
+    const clock = { ...src, name: 'datetime2' as const };
+    if (style === 127) {
+      return `(${formatTemporal(localClockSql(x, undefined), clock, style, digit)} || 'Z')`;
+    }
+    const local = formatTemporal(localClockSql(x, offset), clock, style, digit);
+    if (!offsetStyles.has(style ?? 0)) {
+      return local;
+    }
+    return `(${local} || '${style === 126 ? '' : ' '}' || ${offsetTextSql(`coalesce(${offset ?? '0'}, 0)`)})`;
+  }
   const name = src?.name ?? 'datetime2';
   const scale = name === 'datetime' ? 3 : name === 'smalldatetime' || name === 'date' ? 0 : (src?.scale ?? 7);
   // Fractional seconds at `scale` digits: DuckDB keeps microseconds, so the 7th digit is '0'.
@@ -67,6 +87,7 @@ export function castTo(
   style: number | undefined,
   tryCast: boolean,
   digit?: string,
+  offset?: string,
 ): string {
   const cast = tryCast ? 'TRY_CAST' : 'CAST';
   const n = target.name;
@@ -76,7 +97,7 @@ export function castTo(
       (src !== undefined && temporal.has(src.name)) ||
       (src === undefined && style !== undefined && style !== 0 && style !== 1 && style !== 2)
     ) {
-      s = formatTemporal(x, src, style, digit);
+      s = formatTemporal(x, src, style, digit, offset);
     } else if (src?.name === 'bit') {
       s = `(CASE WHEN ${x} THEN '1' WHEN NOT ${x} THEN '0' END)`;
     } else if (src?.name === 'uniqueidentifier') {
@@ -140,6 +161,18 @@ export function castTo(
     (src.name === 'datetime2' || src.name === 'datetime' || src.name === 'smalldatetime')
   ) {
     return `${cast}(${x} AS DATE)`;
+  }
+  if (src?.name === 'datetimeoffset' && temporal.has(n) && n !== 'datetimeoffset') {
+    // SQL Server copies the local date and time and drops the offset.
+    return `${cast}(${localClockSql(x, offset)} AS ${duckdbStorageType(target)})`;
+  }
+  if (
+    n === 'datetimeoffset' &&
+    src !== undefined &&
+    ['datetime2', 'datetime', 'smalldatetime', 'date'].includes(src.name)
+  ) {
+    // A clock time without an offset becomes that time at +00:00 (not in DuckDB's session zone).
+    return `${cast}(timezone('UTC', CAST(${x} AS TIMESTAMP)) AS TIMESTAMPTZ)`;
   }
   return `${cast}(${x} AS ${duckdbStorageType(target)})`;
 }

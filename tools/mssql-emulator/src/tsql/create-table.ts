@@ -1,5 +1,12 @@
 import type { CatalogColumn, CatalogTable } from '../catalog.js';
-import { hiddenDigitName, metaSchema, needsHiddenDigit, quoteIdent, quoteString } from '../catalog.js';
+import {
+  hiddenDigitName,
+  hiddenOffsetName,
+  metaSchema,
+  needsHiddenDigit,
+  quoteIdent,
+  quoteString,
+} from '../catalog.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
 import { isName, isOp, isWord, matchParen, type Token } from './lexer.js';
 import { duckdbStorageType, parseSqlType } from './sql-types.js';
@@ -246,12 +253,17 @@ export function planCreateTable(
       identity,
       defaultText,
     };
+    let withHidden = column;
     if (needsHiddenDigit(type)) {
       hidden.push(`${quoteIdent(hiddenDigitName(colName))} UTINYINT DEFAULT 0`);
-      columns.push({ ...column, ns100: hiddenDigitName(colName) });
-    } else {
-      columns.push(column);
+      withHidden = { ...withHidden, ns100: hiddenDigitName(colName) };
     }
+    if (type.name === 'datetimeoffset') {
+      // The TIMESTAMPTZ keeps the instant; the offset it was written with lives beside it.
+      hidden.push(`${quoteIdent(hiddenOffsetName(colName))} SMALLINT DEFAULT 0`);
+      withHidden = { ...withHidden, tz: hiddenOffsetName(colName) };
+    }
+    columns.push(withHidden);
   }
   if (columns.length === 0) {
     throw syntaxError(')');

@@ -1,8 +1,9 @@
-import type { Catalog } from '../catalog.js';
-import { quoteIdent } from '../catalog.js';
+import type { Catalog, CatalogColumn, CatalogTable } from '../catalog.js';
+import { hiddenColumnsOf, quoteIdent } from '../catalog.js';
 import { SqlServerError } from '../sql-server-error.js';
 import type { BoundValue } from '../tds/rpc-request.js';
 import { readObjectName } from './create-table.js';
+import { offsetLiteral, offsetSql } from './datetimeoffset.js';
 import { isName, isOp, isWord, matchParen, type Token, tokenize } from './lexer.js';
 import { itemEnd, splitArgs } from './statement-shapes.js';
 
@@ -30,7 +31,7 @@ export function rewriteInsert(ctx: RewriteContext, tokens: Token[]): Token[] {
   if (table === undefined || isWord(out[end], 'DEFAULT')) {
     return out;
   }
-  const hasHidden = table.columns.some((c) => c.ns100 !== undefined);
+  const hasHidden = table.columns.some((c) => hiddenColumnsOf(c).length > 0);
   let listEnd: number;
   let names: string[];
   if (isOp(out[end], '(') && !isWord(out[end + 1], 'SELECT')) {
@@ -61,21 +62,23 @@ export function rewriteInsert(ctx: RewriteContext, tokens: Token[]): Token[] {
     normalizeOffsetRows(out, listEnd + 2, offsetColumns);
   }
   // Scale-7 temporal columns: each VALUES row also sets the hidden 100 ns digit of its literal
-  // or parameter.
-  const digitColumns = targets.filter((x) => x.column?.ns100 !== undefined);
-  if (!hasHidden || digitColumns.length === 0) {
+  // or parameter; datetimeoffset columns the offset it was written with.
+  const sides = targets.flatMap(({ k, column }) =>
+    column === undefined ? [] : sideValues(column, undefined).map((side) => ({ k, ...side })),
+  );
+  if (!hasHidden || sides.length === 0) {
     return out;
   }
   const result: Token[] = out.slice(0, listEnd);
-  result.push(...tokenize(`, ${digitColumns.map((x) => quoteIdent(x.column?.ns100 as string)).join(', ')}`));
+  result.push(...tokenize(`, ${sides.map((x) => quoteIdent(x.name)).join(', ')}`));
   result.push(out[listEnd] as Token, out[listEnd + 1] as Token);
   let j = listEnd + 2;
   while (j < out.length && isOp(out[j], '(')) {
     const close = matchParen(out, j);
     const values = splitArgs(out.slice(j + 1, close), 0);
     result.push(...out.slice(j, close));
-    for (const { k } of digitColumns) {
-      result.push(...tokenize(`, ${digitOf(values[k] ?? [], ctx.variables)}`));
+    for (const { k, value } of sides) {
+      result.push(...tokenize(`, ${value(values[k] ?? [], ctx.variables)}`));
     }
     result.push(out[close] as Token);
     j = close + 1;
@@ -86,16 +89,6 @@ export function rewriteInsert(ctx: RewriteContext, tokens: Token[]): Token[] {
   }
   result.push(...out.slice(j));
   return result;
-}
-
-/**
- * SQL Server writes datetimeoffset literals with a space before the offset
- * ('2024-06-01 12:00:00.1234567 -14:00'); DuckDB reads a space-separated suffix as a time-zone
- * name and fails, so the space goes.
- */
-export function offsetLiteral(text: string): string {
-  const m = text.match(/^\s*(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s+([+-]\d{2}:\d{2})\s*$/);
-  return m === null ? text : `${m[1]}${m[2]}`;
 }
 
 /** Rewrites the string literals bound to datetimeoffset columns in VALUES rows from `at`. */
@@ -126,6 +119,40 @@ function normalizeOffsetRows(out: Token[], at: number, columns: readonly { k: nu
       j++;
     }
   }
+}
+
+/** A hidden side column of an assigned column, and the SQL of its value for an assigned expression. */
+interface SideValue {
+  readonly name: string;
+  value(expr: readonly Token[], variables: ReadonlyMap<string, BoundValue>): string;
+}
+
+/**
+ * The hidden side columns an INSERT or UPDATE of `column` must also set: a scale-7 temporal
+ * column's 100 ns digit, a datetimeoffset column's offset (in an UPDATE, `table`'s own
+ * datetimeoffset columns pass theirs on: `SET a = b` copies b's offset).
+ */
+function sideValues(column: CatalogColumn, table: CatalogTable | undefined): SideValue[] {
+  const sides: SideValue[] = [];
+  if (column.ns100 !== undefined) {
+    sides.push({ name: column.ns100, value: digitOf });
+  }
+  if (column.tz !== undefined) {
+    sides.push({
+      name: column.tz,
+      value: (expr, variables) =>
+        offsetSql(expr, 0, expr.length, {
+          variable: (name) => variables.get(name),
+          column: (from, to) => {
+            const only = to - from === 1 ? expr[from] : undefined;
+            const name = only?.kind === 'word' ? only.text : only?.kind === 'quoted' ? only.value : undefined;
+            const tz = table?.columns.find((c) => c.name.toLowerCase() === name?.toLowerCase())?.tz;
+            return tz === undefined ? undefined : quoteIdent(tz);
+          },
+        }) ?? '0',
+    });
+  }
+  return sides;
 }
 
 /** The 100 ns digit of a scale-7 temporal literal or parameter ('0' for anything else). */
@@ -197,9 +224,9 @@ export function rewriteUpdate(ctx: RewriteContext, tokens: Token[]): Token[] {
     if (column?.type.name === 'datetimeoffset' && lit?.kind === 'string') {
       out[valueAt] = { ...lit, value: offsetLiteral(lit.value) };
     }
-    if (column?.ns100 !== undefined) {
-      const digit = digitOf(tokens.slice(at + 2, itemEnd(tokens, at + 2, end)), ctx.variables);
-      out.push(...tokenize(`, ${quoteIdent(column.ns100)} = ${digit}`));
+    const value = tokens.slice(at + 2, itemEnd(tokens, at + 2, end));
+    for (const side of column === undefined ? [] : sideValues(column, table)) {
+      out.push(...tokenize(`, ${quoteIdent(side.name)} = ${side.value(value, ctx.variables)}`));
     }
   }
   const rv = table?.columns.find((c) => c.type.name === 'timestamp');

@@ -237,6 +237,26 @@ export function isName(token: Token | undefined): boolean {
   return token !== undefined && (token.kind === 'word' || token.kind === 'quoted');
 }
 
+/**
+ * The first of `words` (upper case) that appears outside every parenthesis, or undefined.
+ *
+ * @example
+ * firstTopLevelWord(tokenize('SELECT a FROM (SELECT b UNION SELECT c) x'), ['UNION']) // undefined
+ */
+export function firstTopLevelWord(tokens: readonly Token[], words: readonly string[]): string | undefined {
+  let depth = 0;
+  for (const t of tokens) {
+    if (isOp(t, '(')) {
+      depth++;
+    } else if (isOp(t, ')')) {
+      depth--;
+    } else if (depth === 0 && t.kind === 'word' && words.includes(t.upper)) {
+      return t.upper;
+    }
+  }
+  return undefined;
+}
+
 /** The index of the `)` matching the `(` at `open`, or `tokens.length` when unbalanced. */
 export function matchParen(tokens: readonly Token[], open: number): number {
   let depth = 0;
@@ -254,6 +274,21 @@ export function matchParen(tokens: readonly Token[], open: number): number {
     }
   }
   return tokens.length;
+}
+
+/**
+ * The range [from, to) without the parentheses that enclose all of it: `((x))` → `x`.
+ *
+ * @example
+ * innerRange(tokenize('((a + 1))'), 0, 7) // [2, 5]
+ */
+export function innerRange(tokens: readonly Token[], from: number, to: number): [number, number] {
+  let [a, b] = [from, to];
+  while (isOp(tokens[a], '(') && matchParen(tokens, a) === b - 1) {
+    a++;
+    b--;
+  }
+  return [a, b];
 }
 
 /** Splits `tokens[from, to)` at top-level commas. */

@@ -1,5 +1,5 @@
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
-import { isOp, isWord, type Token, tokenize } from './lexer.js';
+import { firstTopLevelWord, isOp, isWord, type Token, tokenize } from './lexer.js';
 import { parseSqlType, type SqlType, typeDeclaration } from './sql-types.js';
 
 /** The end of a SET item's value: the next top-level comma, or `limit`. */
@@ -19,21 +19,7 @@ export function itemEnd(tokens: readonly Token[], from: number, limit: number): 
 
 /** The main keyword after a WITH's CTE list. */
 export function mainKeyword(tokens: readonly Token[]): string {
-  let depth = 0;
-  for (const t of tokens) {
-    if (isOp(t, '(')) {
-      depth++;
-    } else if (isOp(t, ')')) {
-      depth--;
-    } else if (
-      depth === 0 &&
-      t.kind === 'word' &&
-      ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(t.upper)
-    ) {
-      return t.upper;
-    }
-  }
-  return 'SELECT';
+  return firstTopLevelWord(tokens, ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE']) ?? 'SELECT';
 }
 
 /** Index of a top-level `SELECT … INTO name`, or undefined. */

@@ -1,10 +1,13 @@
 import type { Catalog, CatalogColumn, CatalogTable } from '../catalog.js';
-import { infoSchema, quoteIdent, quoteString } from '../catalog.js';
+import { hiddenColumnsOf, infoSchema, quoteIdent, quoteString } from '../catalog.js';
 import { partitionNumberSql } from '../partition-functions.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
+import type { DecimalTextType } from '../tds/decimal-text.js';
 import type { BoundValue } from '../tds/rpc-request.js';
 import { type FunctionContext, translateFunction } from './builtin-functions.js';
-import { isName, isOp, isWord, matchParen, type Token, tokenize } from './lexer.js';
+import type { ChecksumArgument } from './checksum-sql.js';
+import { offsetSql } from './datetimeoffset.js';
+import { firstTopLevelWord, innerRange, isName, isOp, isWord, matchParen, type Token, tokenize } from './lexer.js';
 import { itemRanges, rewriteSelectAliases, selectListBounds } from './select-list.js';
 import { parseSqlType, type SqlType, sqlType } from './sql-types.js';
 
@@ -131,14 +134,16 @@ export function paramName(variable: string): string {
 export function translate(tokens: readonly Token[], env: TranslateEnv, concatMode = false): Translation {
   const aliased = rewriteSelectAliases(tokens);
   const first = new Translator(aliased, env, concatMode);
-  const rewritten = first.withHiddenDigits();
-  const t = rewritten === aliased ? first : new Translator(rewritten, env, concatMode);
+  const withDigits = first.withHiddenDigits();
+  const second = withDigits === aliased ? first : new Translator(withDigits, env, concatMode);
+  const { tokens: rewritten, textTypes } = second.withDecimalText();
+  const t = rewritten === withDigits ? second : new Translator(rewritten, env, concatMode);
   const sql = t.range(0, rewritten.length);
   const select = t.selectHints();
   return {
     sql,
     params: t.params,
-    hints: select?.hints,
+    hints: select?.hints.map((hint, i) => textTypes.get(i) ?? hint),
     names: select?.names,
     columnTypes: t.columnTypes(),
   };
@@ -275,10 +280,7 @@ class Translator implements FunctionContext {
   /** The SQL Server type of an expression range, where it is evident. */
   typeOf(from: number, to: number): SqlType | undefined {
     const t = this.tokens;
-    while (isOp(t[from], '(') && matchParen(t, from) === to - 1) {
-      from++;
-      to--;
-    }
+    [from, to] = innerRange(t, from, to);
     const first = t[from];
     if (first === undefined) {
       return undefined;
@@ -326,6 +328,12 @@ class Translator implements FunctionContext {
       if (fn === 'MAX' || fn === 'MIN') {
         return this.typeOf(from + 2, to - 1);
       }
+      if (fn === 'SWITCHOFFSET' || fn === 'TODATETIMEOFFSET' || fn === 'SYSDATETIMEOFFSET') {
+        const [arg] = this.args(from + 1, to - 1);
+        const inner = arg === undefined ? undefined : this.typeOf(arg[0], arg[1]);
+        const scaled = inner !== undefined && ['datetime2', 'datetimeoffset', 'time'].includes(inner.name);
+        return sqlType('datetimeoffset', scaled ? inner.scale : 7);
+      }
     }
     return undefined;
   }
@@ -352,7 +360,8 @@ class Translator implements FunctionContext {
 
   /**
    * Appends, for each top-level select item that is a plain datetime2(7) column, its hidden
-   * 100 ns digit column (named `<output name>__100ns`; the result writer folds it back in).
+   * 100 ns digit column (named `<output name>__100ns`), and for each datetimeoffset item whose
+   * offset is evident, that offset (`<output name>__tz`); the result writer folds them back in.
    * Grouping, DISTINCT and set operations are left alone: an extra column would change them.
    */
   withHiddenDigits(): readonly Token[] {
@@ -361,19 +370,8 @@ class Translator implements FunctionContext {
     if (selectAt < 0 || isWord(t[selectAt + 1], 'DISTINCT')) {
       return t;
     }
-    let depth = 0;
-    for (const tok of t) {
-      if (isOp(tok, '(')) {
-        depth++;
-      } else if (isOp(tok, ')')) {
-        depth--;
-      } else if (
-        depth === 0 &&
-        tok.kind === 'word' &&
-        ['GROUP', 'UNION', 'EXCEPT', 'INTERSECT'].includes(tok.upper)
-      ) {
-        return t;
-      }
+    if (firstTopLevelWord(t, ['GROUP', 'UNION', 'EXCEPT', 'INTERSECT']) !== undefined) {
+      return t;
     }
     const { start, end } = selectListBounds(t, selectAt);
     const extra: string[] = [];
@@ -389,16 +387,18 @@ class Translator implements FunctionContext {
         name = last.kind === 'word' ? last.text : last.value;
       }
       const chain = this.nameChain(a);
-      if (chain === undefined || chain.end !== exprEnd) {
-        continue;
+      const column =
+        chain !== undefined && chain.end === exprEnd ? this.resolveColumn(chain.parts) : undefined;
+      const digit = this.hiddenDigit(a, exprEnd);
+      if (digit !== undefined) {
+        extra.push(`, ${digit} AS ${quoteIdent(`${name ?? column?.name ?? ''}__100ns`)}`);
       }
-      const column = this.resolveColumn(chain.parts);
-      if (column?.ns100 === undefined) {
-        continue;
+      // A datetimeoffset item also carries its offset, where it is evident.
+      const offset =
+        this.typeOf(a, exprEnd)?.name === 'datetimeoffset' ? this.offsetOf(a, exprEnd) : undefined;
+      if (offset !== undefined) {
+        extra.push(`, CAST(${offset} AS SMALLINT) AS ${quoteIdent(`${name ?? column?.name ?? ''}__tz`)}`);
       }
-      const qualifier = chain.parts.slice(0, -1).map(quoteIdent);
-      const ref = [...qualifier, quoteIdent(column.ns100)].join('.');
-      extra.push(`, ${ref} AS ${quoteIdent(`${name ?? column.name}__100ns`)}`);
     }
     if (extra.length === 0) {
       return t;
@@ -406,17 +406,128 @@ class Translator implements FunctionContext {
     return [...t.slice(0, end), ...tokenize(extra.join(' ')), ...t.slice(end)];
   }
 
+  /**
+   * Leaves each top-level select item `CONVERT(varchar|nvarchar(n), <decimal>) AS name` (or the
+   * CAST spelling) as the bare decimal, and returns the text type the row encoder writes it as
+   * (see {@link DecimalTextType}): DuckDB's DECIMAL → VARCHAR cast is far slower than formatting
+   * the vector's integers. Only plain queries without DISTINCT, grouping, set operations, ORDER BY
+   * or INTO qualify, where the column's own values are all that is affected.
+   */
+  withDecimalText(): { tokens: readonly Token[]; textTypes: Map<number, DecimalTextType> } {
+    const t = this.tokens;
+    const textTypes = new Map<number, DecimalTextType>();
+    const selectAt = this.topSelect();
+    if (selectAt < 0 || isWord(t[selectAt + 1], 'DISTINCT') || !isWord(t[0], 'SELECT')) {
+      return { tokens: t, textTypes };
+    }
+    if (firstTopLevelWord(t, ['GROUP', 'UNION', 'EXCEPT', 'INTERSECT', 'ORDER', 'INTO']) !== undefined) {
+      return { tokens: t, textTypes };
+    }
+    const { start, end } = selectListBounds(t, selectAt);
+    const out: Token[] = [...t.slice(0, start)];
+    let at = start;
+    itemRanges(t, start, end).forEach(([a, b], index) => {
+      // Only aliased items: the bare decimal would otherwise take the column's name.
+      if (!(b - a >= 5 && isWord(t[b - 2], 'AS'))) {
+        return;
+      }
+      const exprEnd = b - 2;
+      const fn = t[a];
+      if (
+        fn?.kind !== 'word' ||
+        !(fn.upper === 'CONVERT' || fn.upper === 'CAST') ||
+        !isOp(t[a + 1], '(') ||
+        matchParen(t, a + 1) !== exprEnd - 1
+      ) {
+        return;
+      }
+      let target: SqlType;
+      let inner: [number, number];
+      if (fn.upper === 'CONVERT') {
+        const args = this.args(a + 1, exprEnd - 1);
+        const [typeArg, valueArg] = args;
+        if (args.length !== 2 || typeArg === undefined || valueArg === undefined) {
+          return;
+        }
+        const parsed = parseSqlType(t, typeArg[0], true);
+        if (parsed.end !== typeArg[1]) {
+          return;
+        }
+        target = parsed.type;
+        inner = valueArg;
+      } else {
+        const as = this.lastTopLevelAs(a + 2, exprEnd - 1);
+        if (as < 0) {
+          return;
+        }
+        const parsed = parseSqlType(t, as + 1, true);
+        if (parsed.end !== exprEnd - 1) {
+          return;
+        }
+        target = parsed.type;
+        inner = [a + 2, as];
+      }
+      const source = this.typeOf(inner[0], inner[1]);
+      if (
+        !['varchar', 'nvarchar', 'char', 'nchar'].includes(target.name) ||
+        target.maxLength < 0 ||
+        (source?.name !== 'decimal' && source?.name !== 'numeric')
+      ) {
+        return;
+      }
+      out.push(...t.slice(at, a), ...tokenize('('), ...t.slice(inner[0], inner[1]), ...tokenize(')'));
+      at = exprEnd;
+      textTypes.set(index, { ...target, decimalText: true });
+    });
+    if (textTypes.size === 0) {
+      return { tokens: t, textTypes };
+    }
+    out.push(...t.slice(at));
+    return { tokens: out, textTypes };
+  }
+
   /** SQL for the hidden 100 ns digit of a plain datetime2(7) column reference in [from, to). */
   hiddenDigit(from: number, to: number): string | undefined {
+    return this.sideColumn(from, to, 'ns100');
+  }
+
+  /** SQL for the offset (minutes) of a datetimeoffset expression in [from, to), where evident. */
+  offsetOf(from: number, to: number): string | undefined {
+    return offsetSql(this.tokens, from, to, {
+      variable: (name) => this.env.variables.get(name),
+      column: (a, b) => this.sideColumn(a, b, 'tz'),
+    });
+  }
+
+  /** SQL for a hidden side column of a plain column reference in [from, to), if it has one. */
+  private sideColumn(from: number, to: number, side: 'ns100' | 'tz'): string | undefined {
     const chain = this.nameChain(from);
     if (chain === undefined || chain.end !== to) {
       return undefined;
     }
-    const column = this.resolveColumn(chain.parts);
-    if (column?.ns100 === undefined) {
+    const hidden = this.resolveColumn(chain.parts)?.[side];
+    if (hidden === undefined) {
       return undefined;
     }
-    return [...chain.parts.slice(0, -1).map(quoteIdent), quoteIdent(column.ns100)].join('.');
+    return [...chain.parts.slice(0, -1).map(quoteIdent), quoteIdent(hidden)].join('.');
+  }
+
+  /**
+   * The columns `*` stands for in CHECKSUM(*) / BINARY_CHECKSUM(*): those of the one table a
+   * single-SELECT statement reads, in table order with their hidden side columns; undefined
+   * where that is not evident (joins, subqueries, derived or temp tables).
+   */
+  starColumns(): ChecksumArgument[] | undefined {
+    const only = this.scope.length === 1 ? this.scope[0] : undefined;
+    if (only === undefined || this.tokens.filter((t) => isWord(t, 'SELECT')).length > 1) {
+      return undefined;
+    }
+    const q = quoteIdent(only.alias);
+    return only.table.columns.map((c) => ({
+      sql: `${q}.${quoteIdent(c.name)}`,
+      type: c.type,
+      hidden: hiddenColumnsOf(c).map((h) => `${q}.${quoteIdent(h)}`),
+    }));
   }
 
   /** Result-type hints and names by position for the statement's top-level select list. */
