@@ -1,4 +1,5 @@
 import { sumFromParts } from '@sync/arrow-decimal';
+import type { SqlSyncError } from '@sync/core';
 import type sql from 'mssql';
 import type { TableReadPlan } from './catalog.js';
 import { classifyDriverError } from './connection.js';
@@ -13,17 +14,32 @@ export interface SourceAggregates {
 }
 
 /**
- * The T-SQL computing COUNT_BIG(*) and the exact SUM of each decimal column over a predicate.
- * A plain SUM(decimal(38, s)) raises error 8115 once the total needs more than 38 digits, so each
- * sum is taken in two halves that cannot overflow — integer parts (ROUND(x, 0, 1) truncates) as
- * decimal(38,0) and fractional parts as decimal(38, s) — returned as text and joined exactly.
+ * SUM(decimal(p, s)) is decimal(38, s) in SQL Server. At most 2^63 rows of values below
+ * 10^(p − s) sum to less than 10^(19 + p − s), which fits decimal(38, s) whenever p ≤ 19: such
+ * columns can always be summed plainly.
  */
-export function aggregateStatement(plan: TableReadPlan, predicate?: RowPredicate): string {
+const MAX_PLAIN_SUM_PRECISION = 19;
+
+/** SQL Server's "Arithmetic overflow error converting expression to data type numeric". */
+const ARITHMETIC_OVERFLOW = 8115;
+
+/**
+ * The T-SQL computing COUNT_BIG(*) and the exact SUM of each decimal column over a predicate.
+ * With `split`, each column above precision 19 is summed in two halves that cannot overflow —
+ * integer parts (ROUND(x, 0, 1) truncates) as decimal(38,0) and fractional parts as
+ * decimal(38, s) — returned as text and joined exactly; without it every column is a plain SUM,
+ * which raises error 8115 if a total needs more than 38 digits.
+ */
+export function aggregateStatement(plan: TableReadPlan, predicate?: RowPredicate, split = true): string {
   const parts = ['COUNT_BIG(*) AS [row_count]'];
   plan.columns.forEach((c, i) => {
     if (c.column.lakeType.kind === 'decimal') {
-      const { scale } = c.column.lakeType;
+      const { precision, scale } = c.column.lakeType;
       const name = quoteIdentifier(c.column.name);
+      if (!split || precision <= MAX_PLAIN_SUM_PRECISION) {
+        parts.push(`CONVERT(varchar(41), SUM(${name})) AS [sum_${i}]`);
+        return;
+      }
       parts.push(
         `CONVERT(varchar(41), SUM(CAST(ROUND(${name}, 0, 1) AS decimal(38,0)))) AS [int_${i}]`,
         `CONVERT(varchar(41), SUM(CAST(${name} - ROUND(${name}, 0, 1) AS decimal(38,${scale})))) AS [frac_${i}]`,
@@ -35,7 +51,8 @@ export function aggregateStatement(plan: TableReadPlan, predicate?: RowPredicate
 }
 
 /**
- * Computes {@link SourceAggregates} on the server.
+ * Computes {@link SourceAggregates} on the server: plain SUMs first (one cheap pass), and only
+ * when a total overflows decimal(38, s) (error 8115) again with the wide columns split in halves.
  *
  * @example
  * const { rowCount, sums } = await sourceAggregates(pool, plan);
@@ -45,18 +62,35 @@ export async function sourceAggregates(
   plan: TableReadPlan,
   predicate?: RowPredicate,
 ): Promise<SourceAggregates> {
-  const request = pool.request();
-  bindParameters(request, predicate);
+  const hasWideDecimal = plan.columns.some(
+    (c) => c.column.lakeType.kind === 'decimal' && c.column.lakeType.precision > MAX_PLAIN_SUM_PRECISION,
+  );
+  const table = `${plan.schema.schemaName}.${plan.schema.tableName}`;
+  const run = async (split: boolean): Promise<Record<string, unknown>> => {
+    const request = pool.request();
+    bindParameters(request, predicate);
+    try {
+      const result = await request.query(aggregateStatement(plan, predicate, split));
+      return (result.recordset as Record<string, unknown>[])[0] ?? {};
+    } catch (error) {
+      throw classifyDriverError(error, { table });
+    }
+  };
   let row: Record<string, unknown>;
   try {
-    const result = await request.query(aggregateStatement(plan, predicate));
-    row = (result.recordset as Record<string, unknown>[])[0] ?? {};
+    row = await run(!hasWideDecimal);
   } catch (error) {
-    throw classifyDriverError(error, { table: `${plan.schema.schemaName}.${plan.schema.tableName}` });
+    if (!hasWideDecimal || (error as SqlSyncError).context?.sqlErrorNumber !== ARITHMETIC_OVERFLOW) {
+      throw error;
+    }
+    row = await run(true);
   }
   const sums: Record<string, string | null> = {};
   plan.columns.forEach((c, i) => {
-    if (c.column.lakeType.kind === 'decimal') {
+    if (c.column.lakeType.kind === 'decimal' && `sum_${i}` in row) {
+      // A whole sum, printed the same way as the joined halves.
+      sums[c.column.name] = sumFromParts(null, textOrNull(row[`sum_${i}`]), c.column.lakeType.scale);
+    } else if (c.column.lakeType.kind === 'decimal') {
       sums[c.column.name] = sumFromParts(
         textOrNull(row[`int_${i}`]),
         textOrNull(row[`frac_${i}`]),

@@ -104,6 +104,12 @@ async function* iterate(
   );
   const schema = new Schema(fields);
   const width = builders.length;
+  // Where each column's values start in the driver's row (a datetime2 takes three wire columns).
+  const wireAt: number[] = [];
+  builders.reduce((at, b) => {
+    wireAt.push(at);
+    return at + b.wireWidth;
+  }, 0);
 
   const queue: RecordBatch[] = [];
   let pending = 0;
@@ -153,7 +159,7 @@ async function* iterate(
     }
     try {
       for (let i = 0; i < width; i++) {
-        (builders[i] as ColumnBuilder).append(row[i]);
+        (builders[i] as ColumnBuilder).append(row, wireAt[i] as number);
       }
     } catch (error) {
       fail(error);

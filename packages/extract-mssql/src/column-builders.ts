@@ -19,11 +19,16 @@ import {
   Uint8,
   Utf8,
 } from 'apache-arrow';
-import type { ValueDecoder } from './type-mapping.js';
+import { type ValueDecoder, wireWidth } from './type-mapping.js';
 
-/** A column being filled row by row; `finish()` hands over an Arrow Data and starts empty again. */
+/**
+ * A column being filled row by row; `finish()` hands over an Arrow Data and starts empty again.
+ * A column reads `wireWidth` consecutive values of the driver's row (see {@link wireWidth}).
+ */
 export interface ColumnBuilder {
-  append(value: unknown): void;
+  readonly wireWidth: number;
+  /** Appends the column's value from `row[at]` … `row[at + wireWidth - 1]`. */
+  append(row: readonly unknown[], at: number): void;
   finish(): Data;
   /** Bytes held by values appended since the last finish (an estimate for batch sizing). */
   readonly byteLength: number;
@@ -35,6 +40,10 @@ export interface DecodeStats {
 }
 
 const MS_PER_DAY = 86_400_000;
+/** Days from 0001-01-01 to 1970-01-01. */
+const EPOCH_DAYS_FROM_YEAR_ONE = 719_162;
+const SECONDS_PER_DAY = 86_400;
+const TWO_32 = 0x1_0000_0000;
 
 /** A validity bitmap that grows with the column; bit i set = row i is not NULL. */
 class Validity {
@@ -63,6 +72,12 @@ class Validity {
   }
 }
 
+/** Arrow Data of a fixed-width column: its values and the validity taken from `validity`. */
+function fixedWidthData(type: DataType, length: number, validity: Validity, values: TypedArray): Data {
+  const { nullBitmap, nullCount } = validity.take(length);
+  return makeData({ type, length, nullCount, nullBitmap, data: values } as never) as Data;
+}
+
 type TypedArray = Int32Array | Int16Array | Uint8Array | Float32Array | Float64Array | BigInt64Array;
 type TypedArrayCtor<T extends TypedArray> = { new (length: number): T };
 
@@ -78,10 +93,12 @@ class FixedWidthBuilder<T extends TypedArray> implements ColumnBuilder {
   ) {
     this.values = new ctor(1024);
   }
+  readonly wireWidth = 1;
   get byteLength(): number {
     return this.length * this.values.BYTES_PER_ELEMENT;
   }
-  append(value: unknown): void {
+  append(row: readonly unknown[], at: number): void {
+    const value = row[at];
     if (this.length === this.values.length) {
       const grown = new this.ctor(this.values.length * 2);
       (grown as unknown as { set(a: ArrayLike<unknown>): void }).set(this.values);
@@ -97,16 +114,8 @@ class FixedWidthBuilder<T extends TypedArray> implements ColumnBuilder {
   }
   finish(): Data {
     const length = this.length;
-    const { nullBitmap, nullCount } = this.validity.take(length);
-    const data = makeData({
-      type: this.type,
-      length,
-      nullCount,
-      nullBitmap,
-      data: this.values.slice(0, length),
-    } as never);
     this.length = 0;
-    return data as Data;
+    return fixedWidthData(this.type, length, this.validity, this.values.slice(0, length));
   }
 }
 
@@ -115,10 +124,12 @@ class BoolBuilder implements ColumnBuilder {
   private bits = new Uint8Array(128);
   private length = 0;
   private readonly validity = new Validity();
+  readonly wireWidth = 1;
   get byteLength(): number {
     return this.length >> 3;
   }
-  append(value: unknown): void {
+  append(row: readonly unknown[], at: number): void {
+    const value = row[at];
     if (this.length >> 3 >= this.bits.length) {
       const grown = new Uint8Array(this.bits.length * 2);
       grown.set(this.bits);
@@ -174,7 +185,9 @@ class VariableWidthBuilder implements ColumnBuilder {
       this.bytes = grown;
     }
   }
-  append(value: unknown): void {
+  readonly wireWidth = 1;
+  append(row: readonly unknown[], at: number): void {
+    const value = row[at];
     if (this.length + 1 >= this.offsets.length) {
       const grown = new Int32Array(this.offsets.length * 2);
       grown.set(this.offsets);
@@ -230,10 +243,12 @@ class DecimalBuilder implements ColumnBuilder {
   ) {
     this.inner = new Decimal128ColumnBuilder(precision, scale);
   }
+  readonly wireWidth = 1;
   get byteLength(): number {
     return this.inner.length * 16;
   }
-  append(value: unknown): void {
+  append(row: readonly unknown[], at: number): void {
+    const value = row[at];
     try {
       if (value === null || value === undefined) {
         this.inner.append(null);
@@ -257,6 +272,74 @@ class DecimalBuilder implements ColumnBuilder {
   }
 }
 
+/**
+ * 64-bit integers (BIGINT, times, timestamps) kept as pairs of 32-bit words, so that values that
+ * are safe integers — nearly all — need no bigint: `convert` returns a number when it is exact,
+ * a bigint otherwise.
+ */
+class Int64Builder implements ColumnBuilder {
+  private words = new Int32Array(2048);
+  private length = 0;
+  private readonly validity = new Validity();
+  constructor(
+    private readonly type: DataType,
+    readonly wireWidth: number,
+    private readonly convert: (row: readonly unknown[], at: number) => number | bigint,
+  ) {}
+  get byteLength(): number {
+    return this.length * 8;
+  }
+  append(row: readonly unknown[], at: number): void {
+    if (2 * this.length === this.words.length) {
+      const grown = new Int32Array(this.words.length * 2);
+      grown.set(this.words);
+      this.words = grown;
+    }
+    const index = this.length++;
+    const value = row[at];
+    if (value === null || value === undefined) {
+      this.validity.set(index, false);
+      this.words[2 * index] = 0;
+      this.words[2 * index + 1] = 0;
+      return;
+    }
+    this.validity.set(index, true);
+    const v = this.convert(row, at);
+    if (typeof v === 'number') {
+      const high = Math.floor(v / TWO_32);
+      this.words[2 * index] = v - high * TWO_32; // stored modulo 2^32: the low word's bits
+      this.words[2 * index + 1] = high;
+    } else {
+      this.words[2 * index] = Number(BigInt.asIntN(32, v));
+      this.words[2 * index + 1] = Number(BigInt.asIntN(32, v >> 32n));
+    }
+  }
+  finish(): Data {
+    const length = this.length;
+    this.length = 0;
+    return fixedWidthData(
+      this.type,
+      length,
+      this.validity,
+      new BigInt64Array(this.words.slice(0, 2 * length).buffer),
+    );
+  }
+}
+
+/** A BIGINT as tedious gives it (text): up to 15 digits a number is exact and far cheaper. */
+function int64FromDriver(value: unknown): number | bigint {
+  if (typeof value === 'string') {
+    return value.length <= 15 ? Number(value) : BigInt(value);
+  }
+  return typeof value === 'bigint' ? value : BigInt(value as number);
+}
+
+/** `a * scale + b` as a number when exact (below 2^53), else as a bigint. */
+function exactMulAdd(a: number, scale: number, b: number): number | bigint {
+  const v = a * scale + b;
+  return Math.abs(v) <= Number.MAX_SAFE_INTEGER ? v : BigInt(a) * BigInt(scale) + BigInt(b);
+}
+
 /** 100 ns ticks within the driver's millisecond, from tedious's `nanosecondsDelta` (seconds). */
 function subMillisecondTicks(value: Date): number {
   const delta = (value as Date & { nanosecondsDelta?: number }).nanosecondsDelta;
@@ -268,11 +351,11 @@ const NS_MIN_MS = -9_223_372_036_854;
 const NS_MAX_MS = 9_223_372_036_854;
 
 /**
- * Creates the builder for one column.
+ * Creates the builder for one column, reading `wireWidth(decoder)` values of each driver row.
  *
  * @example
  * const b = createColumnBuilder({ kind: 'int32' }, 'number', stats, { table: 'dbo.T', column: 'Id' });
- * b.append(1); b.append(null); b.finish(); // Data<Int32> of length 2
+ * b.append([1], 0); b.append([null], 0); b.finish(); // Data<Int32> of length 2
  */
 export function createColumnBuilder(
   lakeType: LakeType,
@@ -281,6 +364,14 @@ export function createColumnBuilder(
   context: { table: string; column: string },
 ): ColumnBuilder {
   const asNumber = (value: unknown): number => value as number;
+  const width = wireWidth(decoder);
+  /** Counts a 100 ns digit the µs lake types drop. */
+  const micros = (nanoseconds: number): number => {
+    if (nanoseconds % 1000 !== 0) {
+      stats.droppedSubMicrosecondValues++;
+    }
+    return Math.floor(nanoseconds / 1000);
+  };
   switch (lakeType.kind) {
     case 'boolean':
       return new BoolBuilder();
@@ -292,9 +383,7 @@ export function createColumnBuilder(
     case 'int32':
       return new FixedWidthBuilder(new Int32(), Int32Array, asNumber);
     case 'int64':
-      return new FixedWidthBuilder(new Int64(), BigInt64Array, (value) =>
-        typeof value === 'bigint' ? value : BigInt(value as string | number),
-      );
+      return new Int64Builder(new Int64(), 1, (row, at) => int64FromDriver(row[at]));
     case 'float32':
       return new FixedWidthBuilder(new Float32(), Float32Array, asNumber);
     case 'float64':
@@ -307,45 +396,80 @@ export function createColumnBuilder(
     case 'binary':
       return new VariableWidthBuilder(true);
     case 'date':
+      if (decoder === 'date-days') {
+        return new FixedWidthBuilder(
+          new DateDay(),
+          Int32Array,
+          (value) => (value as number) - EPOCH_DAYS_FROM_YEAR_ONE,
+        );
+      }
       // tedious builds DATE values at UTC midnight (useUTC), so whole days divide exactly.
       return new FixedWidthBuilder(new DateDay(), Int32Array, (value) =>
         Math.floor((value as Date).getTime() / MS_PER_DAY),
       );
     case 'time':
-      return new FixedWidthBuilder(new TimeMicrosecond(), BigInt64Array, (value) => {
-        const date = value as Date;
-        const ticks = subMillisecondTicks(date);
-        if (ticks % 10 !== 0) {
-          stats.droppedSubMicrosecondValues++;
-        }
-        return BigInt(date.getTime()) * 1000n + BigInt(Math.floor(ticks / 10));
-      });
-    case 'timestamp_us':
-    case 'timestamptz_us':
-      return new FixedWidthBuilder(
-        lakeType.kind === 'timestamp_us' ? new TimestampMicrosecond() : new TimestampMicrosecond('UTC'),
-        BigInt64Array,
-        (value) => {
-          const date = value as Date;
-          const ticks = subMillisecondTicks(date);
-          if (ticks % 10 !== 0) {
-            stats.droppedSubMicrosecondValues++;
-          }
-          return BigInt(date.getTime()) * 1000n + BigInt(Math.floor(ticks / 10));
-        },
+      if (decoder === 'time-parts') {
+        // Seconds of the day and nanoseconds: at most 86,399,999,999 µs, always an exact number.
+        return new Int64Builder(
+          new TimeMicrosecond(),
+          width,
+          (row, at) => (row[at] as number) * 1e6 + micros(row[at + 1] as number),
+        );
+      }
+      return new Int64Builder(new TimeMicrosecond(), width, (row, at) =>
+        microsFromDate(row[at] as Date, stats),
       );
+    case 'timestamp_us':
+    case 'timestamptz_us': {
+      const type =
+        lakeType.kind === 'timestamp_us' ? new TimestampMicrosecond() : new TimestampMicrosecond('UTC');
+      if (decoder === 'datetime2-parts') {
+        return new Int64Builder(type, width, (row, at) =>
+          exactMulAdd(
+            ((row[at] as number) - EPOCH_DAYS_FROM_YEAR_ONE) * SECONDS_PER_DAY + (row[at + 1] as number),
+            1e6,
+            micros(row[at + 2] as number),
+          ),
+        );
+      }
+      return new Int64Builder(type, width, (row, at) => microsFromDate(row[at] as Date, stats));
+    }
     case 'timestamp_ns':
-      return new FixedWidthBuilder(new TimestampNanosecond(), BigInt64Array, (value) => {
-        const date = value as Date;
+      if (decoder === 'datetime2-parts') {
+        return new Int64Builder(new TimestampNanosecond(), width, (row, at) => {
+          const seconds =
+            ((row[at] as number) - EPOCH_DAYS_FROM_YEAR_ONE) * SECONDS_PER_DAY + (row[at + 1] as number);
+          const value = BigInt(seconds) * 1_000_000_000n + BigInt(row[at + 2] as number);
+          if (value !== BigInt.asIntN(64, value)) {
+            throw nsOutOfRange(new Date(seconds * 1000).toISOString(), context);
+          }
+          return value;
+        });
+      }
+      return new Int64Builder(new TimestampNanosecond(), width, (row, at) => {
+        const date = row[at] as Date;
         const ms = date.getTime();
         if (ms < NS_MIN_MS || ms > NS_MAX_MS) {
-          throw new SqlSyncError(
-            'VALUE_OUT_OF_RANGE',
-            `${context.table}.${context.column}: ${date.toISOString()} is outside TIMESTAMP_NS (1677-09-21 .. 2262-04-11); use timestamp_precision: us for this column`,
-            { context: { ...context, configPath: `columns.${context.column}.timestamp_precision` } },
-          );
+          throw nsOutOfRange(date.toISOString(), context);
         }
         return BigInt(ms) * 1_000_000n + BigInt(subMillisecondTicks(date)) * 100n;
       });
   }
+}
+
+/** µs since 1970 of a tedious Date (with its sub-millisecond ticks), counting a dropped 100 ns digit. */
+function microsFromDate(date: Date, stats: DecodeStats): number | bigint {
+  const ticks = subMillisecondTicks(date);
+  if (ticks % 10 !== 0) {
+    stats.droppedSubMicrosecondValues++;
+  }
+  return exactMulAdd(date.getTime(), 1000, Math.floor(ticks / 10));
+}
+
+function nsOutOfRange(shown: string, context: { table: string; column: string }): SqlSyncError {
+  return new SqlSyncError(
+    'VALUE_OUT_OF_RANGE',
+    `${context.table}.${context.column}: ${shown} is outside TIMESTAMP_NS (1677-09-21 .. 2262-04-11); use timestamp_precision: us for this column`,
+    { context: { ...context, configPath: `columns.${context.column}.timestamp_precision` } },
+  );
 }

@@ -95,7 +95,33 @@ describe('SourceConnection against the emulator', () => {
     expect(aggregates.rowCount).toBe(BigInt(ROWS));
     const text = aggregates.sums.Amount as string;
     expect(BigInt(text.replace('.', ''))).toBe(amountSum);
+    // Both are plain SUMs here: decimal(9,2) cannot overflow decimal(38,2), and these totals fit.
+    let smallSum = 0n; // unscaled: row i holds -i.25
+    for (let i = 1; i <= ROWS; i++) {
+      smallSum -= BigInt(i) * 100n + 25n;
+    }
+    expect(aggregates.sums.Small).toBe(`${smallSum / 100n}.${String(-smallSum % 100n).padStart(2, '0')}`);
+    const statement = emulator.statements.map((s) => s.sql).find((sql) => sql.includes('COUNT_BIG(*)'));
+    expect(statement).toContain('SUM([Small])');
+    expect(statement).toContain('SUM([Amount])');
   }, 120_000);
+
+  it('sums exactly past 38 digits: a plain SUM first, the halves after SQL Server error 8115', async () => {
+    await emulator.exec(`CREATE TABLE [dbo].[Wide] ([Id] int NOT NULL PRIMARY KEY, [V] decimal(38,10) NULL);
+      INSERT INTO [dbo].[Wide] VALUES (1, 9999999999999999999999999999.9999999999),
+        (2, 9999999999999999999999999999.9999999999), (3, 9999999999999999999999999999.9999999999), (4, NULL);`);
+    const plan = await source.describe('dbo', 'Wide');
+    const before = emulator.statements.length;
+    const aggregates = await source.aggregates(plan);
+    expect(aggregates).toEqual({ rowCount: 4n, sums: { V: '29999999999999999999999999999.9999999997' } });
+    const sent = emulator.statements.slice(before).map((s) => s.sql);
+    expect(sent.filter((sql) => sql.includes('COUNT_BIG(*)'))).toEqual([
+      expect.stringContaining('SUM([V])'),
+      expect.stringContaining('ROUND([V], 0, 1)'),
+    ]);
+    await emulator.exec('DELETE FROM [dbo].[Wide] WHERE [Id] > 1;');
+    expect((await source.aggregates(plan)).sums).toEqual({ V: '9999999999999999999999999999.9999999999' });
+  });
 
   it('reads a predicate with bound parameters', async () => {
     const plan = await source.describe('dbo', 'Facts');

@@ -16,7 +16,7 @@ describe('mapColumn', () => {
     const wide = mapColumn(column('decimal', 38, 10), 'dbo.T');
     expect(wide?.column.lakeType).toEqual({ kind: 'decimal', precision: 38, scale: 10 });
     expect(wide?.decoder).toBe('decimal-text');
-    expect(wide?.selectExpression).toBe('CONVERT(varchar(41), [C]) AS [C]');
+    expect(wide?.selectExpression).toBe('CONVERT(nvarchar(41), [C]) AS [C]');
     const narrow = mapColumn(column('numeric', 15, 4), 'dbo.T');
     expect(narrow?.decoder).toBe('decimal-number');
     expect(narrow?.selectExpression).toBe('[C]');
@@ -26,7 +26,7 @@ describe('mapColumn', () => {
   it('maps money exactly to decimal(19,4) through an exact CAST', () => {
     const money = mapColumn(column('money', 19, 4), 'dbo.T');
     expect(money?.column.lakeType).toEqual({ kind: 'decimal', precision: 19, scale: 4 });
-    expect(money?.selectExpression).toBe('CONVERT(varchar(41), CAST([C] AS decimal(19,4))) AS [C]');
+    expect(money?.selectExpression).toBe('CONVERT(nvarchar(41), CAST([C] AS decimal(19,4))) AS [C]');
   });
 
   it('maps datetime2 to µs by default and ns when configured', () => {
@@ -35,6 +35,20 @@ describe('mapColumn', () => {
       mapColumn(column('datetime2', 27, 7), 'dbo.T', { timestampPrecision: 'ns' })?.column.lakeType.kind,
     ).toBe('timestamp_ns');
     expect(mapColumn(column('datetimeoffset', 34, 7), 'dbo.T')?.column.lakeType.kind).toBe('timestamptz_us');
+  });
+
+  it('reads date, time and datetime2 as integers, exact to 100 ns', () => {
+    expect(mapColumn(column('date'), 'dbo.T')?.selectExpression).toBe(
+      "DATEDIFF(day, CAST('0001-01-01' AS date), [C]) AS [C]",
+    );
+    const datetime2 = mapColumn(column('datetime2', 27, 7), 'dbo.T');
+    expect(datetime2?.decoder).toBe('datetime2-parts');
+    expect(datetime2?.selectExpression).toBe(
+      "DATEDIFF(day, CAST('0001-01-01' AS date), [C]) AS [C], DATEDIFF(second, CAST([C] AS date), [C]) AS [C$second], DATEPART(nanosecond, [C]) AS [C$nanosecond]",
+    );
+    expect(mapColumn(column('time', 16, 7), 'dbo.T')?.selectExpression).toBe(
+      "DATEDIFF(second, CAST('00:00:00' AS time), [C]) AS [C], DATEPART(nanosecond, [C]) AS [C$nanosecond]",
+    );
   });
 
   it('reads rowversion as a bigint watermark', () => {

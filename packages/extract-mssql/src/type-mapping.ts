@@ -13,12 +13,13 @@ import { quoteIdentifier } from './tsql.js';
  * | bigint                            | column (driver gives text)              | Int64 / BIGINT            |
  * | real, float                       | column                                  | Float32/Float64           |
  * | decimal/numeric(p ≤ 15, s)        | column (double, recovered exactly)      | Decimal128(p,s)           |
- * | decimal/numeric(p > 15, s)        | CONVERT(varchar(41), col)               | Decimal128(p,s)           |
- * | money                             | CONVERT(varchar(41), CAST(col AS decimal(19,4))) | Decimal128(19,4) |
+ * | decimal/numeric(p > 15, s)        | CONVERT(nvarchar(41), col)              | Decimal128(p,s)           |
+ * | money                             | CONVERT(nvarchar(41), CAST(col AS decimal(19,4))) | Decimal128(19,4) |
  * | smallmoney                        | column (double, recovered exactly)      | Decimal128(10,4)          |
- * | date                              | column                                  | Date32 / DATE             |
- * | time(n)                           | column                                  | Time64(µs) / TIME         |
- * | datetime2(n), datetime, smalldatetime | column                              | Timestamp(µs) / TIMESTAMP (or ns when configured) |
+ * | date                              | DATEDIFF(day, '0001-01-01', col): int   | Date32 / DATE             |
+ * | time(n)                           | seconds of the day, DATEPART(nanosecond): 2 ints | Time64(µs) / TIME |
+ * | datetime2(n)                      | days, seconds of the day, DATEPART(nanosecond): 3 ints | Timestamp(µs) / TIMESTAMP (or ns when configured) |
+ * | datetime, smalldatetime           | column                                  | Timestamp(µs) / TIMESTAMP |
  * | datetimeoffset(n)                 | column (driver gives the UTC instant)   | Timestamp(µs, UTC) / TIMESTAMPTZ |
  * | char, varchar, nchar, nvarchar, text, ntext, xml | column (xml as CONVERT(nvarchar(max), col)) | Utf8 / VARCHAR |
  * | binary, varbinary, image          | column                                  | Binary / BLOB             |
@@ -32,12 +33,21 @@ export type ValueDecoder =
   | 'bigint-text'
   | 'decimal-number'
   | 'decimal-text'
-  | 'date'
-  | 'time'
+  | 'date-days'
+  | 'time-parts'
+  | 'datetime2-parts'
   | 'datetime'
   | 'datetimeoffset'
   | 'string'
   | 'binary';
+
+/**
+ * Wire columns a decoder reads, consecutive in the driver's row: a datetime2 travels as three
+ * ints (days, seconds, nanoseconds), a time as two.
+ */
+export function wireWidth(decoder: ValueDecoder): number {
+  return decoder === 'datetime2-parts' ? 3 : decoder === 'time-parts' ? 2 : 1;
+}
 
 /** A column as the catalog describes it (a row of `sys.columns` joined to `sys.types`). */
 export interface CatalogColumn {
@@ -58,12 +68,32 @@ export interface ColumnOptions {
 /** What to do with a type sqlsync cannot carry exactly. Defaults to `error`. */
 export type UnsupportedTypePolicy = 'error' | 'skip' | 'as_text';
 
-/** A mapped column: catalog facts, lake type, SELECT expression and decoder. */
+/**
+ * A mapped column: catalog facts, lake type, SELECT expression and decoder.
+ *
+ * Temporal columns travel as integers (`DATEDIFF`/`DATEPART`), exact to 100 ns: tedious turns
+ * date/time values into JS Dates, which costs more than the rest of a row and drops the 100 ns
+ * digit into a float. Wide decimals travel as nvarchar text (UTF-16 decodes natively; varchar
+ * goes through a code page decoder).
+ */
 export interface MappedColumn {
   readonly column: SourceColumn;
-  /** The T-SQL expression in the SELECT list (always aliased to the column's own name). */
+  /**
+   * The T-SQL expression(s) in the SELECT list: one, aliased to the column's own name, or for a
+   * datetime2/time several (see {@link wireWidth}), the first aliased to the column's name.
+   */
   readonly selectExpression: string;
   readonly decoder: ValueDecoder;
+}
+
+/** Days from 0001-01-01 (`date` is ISO and independent of SET DATEFORMAT / LANGUAGE). */
+function daysSinceYearOne(quoted: string): string {
+  return `DATEDIFF(day, CAST('0001-01-01' AS date), ${quoted})`;
+}
+
+/** The fraction of the second in nanoseconds (100 ns steps), aliased `<name>$nanosecond`. */
+function nanosecondPart(name: string): string {
+  return `DATEPART(nanosecond, ${quoteIdentifier(name)}) AS ${quoteIdentifier(`${name}$nanosecond`)}`;
 }
 
 /** Decimals up to this precision survive the driver's double exactly (10^15 < 2^53). */
@@ -77,7 +107,7 @@ const UNSUPPORTED = new Set(['sql_variant', 'geography', 'geometry', 'hierarchyi
  *
  * @example
  * mapColumn({ name: 'Amount', typeName: 'decimal', maxLength: 17, precision: 38, scale: 10, nullable: true }, 'dbo.T')
- * // { column: { lakeType: { kind: 'decimal', precision: 38, scale: 10 }, … }, selectExpression: 'CONVERT(varchar(41), [Amount]) AS [Amount]', decoder: 'decimal-text' }
+ * // { column: { lakeType: { kind: 'decimal', precision: 38, scale: 10 }, … }, selectExpression: 'CONVERT(nvarchar(41), [Amount]) AS [Amount]', decoder: 'decimal-text' }
  */
 export function mapColumn(
   catalog: CatalogColumn,
@@ -97,7 +127,8 @@ export function mapColumn(
       nullable: catalog.nullable,
       lakeType,
     },
-    selectExpression: expression === quoted ? quoted : `${expression} AS ${quoted}`,
+    selectExpression:
+      expression === quoted || wireWidth(decoder) > 1 ? expression : `${expression} AS ${quoted}`,
     decoder,
   });
   switch (typeName) {
@@ -122,25 +153,30 @@ export function mapColumn(
       // value uniquely; beyond that the server converts to text, which is exact.
       return catalog.precision <= MAX_DOUBLE_EXACT_PRECISION
         ? make(lakeType, 'decimal-number')
-        : make(lakeType, 'decimal-text', `CONVERT(varchar(41), ${quoted})`);
+        : make(lakeType, 'decimal-text', `CONVERT(nvarchar(41), ${quoted})`);
     }
     case 'money':
       // money has 19 digits: too many for a double. CAST to decimal(19,4) is exact, then text.
       return make(
         { kind: 'decimal', precision: 19, scale: 4 },
         'decimal-text',
-        `CONVERT(varchar(41), CAST(${quoted} AS decimal(19,4)))`,
+        `CONVERT(nvarchar(41), CAST(${quoted} AS decimal(19,4)))`,
       );
     case 'smallmoney':
       return make({ kind: 'decimal', precision: 10, scale: 4 }, 'decimal-number');
     case 'date':
-      return make({ kind: 'date' }, 'date');
+      return make({ kind: 'date' }, 'date-days', daysSinceYearOne(quoted));
     case 'time':
-      return make({ kind: 'time' }, 'time');
+      return make(
+        { kind: 'time' },
+        'time-parts',
+        `DATEDIFF(second, CAST('00:00:00' AS time), ${quoted}) AS ${quoted}, ${nanosecondPart(catalog.name)}`,
+      );
     case 'datetime2':
       return make(
         options.timestampPrecision === 'ns' ? { kind: 'timestamp_ns' } : { kind: 'timestamp_us' },
-        'datetime',
+        'datetime2-parts',
+        `${daysSinceYearOne(quoted)} AS ${quoted}, DATEDIFF(second, CAST(${quoted} AS date), ${quoted}) AS ${quoteIdentifier(`${catalog.name}$second`)}, ${nanosecondPart(catalog.name)}`,
       );
     case 'datetime':
     case 'smalldatetime':
