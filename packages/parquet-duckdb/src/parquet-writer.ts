@@ -1,14 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
+import { DuckDBTableFunction } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { SourceSchema } from '@sync/core';
 import { duckdbTypeName, SqlSyncError } from '@sync/core';
 import type { Data, RecordBatch } from 'apache-arrow';
 import { assertBatchMatchesSchema } from './arrow-type-check.js';
 import { type ColumnFiller, createColumnFiller, VECTOR_SIZE } from './column-filler.js';
-import { PartTable } from './part-table.js';
+import { copyToPartFile } from './part-file.js';
 import { quoteIdentifier, quoteStringLiteral } from './sql-quote.js';
 import { closeWriterSession, messageOf, openWriterSession, type WriterSession } from './writer-session.js';
 
@@ -37,6 +38,12 @@ export interface ParquetTarget {
  */
 export const DEFAULT_ROWS_PER_FILE = 2 * 122_880;
 
+/**
+ * A part is also cut once the Arrow buffers waiting for it reach this many bytes, so that wide
+ * rows (nvarchar(max), varbinary(max)) do not hold `rowsPerFile` rows in memory.
+ */
+export const MAX_PART_BYTES = 128 * 1024 * 1024;
+
 /** How the Parquet files are written. Every field is optional. */
 export interface ParquetWriteOptions {
   /**
@@ -49,24 +56,25 @@ export interface ParquetWriteOptions {
   /** Rows per Parquet row group. Defaults to DuckDB's 122,880. */
   readonly rowGroupSize?: number;
   /**
-   * Rows per part file. Rows wait in DuckDB until their part is written, so this bounds memory:
-   * at most two parts are held (one being written, one filling). Defaults to
-   * `DEFAULT_ROWS_PER_FILE` (245,760: ~50 MB in DuckDB for a 200-byte row).
+   * Rows per part file (a part is cut earlier when its Arrow buffers reach `MAX_PART_BYTES`).
+   * Batches wait in JS until their part is written, so this bounds memory: at most two parts are
+   * held (one being written, one filling). Defaults to `DEFAULT_ROWS_PER_FILE` (245,760: ~30 MB
+   * of Arrow buffers for a 120-byte row).
    */
   readonly rowsPerFile?: number;
   /** Cancels ingestion and the `COPY`s; nothing is left behind. */
   readonly signal?: AbortSignal;
   /**
-   * A DuckDB instance or connection to reuse instead of a private in-memory instance. Two unique
-   * tables are created in it and dropped on close; a given connection or instance is not closed.
-   * With a connection, parts are written one after another instead of while the next part fills
-   * (a connection runs one statement at a time). `memoryLimitMb`, `threads` and `tempDirectory`
-   * then do not apply. Defaults to a private `:memory:` instance per writer.
+   * A DuckDB instance or connection to reuse instead of a private in-memory instance. A uniquely
+   * named table function is registered on it (DuckDB has no way to drop one; it holds nothing
+   * once the writer is closed); a given connection or instance is not closed. `memoryLimitMb`,
+   * `threads` and `tempDirectory` then do not apply. Defaults to a private `:memory:` instance per
+   * writer.
    */
   readonly duckdb?: DuckDBInstance | DuckDBConnection;
   /**
-   * DuckDB `memory_limit` of the private instance, in MiB. Beyond it DuckDB spills the waiting
-   * rows to `tempDirectory` rather than growing the process. Defaults to 1024.
+   * DuckDB `memory_limit` of the private instance, in MiB (the `COPY`'s own buffers; beyond it
+   * DuckDB spills to `tempDirectory`). Defaults to 1024.
    */
   readonly memoryLimitMb?: number;
   /**
@@ -94,13 +102,83 @@ export interface ParquetWriteResult {
 /** The settled outcome of a background `COPY`; never a rejected promise, so nothing goes unhandled. */
 type CopyOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
 
+/** Rows `[start, start + count)` of a batch's columns. */
+interface PartSlice {
+  readonly columns: readonly Data[];
+  readonly start: number;
+  readonly count: number;
+}
+
+/** The rows of one part file, waiting in JS. */
+interface PartRows {
+  readonly slices: PartSlice[];
+  rows: number;
+  /** Arrow buffer bytes of the rows (an estimate, proportional to the batches' sizes). */
+  bytes: number;
+}
+
+function emptyPart(): PartRows {
+  return { slices: [], rows: 0, bytes: 0 };
+}
+
+/** Hands out a part's rows a vector at a time, dropping each slice once it is used up. */
+class PartReader {
+  readonly #slices: (PartSlice | undefined)[];
+  #index = 0;
+  #offset = 0;
+
+  constructor(slices: PartSlice[]) {
+    this.#slices = slices;
+  }
+
+  /** The next at most `VECTOR_SIZE` rows, within one slice; undefined at the end. */
+  next(): PartSlice | undefined {
+    while (this.#index < this.#slices.length) {
+      const slice = this.#slices[this.#index];
+      if (slice !== undefined && this.#offset < slice.count) {
+        const count = Math.min(VECTOR_SIZE, slice.count - this.#offset);
+        const rows = { columns: slice.columns, start: slice.start + this.#offset, count };
+        this.#offset += count;
+        return rows;
+      }
+      this.#slices[this.#index] = undefined;
+      this.#index++;
+      this.#offset = 0;
+    }
+    return undefined;
+  }
+
+  remainingRows(): number {
+    let rows = 0;
+    for (let i = this.#index; i < this.#slices.length; i++) {
+      rows += this.#slices[i]?.count ?? 0;
+    }
+    return rows - this.#offset;
+  }
+}
+
+/** Bytes of a batch's Arrow buffers (values, offsets, validity), children included. */
+function arrowBytes(columns: readonly Data[]): number {
+  let bytes = 0;
+  for (const data of columns) {
+    bytes +=
+      (data.values?.byteLength ?? 0) +
+      (data.valueOffsets?.byteLength ?? 0) +
+      (data.nullBitmap?.byteLength ?? 0);
+    bytes += arrowBytes(data.children);
+  }
+  return bytes;
+}
+
 /**
  * Writes Arrow record batches to Parquet part files through DuckDB, with the lake types of a
- * `SourceSchema`. Batches are copied into DuckDB data chunks straight from the Arrow buffers
- * (flushed per batch, so only one batch is held in JS). Every `rowsPerFile` rows the part is
- * written — `COPY … TO` a hidden temporary file, fsync, rename: a reader sees a whole part or
- * none — while the next rows go into a second table on a second connection, so extraction and
- * writing overlap and at most two parts are held.
+ * `SourceSchema`. Batches wait in JS until a part is full (`rowsPerFile` rows or `MAX_PART_BYTES`
+ * of Arrow buffers); then the part is written — `COPY (SELECT * FROM <table function>) TO` a
+ * hidden temporary file, fsync, rename: a reader sees a whole part or none. DuckDB's `COPY` pulls
+ * the rows from a table function that fills its data chunks straight from the Arrow buffers
+ * (memcpy per vector, strings per value), so no row is stored in a DuckDB table and the JS thread
+ * only does the copying into vectors. The next part fills while the `COPY` runs (extraction and
+ * writing overlap); at most two parts are held, and batches already copied are released.
  *
  * Lifetime: `create()`, `append()` per batch, `finish()`, and always `await close()` in `finally`
  * (it releases DuckDB and removes temporary and spill files, and the parts already written
@@ -127,14 +205,17 @@ export class ParquetWriter {
   readonly #options: ParquetWriteOptions;
   readonly #rowsPerFile: number;
   readonly #session: WriterSession;
-  /** One table per connection: the one filling and, with two, the one being copied. */
-  readonly #tables: readonly PartTable[];
-  readonly #chunk: DuckDBDataChunk;
+  /** The table function the `COPY`s read the part being written from. */
+  readonly #functionName: string;
   readonly #fillers: readonly ColumnFiller[];
-  #current: PartTable;
+  /** The part filling: slices of batches, in order. */
+  #current: PartRows = emptyPart();
+  /** The part the `COPY` in flight reads, consumed slice by slice. */
+  #reading: PartReader | undefined;
+  /** The first error thrown while filling a `COPY`'s chunks (it becomes the `COPY`'s error). */
+  #fillError: { readonly error: unknown } | undefined;
   /** The `COPY` in flight (at most one), settled; awaited before the next starts. */
   #copying: Promise<CopyOutcome> | undefined;
-  #copyingTable: PartTable | undefined;
   readonly #files: string[] = [];
   readonly #bytes: number[] = [];
   readonly #names = new Set<string>();
@@ -147,18 +228,37 @@ export class ParquetWriter {
     target: ParquetTarget,
     options: ParquetWriteOptions,
     session: WriterSession,
-    tables: readonly [PartTable, ...PartTable[]],
+    columnTypes: readonly DuckDBType[],
   ) {
     this.#schema = schema;
     this.#target = target;
     this.#options = options;
     this.#rowsPerFile = options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE;
     this.#session = session;
-    this.#tables = tables;
-    this.#current = tables[0];
-    this.#chunk = DuckDBDataChunk.create(tables[0].columnTypes(schema.columns.length));
     const table = tableLabel(schema);
     this.#fillers = schema.columns.map((column) => createColumnFiller(column, table));
+    this.#functionName = `sqlsync_part_${randomBytes(6).toString('hex')}`;
+    const names = schema.columns.map((column) => column.name);
+    session.connection.registerTableFunction(
+      DuckDBTableFunction.create({
+        name: this.#functionName,
+        bindFunction: (bind) => {
+          columnTypes.forEach((type, index) => {
+            bind.addResultColumn(names[index] as string, type);
+          });
+        },
+        initFunction: (init) => init.setMaxThreads(1),
+        mainFunction: (info, output) => {
+          try {
+            duckdb.data_chunk_set_size(output.chunk, this.#fillChunk(output.chunk));
+          } catch (error) {
+            this.#fillError ??= { error };
+            duckdb.data_chunk_set_size(output.chunk, 0);
+            info.setError(messageOf(error));
+          }
+        },
+      }),
+    );
   }
 
   /**
@@ -188,26 +288,18 @@ export class ParquetWriter {
     assertPositiveInteger('memoryLimitMb', settings.memoryLimitMb);
     const resolved = Object.freeze({ directory: resolve(target.directory), fileName: target.fileName });
     const session = await openWriterSession(resolved.directory, settings);
-    const tables: PartTable[] = [];
     try {
-      const columns = schema.columns
-        .map((column) => `${quoteIdentifier(column.name)} ${duckdbTypeName(column.lakeType)}`)
+      // The DuckDB types of the lake types, as DuckDB itself resolves their names.
+      const shape = schema.columns
+        .map(
+          (column) => `CAST(NULL AS ${duckdbTypeName(column.lakeType)}) AS ${quoteIdentifier(column.name)}`,
+        )
         .join(', ');
-      for (const connection of session.connections) {
-        tables.push(await PartTable.create(connection, columns));
-      }
-      const [first, ...rest] = tables;
-      if (first === undefined) {
-        throw new Error('no DuckDB connection');
-      }
-      return new ParquetWriter(schema, resolved, settings, session, [first, ...rest]);
+      const columnTypes = (await session.connection.run(`SELECT ${shape}`)).columnTypes();
+      return new ParquetWriter(schema, resolved, settings, session, columnTypes);
     } catch (error) {
-      const reused = session.instance === undefined;
-      for (const table of tables) {
-        await table.dispose(reused);
-      }
       await closeWriterSession(session);
-      throw asLakeWriteError(error, schema, 'cannot prepare the DuckDB table');
+      throw asLakeWriteError(error, schema, 'cannot prepare the DuckDB table function');
     }
   }
 
@@ -238,15 +330,24 @@ export class ParquetWriter {
     assertBatchMatchesSchema(batch, this.#schema);
     const columns = batch.data.children;
     const rowCount = batch.numRows;
+    const bytesPerRow = rowCount === 0 ? 0 : arrowBytes(columns) / rowCount;
     let offset = 0;
     while (offset < rowCount) {
       const take = Math.min(rowCount - offset, this.#rowsPerFile - this.#current.rows);
-      this.#appendRows(columns, offset, take);
+      this.#current.slices.push({ columns, start: offset, count: take });
+      this.#current.rows += take;
+      this.#current.bytes += take * bytesPerRow;
+      this.#rows += take;
       offset += take;
-      if (this.#current.rows >= this.#rowsPerFile) {
+      if (this.#current.rows >= this.#rowsPerFile || this.#current.bytes >= MAX_PART_BYTES) {
         await this.#startCopy();
       }
     }
+  }
+
+  /** Rows waiting in JS for their part's `COPY` (the filling part and the one being written). */
+  get bufferedRows(): number {
+    return this.#current.rows + (this.#reading?.remainingRows() ?? 0);
   }
 
   /**
@@ -288,14 +389,13 @@ export class ParquetWriter {
     const finished = this.#state === 'finished';
     this.#state = 'closed';
     if (this.#copying !== undefined) {
-      this.#copyingTable?.interrupt();
+      this.#session.connection.interrupt();
       await this.#copying;
       this.#copying = undefined;
     }
-    const reused = this.#session.instance === undefined;
-    for (const table of this.#tables) {
-      await table.dispose(reused);
-    }
+    // A reused DuckDB keeps the table function registered: let it hold no batch.
+    this.#current = emptyPart();
+    this.#reading = undefined;
     await closeWriterSession(this.#session);
     if (!finished) {
       await Promise.all(this.#files.map((file) => rm(file, { force: true }).catch(() => undefined)));
@@ -303,59 +403,64 @@ export class ParquetWriter {
     }
   }
 
-  /** Copies rows `[start, start + count)` of the batch into the filling table, one vector at a time. */
-  #appendRows(columns: readonly Data[], start: number, count: number): void {
-    const raw = this.#chunk.chunk;
-    const table = this.#current;
-    try {
-      for (let offset = start; offset < start + count; offset += VECTOR_SIZE) {
-        const size = Math.min(VECTOR_SIZE, start + count - offset);
-        duckdb.data_chunk_reset(raw);
-        for (let index = 0; index < columns.length; index++) {
-          const fill = this.#fillers[index];
-          const data = columns[index];
-          if (fill !== undefined && data !== undefined) {
-            fill(duckdb.data_chunk_get_vector(raw, index), data, offset, size);
-          }
-        }
-        duckdb.data_chunk_set_size(raw, size);
-        table.append(this.#chunk);
-      }
-      table.flush(count);
-    } catch (error) {
-      throw asLakeWriteError(error, this.#schema, 'cannot append a record batch');
+  /**
+   * Fills one DuckDB data chunk of the table function with the next rows of the part being
+   * written (at most one vector's worth, never across slices) and returns how many; 0 ends the
+   * scan. Slices are released once copied.
+   */
+  #fillChunk(chunk: duckdb.DataChunk): number {
+    const reading = this.#reading;
+    if (reading === undefined) {
+      return 0;
     }
-    this.#rows += count;
+    const slice = reading.next();
+    if (slice === undefined) {
+      return 0;
+    }
+    const { columns, start, count } = slice;
+    for (let index = 0; index < this.#fillers.length; index++) {
+      const fill = this.#fillers[index];
+      const data = columns[index];
+      if (fill !== undefined && data !== undefined) {
+        fill(duckdb.data_chunk_get_vector(chunk, index), data, start, count);
+      }
+    }
+    return count;
   }
 
   /**
-   * Starts the `COPY` of the filling table to the next part file, after the previous `COPY` has
-   * finished, and moves on to the other table (emptied by that previous `COPY`). With a single
-   * connection there is no other table: the `COPY` is awaited here.
+   * Starts the `COPY` of the filling part to the next part file, after the previous `COPY` has
+   * finished (backpressure: one part written, one filling), and starts an empty part.
    */
   async #startCopy(): Promise<void> {
     await this.#awaitCopy();
-    const table = this.#current;
+    const part = this.#current;
+    this.#current = emptyPart();
     const file = this.#nextFile();
     const copyOptions = this.#copyOptions();
     const { signal } = this.#options;
-    this.#copyingTable = table;
+    this.#reading = new PartReader(part.slices);
     this.#copying = (async (): Promise<CopyOutcome> => {
       try {
-        const bytes = await table.copyTo(file, copyOptions, signal);
+        const bytes = await copyToPartFile(
+          this.#session.connection,
+          `SELECT * FROM ${quoteIdentifier(this.#functionName)}()`,
+          file,
+          copyOptions,
+          signal,
+        );
         this.#files.push(file);
         this.#bytes.push(bytes);
-        await table.empty();
         return { ok: true };
       } catch (error) {
-        this.#failure ??= { error };
-        return { ok: false, error };
+        // A value the table function refused (a SqlSyncError naming the column) is the cause.
+        const cause = this.#fillError?.error ?? error;
+        this.#failure ??= { error: cause };
+        return { ok: false, error: cause };
+      } finally {
+        this.#reading = undefined;
       }
     })();
-    this.#current = this.#tables.find((other) => other !== table) ?? table;
-    if (this.#current === table) {
-      await this.#awaitCopy();
-    }
   }
 
   async #awaitCopy(): Promise<void> {
@@ -365,7 +470,6 @@ export class ParquetWriter {
     }
     const outcome = await copying;
     this.#copying = undefined;
-    this.#copyingTable = undefined;
     if (!outcome.ok) {
       this.#throwCopyError(outcome.error);
     }

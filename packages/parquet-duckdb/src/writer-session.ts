@@ -13,12 +13,11 @@ export interface WriterSessionOptions {
 }
 
 /**
- * The DuckDB connections a writer works through. Two connections of one instance let one part
- * file be `COPY`'d while the next part's rows are appended on the other; a given connection is
- * the only one there is, so its writer copies and appends in turn.
+ * The DuckDB connection a writer runs its `COPY`s on (one at a time; the next part's rows wait
+ * in JS meanwhile, so one connection is all it takes).
  */
 export interface WriterSession {
-  readonly connections: readonly [DuckDBConnection] | readonly [DuckDBConnection, DuckDBConnection];
+  readonly connection: DuckDBConnection;
   /** The private instance, closed with the session; `undefined` when the caller's is reused. */
   readonly instance: DuckDBInstance | undefined;
   readonly ownsConnections: boolean;
@@ -37,7 +36,7 @@ export const DEFAULT_WRITER_THREADS = 1;
 export const DEFAULT_MEMORY_LIMIT_MB = 1024;
 
 /**
- * Opens the writer's DuckDB: the given connection, two connections of the given instance, or a
+ * Opens the writer's DuckDB: the given connection, a connection of the given instance, or a
  * private `:memory:` instance with `memory_limit` and a spill directory inside `directory`.
  */
 export async function openWriterSession(
@@ -46,11 +45,11 @@ export async function openWriterSession(
 ): Promise<WriterSession> {
   const shared = options.duckdb;
   if (shared instanceof DuckDBConnection) {
-    return { connections: [shared], instance: undefined, ownsConnections: false, spillDirectory: undefined };
+    return { connection: shared, instance: undefined, ownsConnections: false, spillDirectory: undefined };
   }
   if (shared instanceof DuckDBInstance) {
     return {
-      connections: await connectTwice(shared),
+      connection: await connect(shared),
       instance: undefined,
       ownsConnections: true,
       spillDirectory: undefined,
@@ -72,7 +71,7 @@ export async function openWriterSession(
   }
   try {
     return {
-      connections: await connectTwice(instance),
+      connection: await connect(instance),
       instance,
       ownsConnections: true,
       spillDirectory: options.tempDirectory === undefined ? spillDirectory : undefined,
@@ -86,9 +85,7 @@ export async function openWriterSession(
 /** Closes what the session opened and removes its spill directory. Never throws. */
 export async function closeWriterSession(session: WriterSession): Promise<void> {
   if (session.ownsConnections) {
-    for (const connection of session.connections) {
-      ignoreErrors(() => connection.closeSync());
-    }
+    ignoreErrors(() => session.connection.closeSync());
   }
   if (session.instance !== undefined) {
     ignoreErrors(() => session.instance?.closeSync());
@@ -98,15 +95,10 @@ export async function closeWriterSession(session: WriterSession): Promise<void> 
   }
 }
 
-async function connectTwice(
-  instance: DuckDBInstance,
-): Promise<readonly [DuckDBConnection, DuckDBConnection]> {
-  let first: DuckDBConnection | undefined;
+async function connect(instance: DuckDBInstance): Promise<DuckDBConnection> {
   try {
-    first = await instance.connect();
-    return [first, await instance.connect()];
+    return await instance.connect();
   } catch (error) {
-    ignoreErrors(() => first?.closeSync());
     throw new SqlSyncError('LAKE_WRITE', `cannot connect to DuckDB: ${messageOf(error)}`, { cause: error });
   }
 }
