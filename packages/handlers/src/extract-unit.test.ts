@@ -2,26 +2,12 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readParquetMetadata } from '@sync/parquet-duckdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  extractToStaging,
-  MIN_ROWS_PER_FILE,
-  MIN_WRITER_MEMORY_MB,
-  unitRowsPerFile,
-  writerMemoryLimitMb,
-} from './extract-unit.js';
+import { extractToStaging, MIN_WRITER_MEMORY_MB, writerMemoryLimitMb } from './extract-unit.js';
 import { staticTableHandler } from './static-table-handler.js';
 import { type StaticTableContext, startStaticTableContext } from './test-support/static-table-context.js';
 import type { WorkUnit } from './work-unit.js';
 
 const ROWS = 12_345;
-
-describe('unitRowsPerFile', () => {
-  it('shares the default part size among max_workers, with a floor', () => {
-    expect(unitRowsPerFile({ maxWorkers: 1 })).toBe(245_760);
-    expect(unitRowsPerFile({ maxWorkers: 2 })).toBe(122_880);
-    expect(unitRowsPerFile({ maxWorkers: 64 })).toBe(MIN_ROWS_PER_FILE);
-  });
-});
 
 describe('writerMemoryLimitMb', () => {
   it('shares memory_limit_mb among max_workers, with a floor', () => {

@@ -3,12 +3,7 @@ import { join } from 'node:path';
 import type { ProcessingConfig } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
 import type { RowPredicate, TableReadPlan } from '@sync/extract-mssql';
-import {
-  DEFAULT_ROWS_PER_FILE,
-  type ParquetSource,
-  readParquetStats,
-  writeParquet,
-} from '@sync/parquet-duckdb';
+import { type ParquetSource, readParquetStats, writeParquet } from '@sync/parquet-duckdb';
 import type { UnitContext } from './unit-context.js';
 import type { UnitResult, UnitValidation, WorkUnit } from './work-unit.js';
 
@@ -20,24 +15,8 @@ export const MIN_WRITER_MEMORY_MB = 256;
 
 /** How a unit writes its files; for tests and tuning. */
 export interface ExtractOptions {
-  /** Rows per Parquet part file. Defaults to {@link unitRowsPerFile}. */
+  /** Rows per Parquet part file. Defaults to `@sync/parquet-duckdb`'s `DEFAULT_ROWS_PER_FILE`. */
   readonly rowsPerFile?: number;
-}
-
-/** The fewest rows per part file however many workers write at once (half a DuckDB row group). */
-export const MIN_ROWS_PER_FILE = 61_440;
-
-/**
- * Rows per part file of one unit: `@sync/parquet-duckdb`'s `DEFAULT_ROWS_PER_FILE` shared by the
- * `max_workers` units that may write at once (each holds up to two parts in memory), so that
- * peak memory does not grow with the number of workers; at least `MIN_ROWS_PER_FILE`.
- *
- * @example
- * unitRowsPerFile({ maxWorkers: 1 }) // 245760
- * unitRowsPerFile({ maxWorkers: 2 }) // 122880
- */
-export function unitRowsPerFile(processing: Pick<ProcessingConfig, 'maxWorkers'>): number {
-  return Math.max(MIN_ROWS_PER_FILE, Math.floor(DEFAULT_ROWS_PER_FILE / processing.maxWorkers));
 }
 
 /**
@@ -97,7 +76,7 @@ export async function extractToStaging(
         ...metadata,
       },
       memoryLimitMb: writerMemoryLimitMb(ctx.config.processing),
-      rowsPerFile: options.rowsPerFile ?? unitRowsPerFile(ctx.config.processing),
+      ...(options.rowsPerFile === undefined ? {} : { rowsPerFile: options.rowsPerFile }),
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     },
   );
