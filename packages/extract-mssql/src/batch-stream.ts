@@ -1,10 +1,11 @@
 import { SqlSyncError } from '@sync/core';
 import { Field, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
 import type sql from 'mssql';
+import { type Connection as TediousConnection, Request as TediousRequest } from 'tedious';
 import type { TableReadPlan } from './catalog.js';
 import { type ColumnBuilder, createColumnBuilder, type DecodeStats } from './column-builders.js';
 import { classifyDriverError } from './connection.js';
-import { bindParameters, type RowPredicate } from './predicate.js';
+import { bindTediousParameters, type RowPredicate } from './predicate.js';
 import { qualifiedName } from './tsql.js';
 
 /** Options for {@link readBatches}. */
@@ -106,7 +107,7 @@ async function* iterate(
   const width = builders.length;
   // Where each column's values start in the driver's row (a datetime2 takes three wire columns).
   const wireAt: number[] = [];
-  builders.reduce((at, b) => {
+  const wireColumns = builders.reduce((at, b) => {
     wireAt.push(at);
     return at + b.wireWidth;
   }, 0);
@@ -123,10 +124,33 @@ async function* iterate(
     w?.();
   };
 
-  const request = pool.request();
-  request.stream = true;
-  request.arrayRowMode = true;
-  bindParameters(request, options.predicate);
+  // The rows are read through tedious directly, on a connection of the mssql pool: mssql's own
+  // row handling (an array and a type lookup per value) cost ~8 % of a row's decoding.
+  const connection = await acquireConnection(pool, tableId);
+  let completed!: () => void;
+  const done = new Promise<void>((resolve) => {
+    completed = resolve;
+  });
+  const request = new TediousRequest(statement, (error) => {
+    finished = true;
+    if (error !== undefined && error !== null) {
+      fail(error);
+    } else if (failure === undefined) {
+      flush();
+    }
+    completed();
+    notify();
+  });
+  bindTediousParameters(request, options.predicate);
+  // The values of a row, by wire column, handed to the column builders.
+  const values: unknown[] = new Array(wireColumns);
+  /** Stops the request (resumed first: a paused request would never read the cancel's answer). */
+  const cancel = (): void => {
+    if (!finished) {
+      request.resume();
+      connection.cancel();
+    }
+  };
 
   const flush = (): void => {
     if (pending === 0) {
@@ -138,7 +162,7 @@ async function* iterate(
     stats.batches++;
     stats.maxBufferedBatches = Math.max(stats.maxBufferedBatches, queue.length);
     pending = 0;
-    if (queue.length >= maxBuffered && !paused) {
+    if (queue.length >= maxBuffered && !paused && !finished) {
       paused = true;
       stats.pauses++;
       request.pause();
@@ -149,17 +173,20 @@ async function* iterate(
     if (failure === undefined) {
       failure = classifyDriverError(error, { table: tableId });
     }
-    request.cancel();
+    cancel();
     notify();
   };
 
-  request.on('row', (row: unknown[]) => {
+  request.on('row', (columns: ColumnValue[]) => {
     if (failure !== undefined) {
       return;
     }
     try {
+      for (let k = 0; k < values.length; k++) {
+        values[k] = (columns[k] as ColumnValue).value;
+      }
       for (let i = 0; i < width; i++) {
-        (builders[i] as ColumnBuilder).append(row, wireAt[i] as number);
+        (builders[i] as ColumnBuilder).append(values, wireAt[i] as number);
       }
     } catch (error) {
       fail(error);
@@ -174,19 +201,9 @@ async function* iterate(
       flush();
     }
   });
-  request.on('error', (error: unknown) => fail(error));
-  request.on('done', () => {
-    if (failure === undefined) {
-      flush();
-    }
-    finished = true;
-    notify();
-  });
   const onAbort = (): void => fail(new SqlSyncError('SOURCE_QUERY', `${tableId}: read aborted`));
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  request.query(statement).catch(() => {
-    // Errors arrive through the 'error' event as well; this only prevents an unhandled rejection.
-  });
+  connection.execSql(request);
 
   try {
     while (true) {
@@ -212,8 +229,29 @@ async function* iterate(
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     stats.droppedSubMicrosecondValues = decodeStats.droppedSubMicrosecondValues;
-    if (!finished) {
-      request.cancel();
-    }
+    cancel();
+    // The connection goes back to the pool only once its request has ended.
+    await done;
+    (pool as unknown as TediousPool).release(connection);
+  }
+}
+
+/** A value of a tedious row (`useColumnNames` off: the row is an array of these). */
+interface ColumnValue {
+  readonly value: unknown;
+}
+
+/** The parts of mssql's ConnectionPool that hand out its tedious connections. */
+interface TediousPool {
+  acquire(requester: object): Promise<TediousConnection>;
+  release(connection: TediousConnection): void;
+}
+
+/** A tedious connection of the pool, for this read only. */
+async function acquireConnection(pool: sql.ConnectionPool, table: string): Promise<TediousConnection> {
+  try {
+    return await (pool as unknown as TediousPool).acquire(pool);
+  } catch (error) {
+    throw classifyDriverError(error, { table });
   }
 }

@@ -105,6 +105,7 @@ export async function openPool(
       encrypt: options.encrypt ?? true,
       trustServerCertificate: options.trustServerCertificate ?? false,
       appName: options.applicationName ?? 'sqlsync',
+      packetSize: 32_767,
       useUTC: true,
       enableArithAbort: true,
     },

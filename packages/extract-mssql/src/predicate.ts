@@ -1,4 +1,5 @@
 import sql from 'mssql';
+import { type Request as TediousRequest, TYPES } from 'tedious';
 
 /**
  * SQL Server types a bound parameter can have. A predicate over a column binds its parameters with
@@ -68,47 +69,89 @@ function dateValue(value: QueryParam['value']): Date | null {
   return value instanceof Date ? value : new Date(String(value));
 }
 
-/** Binds a predicate's parameters to a request with their SQL Server types. */
+/** A parameter as both drivers take it: the type, its size options and the value. */
+interface BoundParam {
+  readonly mssql: sql.ISqlType | (() => sql.ISqlType);
+  readonly tedious: TediousDataType;
+  readonly options: { length?: number; precision?: number; scale?: number };
+  readonly value: string | number | Date | null;
+}
+
+type TediousDataType = (typeof TYPES)[keyof typeof TYPES];
+
+/** nvarchar(max) / varchar(max) as both drivers spell the length. */
+const MAX_LENGTH = 65_535;
+
+function boundParam(param: QueryParam): BoundParam {
+  const value = typeof param.value === 'bigint' ? param.value.toString() : param.value;
+  switch (param.type) {
+    case 'bit':
+      return { mssql: sql.Bit, tedious: TYPES.Bit, options: {}, value };
+    case 'tinyint':
+      return { mssql: sql.TinyInt, tedious: TYPES.TinyInt, options: {}, value };
+    case 'smallint':
+      return { mssql: sql.SmallInt, tedious: TYPES.SmallInt, options: {}, value };
+    case 'int':
+      return { mssql: sql.Int, tedious: TYPES.Int, options: {}, value };
+    case 'bigint':
+      return { mssql: sql.BigInt, tedious: TYPES.BigInt, options: {}, value };
+    case 'nvarchar':
+      return {
+        mssql: sql.NVarChar(sql.MAX),
+        tedious: TYPES.NVarChar,
+        options: { length: MAX_LENGTH },
+        value,
+      };
+    case 'varchar':
+      return { mssql: sql.VarChar(sql.MAX), tedious: TYPES.VarChar, options: { length: MAX_LENGTH }, value };
+    case 'date':
+      return { mssql: sql.Date, tedious: TYPES.Date, options: {}, value: dateValue(value) };
+    case 'smalldatetime':
+      return { mssql: sql.SmallDateTime, tedious: TYPES.SmallDateTime, options: {}, value: dateValue(value) };
+    case 'datetime':
+      return { mssql: sql.DateTime, tedious: TYPES.DateTime, options: {}, value: dateValue(value) };
+    case 'datetime2': {
+      const scale = param.scale ?? 7;
+      return {
+        mssql: sql.DateTime2(scale),
+        tedious: TYPES.DateTime2,
+        options: { scale },
+        value: dateValue(value),
+      };
+    }
+    case 'decimal': {
+      const precision = param.precision ?? 38;
+      const scale = param.scale ?? 0;
+      return {
+        mssql: sql.Decimal(precision, scale),
+        tedious: TYPES.Decimal,
+        options: { precision, scale },
+        value,
+      };
+    }
+  }
+}
+
+/**
+ * Binds a predicate's parameters to an `mssql` request (sent through `sp_executesql`).
+ *
+ * @example
+ * bindParameters(pool.request(), { sql: '[Day] = @day', params: [{ name: 'day', type: 'date', value: '2024-01-31' }] });
+ */
 export function bindParameters(request: sql.Request, predicate: RowPredicate | undefined): void {
   for (const param of predicate?.params ?? []) {
-    const value = typeof param.value === 'bigint' ? param.value.toString() : param.value;
-    switch (param.type) {
-      case 'bit':
-        request.input(param.name, sql.Bit, value);
-        break;
-      case 'tinyint':
-        request.input(param.name, sql.TinyInt, value);
-        break;
-      case 'smallint':
-        request.input(param.name, sql.SmallInt, value);
-        break;
-      case 'int':
-        request.input(param.name, sql.Int, value);
-        break;
-      case 'bigint':
-        request.input(param.name, sql.BigInt, value);
-        break;
-      case 'nvarchar':
-        request.input(param.name, sql.NVarChar(sql.MAX), value);
-        break;
-      case 'varchar':
-        request.input(param.name, sql.VarChar(sql.MAX), value);
-        break;
-      case 'date':
-        request.input(param.name, sql.Date, dateValue(value));
-        break;
-      case 'smalldatetime':
-        request.input(param.name, sql.SmallDateTime, dateValue(value));
-        break;
-      case 'datetime':
-        request.input(param.name, sql.DateTime, dateValue(value));
-        break;
-      case 'datetime2':
-        request.input(param.name, sql.DateTime2(param.scale ?? 7), dateValue(value));
-        break;
-      case 'decimal':
-        request.input(param.name, sql.Decimal(param.precision ?? 38, param.scale ?? 0), value);
-        break;
-    }
+    const bound = boundParam(param);
+    request.input(param.name, bound.mssql, bound.value);
+  }
+}
+
+/**
+ * Binds a predicate's parameters to a `tedious` request, with the same SQL types as
+ * {@link bindParameters}.
+ */
+export function bindTediousParameters(request: TediousRequest, predicate: RowPredicate | undefined): void {
+  for (const param of predicate?.params ?? []) {
+    const bound = boundParam(param);
+    request.addParameter(param.name, bound.tedious, bound.value, bound.options);
   }
 }
