@@ -31,6 +31,11 @@ export const FACT_COLUMNS = [
   'Score',
 ] as const;
 
+/** The fact table's ten columns selected as a driver user would write it: what baseline A decodes. */
+export function plainSelectTsql(): string {
+  return `SELECT ${FACT_COLUMNS.map((c) => `[${c}]`).join(', ')} FROM [${FACT_SCHEMA}].[${FACT_TABLE}];`;
+}
+
 /** Which variant of the table: exact decimals, or the decimals stored as float. */
 export type FactVariant = 'decimal' | 'float';
 

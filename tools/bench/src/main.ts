@@ -222,7 +222,9 @@ function runChild(spec: MeasureSpec): Promise<MeasureOutcome> {
     peakRssBytes: 0,
   });
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [measureScript, spec.name], {
+    // SQLSYNC_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to each measurement child.
+    const nodeArgs = (process.env.SQLSYNC_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const child = spawn(process.execPath, [...nodeArgs, measureScript, spec.name], {
       env: { ...process.env, [SPEC_ENV]: JSON.stringify(spec) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
