@@ -9,7 +9,7 @@ export type {
   ParquetWriteOptions,
   ParquetWriteResult,
 } from './parquet-writer.js';
-export { DEFAULT_ROWS_PER_FILE, ParquetWriter } from './parquet-writer.js';
+export { DEFAULT_ROW_GROUP_SIZE, DEFAULT_ROWS_PER_FILE, ParquetWriter } from './parquet-writer.js';
 export type { PublishPartitionRequest, PublishTableRequest } from './publish.js';
 export { publishPartition, publishTable } from './publish.js';
 export type { RecoveredPublish } from './recover-journals.js';
