@@ -62,6 +62,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   }
   const all: MeasurementName[] = [
     'baseline-a',
+    'emulator-raw',
     'baseline-b',
     'sqlsync-static-1w',
     ...[...new Set(workers)].sort((a, b) => a - b).map((w): MeasurementName => `sqlsync-partition-${w}w`),
