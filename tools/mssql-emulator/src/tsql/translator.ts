@@ -7,7 +7,16 @@ import type { BoundValue } from '../tds/rpc-request.js';
 import { type FunctionContext, translateFunction } from './builtin-functions.js';
 import type { ChecksumArgument } from './checksum-sql.js';
 import { offsetSql } from './datetimeoffset.js';
-import { firstTopLevelWord, innerRange, isName, isOp, isWord, matchParen, type Token, tokenize } from './lexer.js';
+import {
+  firstTopLevelWord,
+  innerRange,
+  isName,
+  isOp,
+  isWord,
+  matchParen,
+  type Token,
+  tokenize,
+} from './lexer.js';
 import { itemRanges, rewriteSelectAliases, selectListBounds } from './select-list.js';
 import { parseSqlType, type SqlType, sqlType } from './sql-types.js';
 
