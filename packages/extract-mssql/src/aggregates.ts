@@ -35,7 +35,12 @@ export function aggregateStatement(plan: TableReadPlan, predicate?: RowPredicate
   plan.columns.forEach((c, i) => {
     if (c.column.lakeType.kind === 'decimal') {
       const { precision, scale } = c.column.lakeType;
-      const name = quoteIdentifier(c.column.name);
+      // money text has two decimals in CONVERT's default style: sum money as the decimal it is.
+      const quoted = quoteIdentifier(c.column.name);
+      const name =
+        c.column.sqlType === 'money' || c.column.sqlType === 'smallmoney'
+          ? `CAST(${quoted} AS decimal(${precision},${scale}))`
+          : quoted;
       if (!split || precision <= MAX_PLAIN_SUM_PRECISION) {
         parts.push(`CONVERT(varchar(41), SUM(${name})) AS [sum_${i}]`);
         return;

@@ -97,6 +97,17 @@ describe('CONVERT(nvarchar(n), decimal) as a top-level select item (written by t
     expect(fits.recordset).toEqual([{ t: '123456.7891', c: '123456.7891  ' }]);
   });
 
+  it('types SUM as SQL Server does: money stays money (two decimals as text), decimal(p,s) becomes decimal(38,s)', async () => {
+    await pool
+      .request()
+      .batch(
+        'CREATE TABLE dbo.Sums (m money, d decimal(9,3)); INSERT INTO dbo.Sums VALUES (1.0001, 1.125), (2.0002, 2.5)',
+      );
+    const result = await pool.request().query(`SELECT CONVERT(varchar(41), SUM(m)) AS m2,
+      CONVERT(varchar(41), SUM(CAST(m AS decimal(19,4)))) AS m4, CONVERT(varchar(41), SUM(d)) AS d FROM dbo.Sums`);
+    expect(result.recordset).toEqual([{ m2: '3.00', m4: '3.0003', d: '3.625' }]);
+  });
+
   it('formats 128-bit magnitudes like bigint does', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }), (v) => {

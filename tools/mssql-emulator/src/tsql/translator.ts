@@ -337,6 +337,9 @@ class Translator implements FunctionContext {
       if (fn === 'MAX' || fn === 'MIN') {
         return this.typeOf(from + 2, to - 1);
       }
+      if (fn === 'SUM') {
+        return sumType(this.typeOf(from + 2, to - 1));
+      }
       if (fn === 'SWITCHOFFSET' || fn === 'TODATETIMEOFFSET' || fn === 'SYSDATETIMEOFFSET') {
         const [arg] = this.args(from + 1, to - 1);
         const inner = arg === undefined ? undefined : this.typeOf(arg[0], arg[1]);
@@ -888,4 +891,30 @@ export function numberLiteral(text: string): string {
     return text;
   }
   return `CAST('${text}' AS DECIMAL(${precision}, ${scale}))`;
+}
+
+/**
+ * SQL Server's SUM result type: decimal(38, s) for decimals, money for money and smallmoney,
+ * int for the smaller integers, bigint and float as they are.
+ */
+function sumType(argument: SqlType | undefined): SqlType | undefined {
+  switch (argument?.name) {
+    case 'decimal':
+    case 'numeric':
+      return sqlType('decimal', 38, argument.scale);
+    case 'money':
+    case 'smallmoney':
+      return sqlType('money');
+    case 'tinyint':
+    case 'smallint':
+    case 'int':
+      return sqlType('int');
+    case 'bigint':
+      return sqlType('bigint');
+    case 'real':
+    case 'float':
+      return sqlType('float');
+    default:
+      return undefined;
+  }
 }
