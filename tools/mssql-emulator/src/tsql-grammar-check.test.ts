@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkTsql } from './tsql-grammar-check.js';
 
 /** Every statement shape @sync/extract-mssql builds, as captured from its test suite. */
@@ -64,6 +64,11 @@ const notTsql = [
 ] as const;
 
 describe('checkTsql', () => {
+  // Loading the ANTLR T-SQL grammar takes seconds on a busy machine: not the first case's time.
+  beforeAll(async () => {
+    await checkTsql('SELECT 1;');
+  }, 60_000);
+
   it.each(extractorShapes.map((s) => [s.replace(/\s+/g, ' ').slice(0, 70), s]))(
     'accepts %s',
     async (_, s) => {
