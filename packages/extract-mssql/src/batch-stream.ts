@@ -203,9 +203,16 @@ async function* iterate(
   });
   const onAbort = (): void => fail(new SqlSyncError('SOURCE_QUERY', `${tableId}: read aborted`));
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  connection.execSql(request);
 
   try {
+    try {
+      connection.execSql(request);
+    } catch (error) {
+      // Never sent: there is no request to wait for.
+      finished = true;
+      completed();
+      throw classifyDriverError(error, { table: tableId });
+    }
     while (true) {
       const batch = queue.shift();
       if (batch !== undefined) {
