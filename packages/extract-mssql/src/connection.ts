@@ -24,6 +24,8 @@ export interface MssqlConnectionOptions {
   readonly commandTimeout?: number;
   /** Shown in sys.dm_exec_sessions. Defaults to 'sqlsync'. */
   readonly applicationName?: string;
+  /** TDS packet size asked for, 512..32767 bytes. Defaults to 32767 (fewer rows straddle packets). */
+  readonly packetSize?: number;
 }
 
 /**
@@ -105,7 +107,7 @@ export async function openPool(
       encrypt: options.encrypt ?? true,
       trustServerCertificate: options.trustServerCertificate ?? false,
       appName: options.applicationName ?? 'sqlsync',
-      packetSize: 32_767,
+      packetSize: options.packetSize ?? 32_767,
       useUTC: true,
       enableArithAbort: true,
     },

@@ -78,6 +78,7 @@ describe('loadConfig', () => {
       connectionTimeout: 30,
       commandTimeout: 300,
       applicationName: 'sqlsync',
+      packetSize: 32767,
     });
     expect(config.processing).toEqual({
       batchSize: 50_000,
