@@ -24,7 +24,7 @@ import {
 } from '@sync/handlers';
 import { newRunId } from './run-id.js';
 import type { PlanSummary, RunSummary, TableSummary } from './run-summary.js';
-import { InlineUnitRunner, ThreadUnitRunner, type UnitRunner } from './unit-pool.js';
+import { InlineUnitRunner, MixedUnitRunner, type UnitRunner } from './unit-pool.js';
 
 /** Which tables a run covers; both filters together narrow further. Defaults to all. */
 export interface RunOptions {
@@ -124,7 +124,7 @@ export class Pipeline {
         }
         const unitCount = plans.reduce((n, p) => n + p.units.length, 0);
         const workers = Math.max(1, Math.min(this.#config.processing.maxWorkers, unitCount));
-        runner = workers > 1 ? new ThreadUnitRunner(workers) : new InlineUnitRunner();
+        runner = workers > 1 ? new MixedUnitRunner(workers) : new InlineUnitRunner();
         const activeRunner = runner;
         const limiter = new Semaphore(workers);
         summaries.push(

@@ -76,6 +76,8 @@ export async function extractToStaging(
         ...metadata,
       },
       memoryLimitMb: writerMemoryLimitMb(ctx.config.processing),
+      // The batches come straight from the extractor and are read by nobody else.
+      releaseBatches: true,
       ...(options.rowsPerFile === undefined ? {} : { rowsPerFile: options.rowsPerFile }),
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     },

@@ -204,6 +204,52 @@ describe('writeParquet with rowsPerFile', () => {
   });
 });
 
+describe('ParquetWriter with releaseBatches', () => {
+  const bufferBytes = (batch: RecordBatch): number[] =>
+    batch.data.children.flatMap((data) =>
+      [data.values, data.valueOffsets, data.nullBitmap].map((view) => view?.buffer.byteLength ?? 0),
+    );
+
+  it('empties each batch once all its rows are written, even one cut across parts, and writes every row exactly', async () => {
+    const target = await freshTarget();
+    const writer = await ParquetWriter.create(SCHEMA, target, {
+      rowsPerFile: ROWS_PER_FILE,
+      releaseBatches: true,
+    });
+    const handedOver: RecordBatch[] = [];
+    try {
+      for (const batch of batches()) {
+        handedOver.push(batch);
+        await writer.append(batch);
+      }
+      // The 7000-row batch spans part boundaries; parts not yet written still hold their batches.
+      expect(bufferBytes(handedOver[handedOver.length - 1] as RecordBatch).some((n) => n > 0)).toBe(true);
+      const result = await writer.finish();
+      expect(result.rows).toBe(ROWS);
+      const stats = await readParquetStats(result.files, [{ name: 'amount', lakeType: AMOUNT }]);
+      expect(stats).toEqual({ rowCount: BigInt(ROWS), sums: { amount: exactSum(AMOUNTS) } });
+      const files = result.files.map(quoteStringLiteral).join(', ');
+      const names = await queryColumns(
+        `SELECT count(name) AS named, count(DISTINCT guid) AS guids FROM read_parquet([${files}])`,
+      );
+      expect(names).toEqual({ named: [BigInt(ROWS - Math.ceil(ROWS / 5))], guids: [1n] });
+    } finally {
+      await writer.close();
+    }
+    for (const batch of handedOver) {
+      expect(bufferBytes(batch).every((n) => n === 0)).toBe(true);
+    }
+  });
+
+  it('leaves the batches alone by default', async () => {
+    const batch = batchOf(0, 3000);
+    const before = bufferBytes(batch);
+    await writeParquet([batch], SCHEMA, await freshTarget(), { rowsPerFile: 1000 });
+    expect(before.filter((n) => n > 0).length).toBeGreaterThan(4);
+    expect(bufferBytes(batch)).toEqual(before);
+  });
+});
+
 describe('writeParquet with rowsPerFile, on failure', () => {
   it('removes the parts already written when a later batch is refused', async () => {
     const target = await freshTarget();

@@ -69,6 +69,14 @@ export interface ParquetWriteOptions {
    * of Arrow buffers for a 120-byte row).
    */
   readonly rowsPerFile?: number;
+  /**
+   * Let the writer release each batch's Arrow buffers as soon as its rows are written (they are
+   * empty afterwards), instead of leaving them to the garbage collector. For callers that hand
+   * over their batches and never read them again, such as a stream straight from the extractor;
+   * with several worker threads this keeps dead batches from piling up until each thread's next
+   * full collection. Defaults to false.
+   */
+  readonly releaseBatches?: boolean;
   /** Cancels ingestion and the `COPY`s; nothing is left behind. */
   readonly signal?: AbortSignal;
   /**
@@ -114,6 +122,46 @@ interface PartSlice {
   readonly columns: readonly Data[];
   readonly start: number;
   readonly count: number;
+  /** The batch's slices not yet written, when its buffers are released after the last one. */
+  readonly owner?: BatchOwner;
+}
+
+/** A batch whose buffers the writer may release once every slice of it is written. */
+interface BatchOwner {
+  /** Slices of the batch written so far. */
+  written: number;
+  /** How many slices the batch was cut into; undefined while `append()` is still cutting it. */
+  slices: number | undefined;
+  readonly columns: readonly Data[];
+}
+
+/** Counts a written slice of the batch and releases its buffers after the last one. */
+function sliceWritten(owner: BatchOwner): void {
+  owner.written++;
+  if (owner.written === owner.slices) {
+    releaseBuffers(owner.columns);
+  }
+}
+
+/**
+ * Frees a written batch's buffers now rather than at the isolate's next full garbage collection:
+ * each ArrayBuffer is transferred to a clone nobody keeps, which the next scavenge frees. The
+ * batch's typed arrays are empty afterwards.
+ */
+function releaseBuffers(columns: readonly Data[]): void {
+  for (const data of columns) {
+    for (const view of [data.values, data.valueOffsets, data.nullBitmap] as (ArrayBufferView | undefined)[]) {
+      const buffer = view?.buffer;
+      if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) {
+        try {
+          structuredClone(buffer, { transfer: [buffer] });
+        } catch {
+          // Already released through another view of the same buffer.
+        }
+      }
+    }
+    releaseBuffers(data.children);
+  }
 }
 
 /** The rows of one part file, waiting in JS. */
@@ -149,6 +197,9 @@ class PartReader {
         return rows;
       }
       this.#slices[this.#index] = undefined;
+      if (slice?.owner !== undefined) {
+        sliceWritten(slice.owner);
+      }
       this.#index++;
       this.#offset = 0;
     }
@@ -338,16 +389,32 @@ export class ParquetWriter {
     const columns = batch.data.children;
     const rowCount = batch.numRows;
     const bytesPerRow = rowCount === 0 ? 0 : arrowBytes(columns) / rowCount;
+    const owner: BatchOwner | undefined =
+      this.#options.releaseBatches === true ? { written: 0, slices: undefined, columns } : undefined;
     let offset = 0;
+    let slices = 0;
     while (offset < rowCount) {
       const take = Math.min(rowCount - offset, this.#rowsPerFile - this.#current.rows);
-      this.#current.slices.push({ columns, start: offset, count: take });
+      slices++;
+      this.#current.slices.push({
+        columns,
+        start: offset,
+        count: take,
+        ...(owner === undefined ? {} : { owner }),
+      });
       this.#current.rows += take;
       this.#current.bytes += take * bytesPerRow;
       this.#rows += take;
       offset += take;
       if (this.#current.rows >= this.#rowsPerFile || this.#current.bytes >= MAX_PART_BYTES) {
         await this.#startCopy();
+      }
+    }
+    if (owner !== undefined) {
+      // Known only now: slices may already have been written while a part boundary was awaited.
+      owner.slices = slices;
+      if (owner.written === slices) {
+        releaseBuffers(columns);
       }
     }
   }
