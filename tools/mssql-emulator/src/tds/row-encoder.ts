@@ -210,49 +210,47 @@ function textEncoder(bytes: TextBytes, fixedChars: number, plp: boolean): [Value
   ];
 }
 
+/**
+ * A nullable fixed-length value (BITN, INTN, FLTN, DECIMALN, MONEYN, the date/time types, GUID):
+ * its length byte — 0 for NULL — then the `len` bytes `write` puts down. Returns the encoder and
+ * its fixed size for {@link RowEncoder}'s ensure.
+ */
+function lengthPrefixed(
+  len: number,
+  write: (v: Exclude<DuckDBValue, null>, w: TdsWriter, digit: number, minutes: number) => void,
+): [ValueEncoder, number] {
+  return [
+    (v, w, digit = 0, minutes = 0) => {
+      if (v === null) {
+        w.buf[w.pos++] = 0;
+        return;
+      }
+      w.buf[w.pos++] = len;
+      write(v, w, digit, minutes);
+    },
+    1 + len,
+  ];
+}
+
 function encoderFor(type: SqlType): [ValueEncoder, number] {
   switch (type.name) {
     case 'bit':
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-          } else {
-            w.buf[w.pos++] = 1;
-            w.buf[w.pos++] = v === true ? 1 : 0;
-          }
-        },
-        2,
-      ];
+      return lengthPrefixed(1, (v, w) => {
+        w.buf[w.pos++] = v === true ? 1 : 0;
+      });
     case 'tinyint':
     case 'smallint':
     case 'int': {
       const len = type.maxLength;
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-          } else {
-            w.buf[w.pos++] = len;
-            // tinyint is unsigned in SQL Server.
-            w.pos = len === 1 ? w.buf.writeUInt8(Number(v), w.pos) : w.buf.writeIntLE(Number(v), w.pos, len);
-          }
-        },
-        1 + len,
-      ];
+      return lengthPrefixed(len, (v, w) => {
+        // tinyint is unsigned in SQL Server.
+        w.pos = len === 1 ? w.buf.writeUInt8(Number(v), w.pos) : w.buf.writeIntLE(Number(v), w.pos, len);
+      });
     }
     case 'bigint':
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-          } else {
-            w.buf[w.pos++] = 8;
-            w.pos = w.buf.writeBigInt64LE(typeof v === 'bigint' ? v : BigInt(v as number), w.pos);
-          }
-        },
-        9,
-      ];
+      return lengthPrefixed(8, (v, w) => {
+        w.pos = w.buf.writeBigInt64LE(typeof v === 'bigint' ? v : BigInt(v as number), w.pos);
+      });
     case 'timestamp':
       return [
         (v, w) => {
@@ -262,179 +260,103 @@ function encoderFor(type: SqlType): [ValueEncoder, number] {
         10,
       ];
     case 'float':
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-          } else {
-            w.buf[w.pos++] = 8;
-            w.pos = w.buf.writeDoubleLE(v as number, w.pos);
-          }
-        },
-        9,
-      ];
+      return lengthPrefixed(8, (v, w) => {
+        w.pos = w.buf.writeDoubleLE(v as number, w.pos);
+      });
     case 'real':
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-          } else {
-            w.buf[w.pos++] = 4;
-            w.pos = w.buf.writeFloatLE(v as number, w.pos);
-          }
-        },
-        5,
-      ];
+      return lengthPrefixed(4, (v, w) => {
+        w.pos = w.buf.writeFloatLE(v as number, w.pos);
+      });
     case 'decimal':
     case 'numeric': {
       const bytes = type.maxLength;
       const scale = type.scale;
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-            return;
-          }
-          w.buf[w.pos++] = bytes;
-          let value: bigint;
-          if (typeof v === 'bigint') {
-            value = v * 10n ** BigInt(scale);
-          } else if (typeof v === 'number') {
-            value = BigInt(v) * 10n ** BigInt(scale);
-          } else {
-            const d = v as unknown as HasDecimal;
-            value = d.scale === scale ? d.value : rescale(d.value, d.scale, scale);
-          }
-          writeDecimalMagnitude(w, value, bytes);
-        },
-        1 + bytes,
-      ];
+      return lengthPrefixed(bytes, (v, w) => {
+        let value: bigint;
+        if (typeof v === 'bigint') {
+          value = v * 10n ** BigInt(scale);
+        } else if (typeof v === 'number') {
+          value = BigInt(v) * 10n ** BigInt(scale);
+        } else {
+          const d = v as unknown as HasDecimal;
+          value = d.scale === scale ? d.value : rescale(d.value, d.scale, scale);
+        }
+        writeDecimalMagnitude(w, value, bytes);
+      });
     }
     case 'money':
     case 'smallmoney': {
       const small = type.name === 'smallmoney';
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-            return;
-          }
-          const d = v as unknown as HasDecimal;
-          const value = rescale(d.value, d.scale, 4);
-          if (small) {
-            w.buf[w.pos++] = 4;
-            w.pos = w.buf.writeInt32LE(Number(value), w.pos);
-          } else {
-            w.buf[w.pos++] = 8;
-            w.pos = w.buf.writeInt32LE(Number(value >> 32n), w.pos);
-            w.pos = w.buf.writeUInt32LE(Number(value & 0xffffffffn), w.pos);
-          }
-        },
-        9,
-      ];
+      return lengthPrefixed(small ? 4 : 8, (v, w) => {
+        const d = v as unknown as HasDecimal;
+        const value = rescale(d.value, d.scale, 4);
+        if (small) {
+          w.pos = w.buf.writeInt32LE(Number(value), w.pos);
+        } else {
+          w.pos = w.buf.writeInt32LE(Number(value >> 32n), w.pos);
+          w.pos = w.buf.writeUInt32LE(Number(value & 0xffffffffn), w.pos);
+        }
+      });
     }
     case 'date':
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-            return;
-          }
-          w.buf[w.pos++] = 3;
-          const days =
-            typeof (v as unknown as HasDays).days === 'number' ? (v as unknown as HasDays).days : 0;
-          writeUIntLE(w, days + epochDays, 3);
-        },
-        4,
-      ];
+      return lengthPrefixed(3, (v, w) => {
+        const days = typeof (v as unknown as HasDays).days === 'number' ? (v as unknown as HasDays).days : 0;
+        writeUIntLE(w, days + epochDays, 3);
+      });
     case 'time': {
       const scale = type.scale;
       const len = timeByteLength(scale);
-      return [
-        (v, w, digit = 0) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-            return;
-          }
-          w.buf[w.pos++] = len;
-          const micros = Number((v as unknown as HasMicros).micros);
-          const [ticks] = timeTicks(micros, scale);
-          writeUIntLE(w, scale === 7 ? ticks + digit : ticks, len);
-        },
-        1 + len,
-      ];
+      return lengthPrefixed(len, (v, w, digit) => {
+        const micros = Number((v as unknown as HasMicros).micros);
+        const [ticks] = timeTicks(micros, scale);
+        writeUIntLE(w, scale === 7 ? ticks + digit : ticks, len);
+      });
     }
     case 'datetime2':
     case 'datetimeoffset': {
       const scale = type.scale;
       const timeLen = timeByteLength(scale);
       const offset = type.name === 'datetimeoffset';
-      const len = timeLen + 3 + (offset ? 2 : 0);
-      return [
-        (v, w, digit = 0, minutes = 0) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-            return;
-          }
-          w.buf[w.pos++] = len;
-          // DATETIMEOFFSETN: the time and date are UTC, followed by the offset in minutes.
-          const [days, micros] = splitMicros(toMicros(v));
-          const [ticks, carry] = timeTicks(micros, scale);
-          writeUIntLE(w, scale === 7 ? ticks + digit : ticks, timeLen);
-          writeUIntLE(w, days + carry + epochDays, 3);
-          if (offset) {
-            w.pos = w.buf.writeInt16LE(minutes, w.pos);
-          }
-        },
-        1 + len,
-      ];
+      return lengthPrefixed(timeLen + 3 + (offset ? 2 : 0), (v, w, digit, minutes) => {
+        // DATETIMEOFFSETN: the time and date are UTC, followed by the offset in minutes.
+        const [days, micros] = splitMicros(toMicros(v));
+        const [ticks, carry] = timeTicks(micros, scale);
+        writeUIntLE(w, scale === 7 ? ticks + digit : ticks, timeLen);
+        writeUIntLE(w, days + carry + epochDays, 3);
+        if (offset) {
+          w.pos = w.buf.writeInt16LE(minutes, w.pos);
+        }
+      });
     }
     case 'datetime':
     case 'smalldatetime': {
       const small = type.name === 'smalldatetime';
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-            return;
+      return lengthPrefixed(small ? 4 : 8, (v, w) => {
+        let [days, micros] = splitMicros(toMicros(v));
+        if (small) {
+          let minutes = Math.round(micros / 60_000_000);
+          if (minutes >= 1440) {
+            minutes -= 1440;
+            days += 1;
           }
-          let [days, micros] = splitMicros(toMicros(v));
-          if (small) {
-            let minutes = Math.round(micros / 60_000_000);
-            if (minutes >= 1440) {
-              minutes -= 1440;
-              days += 1;
-            }
-            w.buf[w.pos++] = 4;
-            w.pos = w.buf.writeUInt16LE(days + epoch1900Days, w.pos);
-            w.pos = w.buf.writeUInt16LE(minutes, w.pos);
-          } else {
-            let ticks = Math.round((micros * 3) / 10_000);
-            if (ticks >= 25_920_000) {
-              ticks -= 25_920_000;
-              days += 1;
-            }
-            w.buf[w.pos++] = 8;
-            w.pos = w.buf.writeInt32LE(days + epoch1900Days, w.pos);
-            w.pos = w.buf.writeUInt32LE(ticks, w.pos);
+          w.pos = w.buf.writeUInt16LE(days + epoch1900Days, w.pos);
+          w.pos = w.buf.writeUInt16LE(minutes, w.pos);
+        } else {
+          let ticks = Math.round((micros * 3) / 10_000);
+          if (ticks >= 25_920_000) {
+            ticks -= 25_920_000;
+            days += 1;
           }
-        },
-        9,
-      ];
+          w.pos = w.buf.writeInt32LE(days + epoch1900Days, w.pos);
+          w.pos = w.buf.writeUInt32LE(ticks, w.pos);
+        }
+      });
     }
     case 'uniqueidentifier':
-      return [
-        (v, w) => {
-          if (v === null) {
-            w.buf[w.pos++] = 0;
-            return;
-          }
-          w.buf[w.pos++] = 16;
-          w.buf.set(guidBytes(v), w.pos);
-          w.pos += 16;
-        },
-        17,
-      ];
+      return lengthPrefixed(16, (v, w) => {
+        w.buf.set(guidBytes(v), w.pos);
+        w.pos += 16;
+      });
     case 'nchar':
     case 'nvarchar':
     case 'ntext':
