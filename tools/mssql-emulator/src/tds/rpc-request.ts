@@ -106,6 +106,20 @@ export function parseRpcRequest(payload: Buffer): RpcRequest {
   return { procName, procId, params };
 }
 
+/**
+ * The time (`timeBytes` bytes of 10^-scale s ticks) and date (3 bytes of days since 0001-01-01)
+ * of a DATETIME2N or DATETIMEOFFSETN value: ticks in 100 ns, days since 1970, µs since 1970.
+ */
+function readDateTime2(
+  r: ByteReader,
+  timeBytes: number,
+  scale: number,
+): { ticks: bigint; days: number; micros: bigint } {
+  const ticks = r.uintN(timeBytes) * 10n ** BigInt(7 - scale);
+  const days = Number(r.uintN(3)) - epochDays;
+  return { ticks, days, micros: BigInt(days) * microsPerDay + ticks / 10n };
+}
+
 function nullOf(type: SqlType, duckType: DuckDBType): BoundValue {
   return { type, duckType, duck: null, js: null };
 }
@@ -249,9 +263,7 @@ export function readTypedValue(r: ByteReader, t: ByteReader = r): BoundValue {
       if (len === 0) {
         return nullOf(type, TIMESTAMP);
       }
-      const ticks = r.uintN(len - 3) * 10n ** BigInt(7 - scale);
-      const days = Number(r.uintN(3)) - epochDays;
-      const micros = BigInt(days) * microsPerDay + ticks / 10n;
+      const { ticks, days, micros } = readDateTime2(r, len - 3, scale);
       return {
         type,
         duckType: TIMESTAMP,
@@ -266,11 +278,9 @@ export function readTypedValue(r: ByteReader, t: ByteReader = r): BoundValue {
       if (len === 0) {
         return nullOf(type, TIMESTAMPTZ);
       }
-      const ticks = r.uintN(len - 5) * 10n ** BigInt(7 - scale);
-      const days = Number(r.uintN(3)) - epochDays;
       // The date and time are UTC; the offset (minutes) says which local time it was written as.
+      const { ticks, days, micros } = readDateTime2(r, len - 5, scale);
       const offset = r.i16();
-      const micros = BigInt(days) * microsPerDay + ticks / 10n;
       return {
         type,
         duckType: TIMESTAMPTZ,
