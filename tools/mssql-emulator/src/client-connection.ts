@@ -287,6 +287,25 @@ export class ClientConnection {
     await this.writer.flush(true);
   }
 
+  /** Answers a LOGIN7 with `before`, then SQL Server's error 18456, and closes the connection. */
+  private async refuseLogin(
+    user: string,
+    before: readonly Parameters<typeof writeMessage>[1][],
+  ): Promise<void> {
+    for (const message of before) {
+      writeMessage(this.writer, message);
+    }
+    writeMessage(this.writer, {
+      number: 18456,
+      state: 1,
+      severity: 14,
+      message: `Login failed for user '${user}'.`,
+    });
+    writeDone(this.writer, TokenType.Done, DoneStatus.Error);
+    await this.writer.flush(true);
+    this.socket.end();
+  }
+
   private async login(data: Buffer): Promise<void> {
     const r = new ByteReader(data);
     const packetSize = data.readUInt32LE(8);
@@ -306,33 +325,18 @@ export class ClientConnection {
     const database = field(68).toString('utf16le');
     this.writer.begin();
     if (user !== this.host.user || password !== this.host.password) {
-      writeMessage(this.writer, {
-        number: 18456,
-        state: 1,
-        severity: 14,
-        message: `Login failed for user '${user}'.`,
-      });
-      writeDone(this.writer, TokenType.Done, DoneStatus.Error);
-      await this.writer.flush(true);
-      this.socket.end();
+      await this.refuseLogin(user, []);
       return;
     }
     if (database !== '' && database.toLowerCase() !== this.host.database.toLowerCase()) {
-      writeMessage(this.writer, {
-        number: 4060,
-        state: 1,
-        severity: 11,
-        message: `Cannot open database "${database}" requested by the login. The login failed.`,
-      });
-      writeMessage(this.writer, {
-        number: 18456,
-        state: 1,
-        severity: 14,
-        message: `Login failed for user '${user}'.`,
-      });
-      writeDone(this.writer, TokenType.Done, DoneStatus.Error);
-      await this.writer.flush(true);
-      this.socket.end();
+      await this.refuseLogin(user, [
+        {
+          number: 4060,
+          state: 1,
+          severity: 11,
+          message: `Cannot open database "${database}" requested by the login. The login failed.`,
+        },
+      ]);
       return;
     }
     this.session = await Session.create(this.host, this.spid);
