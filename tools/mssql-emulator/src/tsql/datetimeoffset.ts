@@ -1,6 +1,6 @@
 import { SqlServerError } from '../sql-server-error.js';
 import type { BoundValue } from '../tds/rpc-request.js';
-import { innerRange, isOp, isWord, matchParen, type Token } from './lexer.js';
+import { innerRange, isOp, lastTopLevelAs, matchParen, type Token } from './lexer.js';
 import { itemRanges } from './select-list.js';
 import { parseSqlType } from './sql-types.js';
 
@@ -160,17 +160,7 @@ export function offsetSql(
   switch (first.upper) {
     case 'CAST':
     case 'TRY_CAST': {
-      let as = -1;
-      let depth = 0;
-      for (let i = from + 2; i < to - 1; i++) {
-        if (isOp(t[i], '(')) {
-          depth++;
-        } else if (isOp(t[i], ')')) {
-          depth--;
-        } else if (depth === 0 && isWord(t[i], 'AS')) {
-          as = i;
-        }
-      }
+      const as = lastTopLevelAs(t, from + 2, to - 1);
       if (as < 0 || parseSqlType(t, as + 1, true).type.name !== 'datetimeoffset') {
         return undefined;
       }

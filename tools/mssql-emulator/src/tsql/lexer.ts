@@ -244,17 +244,46 @@ export function isName(token: Token | undefined): boolean {
  * firstTopLevelWord(tokenize('SELECT a FROM (SELECT b UNION SELECT c) x'), ['UNION']) // undefined
  */
 export function firstTopLevelWord(tokens: readonly Token[], words: readonly string[]): string | undefined {
+  return tokens[topLevelWordIndex(tokens, words)]?.upper;
+}
+
+/**
+ * The index of the first of `words` (upper case) at or after `from`, outside every parenthesis
+ * opened from there on, or -1.
+ *
+ * @example
+ * topLevelWordIndex(tokenize('SELECT (SELECT 1) INTO t'), ['INTO']) // 5
+ */
+export function topLevelWordIndex(tokens: readonly Token[], words: readonly string[], from = 0): number {
   let depth = 0;
-  for (const t of tokens) {
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
     if (isOp(t, '(')) {
       depth++;
     } else if (isOp(t, ')')) {
       depth--;
     } else if (depth === 0 && t.kind === 'word' && words.includes(t.upper)) {
-      return t.upper;
+      return i;
     }
   }
-  return undefined;
+  return -1;
+}
+
+/** The last `AS` in tokens [from, to) outside every parenthesis opened there, or -1 (`CAST(x AS t)`). */
+export function lastTopLevelAs(tokens: readonly Token[], from: number, to: number): number {
+  let depth = 0;
+  let found = -1;
+  for (let i = from; i < to; i++) {
+    const t = tokens[i] as Token;
+    if (isOp(t, '(')) {
+      depth++;
+    } else if (isOp(t, ')')) {
+      depth--;
+    } else if (depth === 0 && isWord(t, 'AS')) {
+      found = i;
+    }
+  }
+  return found;
 }
 
 /** The index of the `)` matching the `(` at `open`, or `tokens.length` when unbalanced. */

@@ -1,5 +1,5 @@
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
-import { firstTopLevelWord, isOp, isWord, type Token, tokenize } from './lexer.js';
+import { firstTopLevelWord, isOp, isWord, type Token, tokenize, topLevelWordIndex } from './lexer.js';
 import { parseSqlType, type SqlType, typeDeclaration } from './sql-types.js';
 
 /** The end of a SET item's value: the next top-level comma, or `limit`. */
@@ -24,20 +24,8 @@ export function mainKeyword(tokens: readonly Token[]): string {
 
 /** Index of a top-level `SELECT … INTO name`, or undefined. */
 export function findSelectInto(tokens: readonly Token[]): number | undefined {
-  let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as Token;
-    if (isOp(t, '(')) {
-      depth++;
-    } else if (isOp(t, ')')) {
-      depth--;
-    } else if (depth === 0 && isWord(t, 'INTO')) {
-      return i;
-    } else if (depth === 0 && isWord(t, 'FROM')) {
-      return undefined;
-    }
-  }
-  return undefined;
+  const at = topLevelWordIndex(tokens, ['INTO', 'FROM']);
+  return isWord(tokens[at], 'INTO') ? at : undefined;
 }
 
 /** `SELECT @a = x, @b = y …` → `SELECT x, y …` and the variable names, or undefined. */
@@ -82,38 +70,16 @@ export function selectAssignments(
 
 /** Moves an `OUTPUT INSERTED.x, …` clause to DuckDB's trailing `RETURNING x, …`. */
 export function rewriteOutput(tokens: readonly Token[]): { tokens: Token[]; returning: boolean } {
-  let depth = 0;
-  let at = -1;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as Token;
-    if (isOp(t, '(')) {
-      depth++;
-    } else if (isOp(t, ')')) {
-      depth--;
-    } else if (depth === 0 && isWord(t, 'OUTPUT')) {
-      at = i;
-      break;
-    }
-  }
+  const at = topLevelWordIndex(tokens, ['OUTPUT']);
   if (at < 0) {
     return { tokens: [...tokens], returning: false };
   }
-  let end = at + 1;
-  depth = 0;
-  for (; end < tokens.length; end++) {
-    const t = tokens[end] as Token;
-    if (isOp(t, '(')) {
-      depth++;
-    } else if (isOp(t, ')')) {
-      depth--;
-    } else if (
-      depth === 0 &&
-      t.kind === 'word' &&
-      ['VALUES', 'SELECT', 'DEFAULT', 'FROM', 'WHERE', 'INTO', 'EXEC'].includes(t.upper)
-    ) {
-      break;
-    }
-  }
+  const next = topLevelWordIndex(
+    tokens,
+    ['VALUES', 'SELECT', 'DEFAULT', 'FROM', 'WHERE', 'INTO', 'EXEC'],
+    at + 1,
+  );
+  const end = next < 0 ? tokens.length : next;
   if (isWord(tokens[end], 'INTO')) {
     throw new SqlServerError(102, 'OUTPUT … INTO is not supported by the emulator.', { severity: 15 });
   }

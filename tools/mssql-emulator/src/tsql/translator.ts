@@ -13,9 +13,11 @@ import {
   isName,
   isOp,
   isWord,
+  lastTopLevelAs,
   matchParen,
   type Token,
   tokenize,
+  topLevelWordIndex,
 } from './lexer.js';
 import { itemRanges, rewriteSelectAliases, selectListBounds } from './select-list.js';
 import { parseSqlType, type SqlType, sqlType } from './sql-types.js';
@@ -357,17 +359,7 @@ class Translator implements FunctionContext {
     if (head !== 'SELECT' && head !== 'WITH') {
       return -1;
     }
-    let depth = 0;
-    for (let i = 0; i < t.length; i++) {
-      if (isOp(t[i], '(')) {
-        depth++;
-      } else if (isOp(t[i], ')')) {
-        depth--;
-      } else if (depth === 0 && isWord(t[i], 'SELECT')) {
-        return i;
-      }
-    }
-    return -1;
+    return topLevelWordIndex(t, ['SELECT']);
   }
 
   /**
@@ -545,18 +537,7 @@ class Translator implements FunctionContext {
   /** Result-type hints and names by position for the statement's top-level select list. */
   selectHints(): { hints: (SqlType | undefined)[]; names: string[] } | undefined {
     const t = this.tokens;
-    let depth = 0;
-    let selectAt = -1;
-    for (let i = 0; i < t.length; i++) {
-      if (isOp(t[i], '(')) {
-        depth++;
-      } else if (isOp(t[i], ')')) {
-        depth--;
-      } else if (depth === 0 && isWord(t[i], 'SELECT')) {
-        selectAt = i;
-        break;
-      }
-    }
+    const selectAt = topLevelWordIndex(t, ['SELECT']);
     if (selectAt < 0) {
       return undefined;
     }
@@ -605,19 +586,7 @@ class Translator implements FunctionContext {
   }
 
   lastTopLevelAs(from: number, to: number): number {
-    let depth = 0;
-    let found = -1;
-    for (let i = from; i < to; i++) {
-      const t = this.tokens[i] as Token;
-      if (isOp(t, '(')) {
-        depth++;
-      } else if (isOp(t, ')')) {
-        depth--;
-      } else if (depth === 0 && isWord(t, 'AS')) {
-        found = i;
-      }
-    }
-    return found;
+    return lastTopLevelAs(this.tokens, from, to);
   }
 
   args(open: number, close: number): [number, number][] {
