@@ -34,6 +34,28 @@ export interface DescribeOptions {
 }
 
 /**
+ * Runs a catalog query about one table (its `@schema` and `@table` bound as nvarchar(128)) and
+ * returns its rows; driver errors name the table.
+ */
+export async function tableCatalogQuery(
+  pool: sql.ConnectionPool,
+  statement: string,
+  schemaName: string,
+  tableName: string,
+): Promise<Record<string, unknown>[]> {
+  try {
+    const result = await pool
+      .request()
+      .input('schema', sql.NVarChar(128), schemaName)
+      .input('table', sql.NVarChar(128), tableName)
+      .query(statement);
+    return result.recordset as Record<string, unknown>[];
+  } catch (error) {
+    throw classifyDriverError(error, { table: `${schemaName}.${tableName}` });
+  }
+}
+
+/**
  * Reads a table's columns from the catalog and maps each to its lake type.
  *
  * @example
@@ -47,17 +69,7 @@ export async function describeTable(
   options: DescribeOptions = {},
 ): Promise<TableReadPlan> {
   const tableId = `${schemaName}.${tableName}`;
-  let rows: Record<string, unknown>[];
-  try {
-    const result = await pool
-      .request()
-      .input('schema', sql.NVarChar(128), schemaName)
-      .input('table', sql.NVarChar(128), tableName)
-      .query(COLUMNS_QUERY);
-    rows = result.recordset as Record<string, unknown>[];
-  } catch (error) {
-    throw classifyDriverError(error, { table: tableId });
-  }
+  const rows = await tableCatalogQuery(pool, COLUMNS_QUERY, schemaName, tableName);
   if (rows.length === 0) {
     throw new SqlSyncError(
       'SOURCE_SCHEMA',

@@ -1,6 +1,6 @@
 import { SqlSyncError } from '@sync/core';
 import sql from 'mssql';
-import type { TableReadPlan } from './catalog.js';
+import { type TableReadPlan, tableCatalogQuery } from './catalog.js';
 import { classifyDriverError } from './connection.js';
 import {
   type PartitionSpec,
@@ -110,14 +110,7 @@ export async function sourcePartitionScheme(
   tableName: string,
 ): Promise<SourcePartitionScheme | undefined> {
   const tableId = `${schemaName}.${tableName}`;
-  const rows = await query(
-    pool
-      .request()
-      .input('schema', sql.NVarChar(128), schemaName)
-      .input('table', sql.NVarChar(128), tableName),
-    PARTITION_SCHEME_QUERY,
-    tableId,
-  );
+  const rows = await tableCatalogQuery(pool, PARTITION_SCHEME_QUERY, schemaName, tableName);
   const row = rows[0];
   if (row === undefined) {
     return undefined;
@@ -200,14 +193,7 @@ export async function sourcePartitions(
   const rows = await query(request, partitionFingerprintStatement(plan, spec, options), tableId);
   let catalogRows = new Map<string, string>();
   if (spec.mode === 'scheme') {
-    const stats = await query(
-      pool
-        .request()
-        .input('schema', sql.NVarChar(128), schemaName)
-        .input('table', sql.NVarChar(128), tableName),
-      PARTITION_ROWS_QUERY,
-      tableId,
-    );
+    const stats = await tableCatalogQuery(pool, PARTITION_ROWS_QUERY, schemaName, tableName);
     catalogRows = new Map(stats.map((s) => [String(s.partition_number), String(s.row_count)]));
   }
   return rows.map((row) => {
