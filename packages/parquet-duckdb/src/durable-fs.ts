@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { access, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -74,4 +74,14 @@ export async function writeFileDurably(path: string, content: string): Promise<v
     throw error;
   }
   await fsyncDirectory(dirname(path));
+}
+
+/** Whether something exists at `path` (a file or a directory). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,7 @@
-import { access, readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SqlSyncError } from '@sync/core';
-import { fsyncDirectory } from './durable-fs.js';
+import { exists, fsyncDirectory } from './durable-fs.js';
 import { LakeLayout } from './lake-layout.js';
 import { readJournal } from './publish-journal.js';
 
@@ -16,15 +16,6 @@ export interface RecoveredPublish {
    * place; leftovers were removed.
    */
   readonly outcome: 'rolled-back' | 'completed';
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { SqlSyncError } from '@sync/core';
-import { fsyncDirectory } from './durable-fs.js';
+import { exists, fsyncDirectory } from './durable-fs.js';
 import { LakeLayout } from './lake-layout.js';
 import { writeJournal } from './publish-journal.js';
 
@@ -26,15 +26,6 @@ export interface PublishResult {
    * `recoverJournals` removes them later. The publish itself succeeded either way.
    */
   readonly cleanedUp: boolean;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
