@@ -12,7 +12,7 @@ import {
 } from './fact-table.js';
 import type { MeasureOutcome, MeasureSpec } from './measurement.js';
 import { sourceOptions } from './source-options.js';
-import { timeSection } from './timed-section.js';
+import { sectionFigures, timeSection } from './timed-section.js';
 
 /** A measurement's figures before the child adds its name and peak RSS. */
 export type Measured = Omit<MeasureOutcome, 'name' | 'peakRssBytes'>;
@@ -67,9 +67,7 @@ export async function baselineDriver(spec: MeasureSpec): Promise<Measured> {
     return {
       status: 'ok',
       rows: section.value,
-      seconds: section.seconds,
-      cpuSeconds: section.cpuSeconds,
-      startRssBytes: section.startRssBytes,
+      ...sectionFigures(section),
       details: { statement, sqlsyncStatement },
     };
   } finally {
@@ -99,9 +97,7 @@ export async function baselineDuckdbCopy(spec: MeasureSpec): Promise<Measured> {
       return {
         status: 'ok',
         rows: spec.rows,
-        seconds: section.seconds,
-        cpuSeconds: section.cpuSeconds,
-        startRssBytes: section.startRssBytes,
+        ...sectionFigures(section),
         parquetBytes: (await stat(file)).size,
       };
     } finally {

@@ -3,7 +3,7 @@ import type { Measured } from './baselines.js';
 import { FACT_FLOAT_TABLE, FACT_SCHEMA, FACT_TABLE, type FactVariant } from './fact-table.js';
 import type { MeasureSpec } from './measurement.js';
 import { sourceOptions } from './source-options.js';
-import { timeSection } from './timed-section.js';
+import { sectionFigures, timeSection } from './timed-section.js';
 
 /** The columns of the decimal-only projection: the key and the two decimal (or float) columns. */
 const DECIMAL_PROJECTION = ['Id', 'Amount', 'Rate'];
@@ -38,9 +38,7 @@ export async function decimalPath(
     return {
       status: 'ok',
       rows: section.value,
-      seconds: section.seconds,
-      cpuSeconds: section.cpuSeconds,
-      startRssBytes: section.startRssBytes,
+      ...sectionFigures(section),
       details: { statement: stream.statement, batches: stream.stats.batches, pauses: stream.stats.pauses },
     };
   } finally {

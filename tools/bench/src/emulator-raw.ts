@@ -4,7 +4,7 @@ import { FACT_SCHEMA, FACT_TABLE, plainSelectTsql } from './fact-table.js';
 import type { MeasureSpec } from './measurement.js';
 import { rawRead } from './raw-tds-reader.js';
 import { sourceOptions } from './source-options.js';
-import { timeSection } from './timed-section.js';
+import { sectionFigures, timeSection } from './timed-section.js';
 
 /**
  * The emulator's own speed: baseline A's SELECT read by a raw TDS client that counts bytes and
@@ -27,9 +27,7 @@ export async function emulatorRaw(spec: MeasureSpec): Promise<Measured> {
   return {
     status: 'ok',
     rows: section.value.rows,
-    seconds: section.seconds,
-    cpuSeconds: section.cpuSeconds,
-    startRssBytes: section.startRssBytes,
+    ...sectionFigures(section),
     details: {
       statement,
       bytes: section.value.bytes,

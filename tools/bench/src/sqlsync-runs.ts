@@ -5,7 +5,7 @@ import { Pipeline, type RunSummary } from '@sync/orchestrator';
 import type { Measured } from './baselines.js';
 import { FACT_SCHEMA, FACT_TABLE, PARTITION_COLUMN } from './fact-table.js';
 import type { MeasureSpec } from './measurement.js';
-import { timeSection } from './timed-section.js';
+import { type SectionFigures, sectionFigures, timeSection } from './timed-section.js';
 
 /** Which way the fact table is configured: one static unit, or monthly partitions. */
 type TableSetup = 'static' | 'partition';
@@ -99,22 +99,12 @@ async function runPipeline(pipeline: Pipeline): Promise<RunSummary | Error> {
   }
 }
 
-interface SectionFigures {
-  readonly seconds: number;
-  readonly cpuSeconds: number;
-  readonly startRssBytes: number;
-}
-
 async function summarise(
   result: RunSummary | Error,
   section: SectionFigures,
   setup: TableSetup,
 ): Promise<Measured> {
-  const figures = {
-    seconds: section.seconds,
-    cpuSeconds: section.cpuSeconds,
-    startRssBytes: section.startRssBytes,
-  };
+  const figures = sectionFigures(section);
   if (result instanceof Error) {
     return unavailableOrFailed(result.message, setup, { ...figures, rows: 0 });
   }

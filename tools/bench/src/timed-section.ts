@@ -21,3 +21,11 @@ export async function timeSection<T>(work: () => Promise<T>): Promise<Section<T>
   const used = process.cpuUsage(cpu);
   return { value, seconds, cpuSeconds: (used.user + used.system) / 1e6, startRssBytes };
 }
+
+/** The timing figures of a section, as a measurement reports them. */
+export type SectionFigures = Pick<Section<unknown>, 'seconds' | 'cpuSeconds' | 'startRssBytes'>;
+
+/** A section's timing figures without its value. */
+export function sectionFigures(section: SectionFigures): SectionFigures {
+  return { seconds: section.seconds, cpuSeconds: section.cpuSeconds, startRssBytes: section.startRssBytes };
+}
