@@ -13,27 +13,19 @@ import { readParquetStats } from './parquet-stats.js';
 import { bigintColumn, decimalColumn, Int64, recordBatch } from './test-support/arrow-columns.js';
 import { randomDigits, seededRandom } from './test-support/random.js';
 import { singleFile } from './test-support/single-file.js';
+import { sourceColumn } from './test-support/source-column.js';
 import { writeParquet } from './write-parquet.js';
 
-const column = (name: string, lakeType: LakeType) => ({
-  name,
-  sqlType: '',
-  maxLength: 0,
-  precision: 0,
-  scale: 0,
-  nullable: true,
-  lakeType,
-});
 const AMOUNT: LakeType = { kind: 'decimal', precision: 38, scale: 10 };
 const PRICE: LakeType = { kind: 'decimal', precision: 9, scale: 4 };
 const SCHEMA: SourceSchema = {
   schemaName: 'sales',
   tableName: 'orders',
   columns: [
-    column('Amount', AMOUNT),
-    column('Unit "Price"', PRICE),
-    column('qty', { kind: 'int64' }),
-    column('empty', AMOUNT),
+    sourceColumn('Amount', AMOUNT),
+    sourceColumn('Unit "Price"', PRICE),
+    sourceColumn('qty', { kind: 'int64' }),
+    sourceColumn('empty', AMOUNT),
   ],
 };
 
@@ -106,7 +98,11 @@ describe('readParquetStats', () => {
   });
 
   it('sums exactly where a 128-bit sum overflows (28 integer digits in 20,000 rows)', async () => {
-    const schema: SourceSchema = { schemaName: 'dbo', tableName: 'big', columns: [column('Amount', AMOUNT)] };
+    const schema: SourceSchema = {
+      schemaName: 'dbo',
+      tableName: 'big',
+      columns: [sourceColumn('Amount', AMOUNT)],
+    };
     const max = 10n ** 38n - 1n;
     const amounts = Array.from({ length: 20_000 }, (_, i) =>
       i % 3 === 2 ? -(max - BigInt(i)) : max - BigInt(i),

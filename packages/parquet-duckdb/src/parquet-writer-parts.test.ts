@@ -14,26 +14,18 @@ import { quoteStringLiteral } from './sql-quote.js';
 import { decimalColumn, Int32, numberColumn, recordBatch, utf8Column } from './test-support/arrow-columns.js';
 import { randomDigits, seededRandom } from './test-support/random.js';
 import { queryColumns } from './test-support/read-lake.js';
+import { sourceColumn } from './test-support/source-column.js';
 import { writeParquet } from './write-parquet.js';
 
-const column = (name: string, lakeType: LakeType) => ({
-  name,
-  sqlType: '',
-  maxLength: 0,
-  precision: 0,
-  scale: 0,
-  nullable: true,
-  lakeType,
-});
 const AMOUNT: LakeType = { kind: 'decimal', precision: 38, scale: 10 };
 const SCHEMA: SourceSchema = {
   schemaName: 'sales',
   tableName: 'orders',
   columns: [
-    column('id', { kind: 'int32' }),
-    column('amount', AMOUNT),
-    column('name', { kind: 'string' }),
-    column('guid', { kind: 'uuid' }),
+    sourceColumn('id', { kind: 'int32' }),
+    sourceColumn('amount', AMOUNT),
+    sourceColumn('name', { kind: 'string' }),
+    sourceColumn('guid', { kind: 'uuid' }),
   ],
 };
 

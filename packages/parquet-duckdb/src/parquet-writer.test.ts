@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { formatDecimal as formatDecimalValue } from '@sync/arrow-decimal';
-import type { LakeType, SourceColumn, SourceSchema } from '@sync/core';
+import type { LakeType, SourceSchema } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
 import { Int32 as ArrowInt32, type Data, makeData, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ import {
 import { randomDigits, seededRandom } from './test-support/random.js';
 import { queryColumns } from './test-support/read-lake.js';
 import { singleFile } from './test-support/single-file.js';
+import { sourceColumn } from './test-support/source-column.js';
 import { writeParquet } from './write-parquet.js';
 
 const ROWS = 100_000;
@@ -286,10 +287,6 @@ const CASES: readonly ColumnCase[] = [
     describedType: 'TIMESTAMP WITH TIME ZONE',
   },
 ];
-
-function sourceColumn(name: string, lakeType: LakeType): SourceColumn {
-  return { name, sqlType: lakeType.kind, maxLength: 0, precision: 0, scale: 0, nullable: true, lakeType };
-}
 
 const SCHEMA: SourceSchema = {
   schemaName: 'sales',
