@@ -24,6 +24,13 @@ const epoch1900Days = 25567;
 /** Decodes as @duckdb/node-api's getItem() does. */
 const utf8 = new TextDecoder();
 const plpNull = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+
+/** A NULL `(max)` value: the PLP length 0xFFFFFFFFFFFFFFFF. */
+function writePlpNull(w: TdsWriter): void {
+  w.ensure(8);
+  w.buf.set(plpNull, w.pos);
+  w.pos += 8;
+}
 const safeMicros = 2 ** 53;
 
 interface HasMicros {
@@ -172,9 +179,7 @@ function textEncoder(bytes: TextBytes, fixedChars: number, plp: boolean): [Value
     return [
       (v, w) => {
         if (v === null) {
-          w.ensure(8);
-          w.buf.set(plpNull, w.pos);
-          w.pos += 8;
+          writePlpNull(w);
           return;
         }
         const s = stringOf(v);
@@ -384,9 +389,7 @@ function encoderFor(type: SqlType): [ValueEncoder, number] {
         return [
           (v, w) => {
             if (v === null) {
-              w.ensure(8);
-              w.buf.set(plpNull, w.pos);
-              w.pos += 8;
+              writePlpNull(w);
               return;
             }
             writePlpBytes(w, (v as unknown as HasBytes).bytes);

@@ -120,6 +120,15 @@ function readDateTime2(
   return { ticks, days, micros: BigInt(days) * microsPerDay + ticks / 10n };
 }
 
+/** A BIGVARCHAR/NVARCHAR/BIGVARBINARY value's bytes: PLP chunks for `(max)`, else a 2-byte length (0xFFFF = NULL). */
+function readVarBytes(r: ByteReader, maxLen: number): Buffer | null {
+  if (maxLen === 0xffff) {
+    return r.plp();
+  }
+  const len = r.u16();
+  return len === 0xffff ? null : r.bytes(len);
+}
+
 function nullOf(type: SqlType, duckType: DuckDBType): BoundValue {
   return { type, duckType, duck: null, js: null };
 }
@@ -319,13 +328,7 @@ export function readTypedValue(r: ByteReader, t: ByteReader = r): BoundValue {
           ? 'char'
           : 'varchar';
       const type = sqlType(name, maxLen === 0xffff ? -1 : unicode ? maxLen / 2 : maxLen);
-      let bytes: Buffer | null;
-      if (maxLen === 0xffff) {
-        bytes = r.plp();
-      } else {
-        const len = r.u16();
-        bytes = len === 0xffff ? null : r.bytes(len);
-      }
+      const bytes = readVarBytes(r, maxLen);
       if (bytes === null) {
         return nullOf(type, VARCHAR);
       }
@@ -339,13 +342,7 @@ export function readTypedValue(r: ByteReader, t: ByteReader = r): BoundValue {
         typeByte === DataType.BigBinary ? 'binary' : 'varbinary',
         maxLen === 0xffff ? -1 : maxLen,
       );
-      let bytes: Buffer | null;
-      if (maxLen === 0xffff) {
-        bytes = r.plp();
-      } else {
-        const len = r.u16();
-        bytes = len === 0xffff ? null : r.bytes(len);
-      }
+      const bytes = readVarBytes(r, maxLen);
       if (bytes === null) {
         return nullOf(type, BLOB);
       }
