@@ -1,5 +1,13 @@
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
-import { firstTopLevelWord, isOp, isWord, type Token, tokenize, topLevelWordIndex } from './lexer.js';
+import {
+  firstTopLevelWord,
+  isOp,
+  isWord,
+  splitTopLevel,
+  type Token,
+  tokenize,
+  topLevelWordIndex,
+} from './lexer.js';
 import { parseSqlType, type SqlType, typeDeclaration } from './sql-types.js';
 
 /** The end of a SET item's value: the next top-level comma, or `limit`. */
@@ -107,27 +115,9 @@ export function rewriteOutput(tokens: readonly Token[]): { tokens: Token[]; retu
 
 /** Splits EXEC arguments (after the procedure name) at top-level commas. */
 export function splitArgs(tokens: readonly Token[], from: number): Token[][] {
-  const out: Token[][] = [];
-  let cur: Token[] = [];
-  let depth = 0;
-  for (let i = from; i < tokens.length; i++) {
-    const t = tokens[i] as Token;
-    if (isOp(t, '(')) {
-      depth++;
-    } else if (isOp(t, ')')) {
-      depth--;
-    }
-    if (depth === 0 && isOp(t, ',')) {
-      out.push(cur);
-      cur = [];
-    } else {
-      cur.push(t);
-    }
-  }
-  if (cur.length > 0) {
-    out.push(cur);
-  }
-  return out;
+  const parts = splitTopLevel(tokens, from, tokens.length);
+  // No arguments, or a trailing comma, leaves an empty last part: not an argument.
+  return parts[parts.length - 1]?.length === 0 ? parts.slice(0, -1) : parts;
 }
 
 /** Parses an sp_executesql parameter declaration list: `@a int, @b nvarchar(50) OUTPUT`. */
