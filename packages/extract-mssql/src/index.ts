@@ -1,6 +1,7 @@
 export { aggregateStatement, type SourceAggregates, sourceAggregates } from './aggregates.js';
 export {
   type BatchStream,
+  DEFAULT_BATCH_BYTES,
   type ReadOptions,
   type ReadStats,
   readBatches,

@@ -1,6 +1,7 @@
 import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import type { RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BATCH_BYTES } from './batch-stream.js';
 import { SourceConnection } from './source-connection.js';
 
 const PASSWORD = 'Extract!Passw0rd';
@@ -140,4 +141,47 @@ describe('SourceConnection against the emulator', () => {
     expect((await source.aggregates(plan, predicate)).rowCount).toBe(100n);
     expect(emulator.statements.some((s) => s.sql.includes('WHERE [Id] BETWEEN @from AND @to'))).toBe(true);
   });
+  it('cuts batches by bytes as well as by rows, so wide rows keep memory bounded', async () => {
+    await emulator.exec(
+      'CREATE TABLE [dbo].[Docs] ([Id] int NOT NULL PRIMARY KEY, [Body] nvarchar(max) NULL);',
+    );
+    // 200 rows of ~100 KB of UTF-8 each: 20 MB in all, far under batchRows.
+    const values = Array.from({ length: 200 }, (_, i) => `(${i + 1}, REPLICATE(N'x', ${100_000 + i}))`);
+    await emulator.exec(`INSERT INTO [dbo].[Docs] VALUES ${values.join(',')};`);
+    const plan = await source.describe('dbo', 'Docs');
+
+    const sizes = async (options: { batchRows?: number; batchBytes?: number }) => {
+      const out: { rows: number; bytes: number }[] = [];
+      for await (const batch of source.read(plan, options) as AsyncIterable<RecordBatch>) {
+        const body = batch.getChildAt(1)?.data[0];
+        out.push({ rows: batch.numRows, bytes: body?.values.byteLength ?? 0 });
+      }
+      return out;
+    };
+
+    // The default bound (DEFAULT_BATCH_BYTES, 4 MiB): a batch stops within one row of it.
+    const byDefault = await sizes({ batchRows: 50_000 });
+    expect(byDefault.reduce((n, b) => n + b.rows, 0)).toBe(200);
+    expect(byDefault.length).toBeGreaterThanOrEqual(4);
+    for (const batch of byDefault) {
+      expect(batch.bytes).toBeLessThanOrEqual(DEFAULT_BATCH_BYTES + 100_200);
+    }
+    expect(Math.max(...byDefault.map((b) => b.bytes))).toBeGreaterThanOrEqual(DEFAULT_BATCH_BYTES);
+
+    // A smaller bound: ~1 MB batches of ~10 rows.
+    const small = await sizes({ batchBytes: 1_000_000 });
+    expect(small.reduce((n, b) => n + b.rows, 0)).toBe(200);
+    for (const batch of small) {
+      expect(batch.bytes).toBeLessThanOrEqual(1_000_000 + 100_200);
+      expect(batch.rows).toBeLessThanOrEqual(11);
+    }
+
+    // Rows still cap a batch first where the bytes do not: 60,000 narrow rows in 2,500-row batches.
+    const facts = await source.describe('dbo', 'Facts');
+    const counts: number[] = [];
+    for await (const batch of source.read(facts, { batchRows: 2_500 }) as AsyncIterable<RecordBatch>) {
+      counts.push(batch.numRows);
+    }
+    expect(counts).toEqual(Array.from({ length: ROWS / 2_500 }, () => 2_500));
+  }, 120_000);
 });

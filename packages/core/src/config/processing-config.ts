@@ -4,14 +4,16 @@ import type { DeepReadonly } from './deep-freeze.js';
 const positiveInt = z.number().int().positive();
 
 export const processingShape = {
-  batch_size: positiveInt.default(50_000).describe('Rows per Arrow record batch. Defaults to 50000.'),
+  batch_size: positiveInt
+    .default(50_000)
+    .describe('The most rows per Arrow record batch (a batch is also cut at 4 MiB). Defaults to 50000.'),
   max_workers: positiveInt
     .default(8)
     .describe('Work units running at once across all tables. Defaults to 8.'),
   memory_limit_mb: positiveInt
     .default(2048)
     .describe(
-      'Memory budget per worker in MiB; batches are also cut by bytes to stay under it. Defaults to 2048.',
+      "Memory budget in MiB shared by the units running at once: each unit's DuckDB Parquet writer gets memory_limit_mb / max_workers (at least 256) before it spills to disk. Defaults to 2048.",
     ),
   retry_attempts: z
     .number()
