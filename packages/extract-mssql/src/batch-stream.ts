@@ -1,10 +1,11 @@
 import { SqlSyncError } from '@sync/core';
 import { Field, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
 import type sql from 'mssql';
-import { type Connection as TediousConnection, Request as TediousRequest } from 'tedious';
+import type { Connection as TediousConnection } from 'tedious';
 import type { TableReadPlan } from './catalog.js';
 import { type ColumnBuilder, createColumnBuilder, type DecodeStats } from './column-builders.js';
 import { classifyDriverError } from './connection.js';
+import { tedious } from './driver.js';
 import { bindTediousParameters, type RowPredicate } from './predicate.js';
 import { qualifiedName } from './tsql.js';
 
@@ -145,7 +146,7 @@ async function* iterate(
   const done = new Promise<void>((resolve) => {
     completed = resolve;
   });
-  const request = new TediousRequest(statement, (error) => {
+  const request = new tedious.Request(statement, (error) => {
     finished = true;
     if (error !== undefined && error !== null) {
       fail(error);

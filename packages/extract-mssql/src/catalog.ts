@@ -1,7 +1,8 @@
 import type { SourceSchema } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
-import sql from 'mssql';
+import type sql from 'mssql';
 import { classifyDriverError } from './connection.js';
+import { mssql } from './driver.js';
 import {
   type CatalogColumn,
   type ColumnOptions,
@@ -46,8 +47,8 @@ export async function tableCatalogQuery(
   try {
     const result = await pool
       .request()
-      .input('schema', sql.NVarChar(128), schemaName)
-      .input('table', sql.NVarChar(128), tableName)
+      .input('schema', mssql.NVarChar(128), schemaName)
+      .input('table', mssql.NVarChar(128), tableName)
       .query(statement);
     return result.recordset as Record<string, unknown>[];
   } catch (error) {

@@ -1,5 +1,6 @@
 import { isTransientSqlServerError, SqlSyncError } from '@sync/core';
-import sql from 'mssql';
+import type sql from 'mssql';
+import { mssql } from './driver.js';
 
 /**
  * What sqlsync needs to reach SQL Server; structurally the camelCased `database` section of the
@@ -94,7 +95,7 @@ export async function openPool(
       { context: { configPath: 'database.integrated_security' } },
     );
   }
-  const pool = new sql.ConnectionPool({
+  const pool = new mssql.ConnectionPool({
     server: options.server,
     port: options.port ?? 1433,
     database: options.database,

@@ -17,11 +17,12 @@ import {
  * reproduce. Runs against the emulator always, and against a real SQL Server as well when
  * SQLSYNC_TEST_MSSQL holds a connection string (reported as skipped otherwise).
  */
+const realServer = REAL_SQL_SERVER;
 const targets: { name: string; connect: (() => Promise<SqlServerTarget>) | undefined }[] = [
   { name: 'the emulator', connect: emulatorTarget },
   {
     name: 'SQL Server (SQLSYNC_TEST_MSSQL)',
-    connect: REAL_SQL_SERVER === undefined ? undefined : () => realSqlServerTarget(REAL_SQL_SERVER),
+    connect: realServer === undefined ? undefined : () => realSqlServerTarget(realServer),
   },
 ];
 

@@ -1,7 +1,8 @@
 import { SqlSyncError } from '@sync/core';
-import sql from 'mssql';
+import type sql from 'mssql';
 import { type TableReadPlan, tableCatalogQuery } from './catalog.js';
 import { classifyDriverError } from './connection.js';
+import { mssql } from './driver.js';
 import {
   type PartitionSpec,
   partitionKeyExpressions,
@@ -116,7 +117,7 @@ export async function sourcePartitionScheme(
     return undefined;
   }
   const boundaries = await query(
-    pool.request().input('function_id', sql.Int, Number(row.function_id)),
+    pool.request().input('function_id', mssql.Int, Number(row.function_id)),
     PARTITION_BOUNDARIES_QUERY,
     tableId,
   );

@@ -1,5 +1,6 @@
-import sql from 'mssql';
-import { type Request as TediousRequest, TYPES } from 'tedious';
+import type sql from 'mssql';
+import type { Request as TediousRequest } from 'tedious';
+import { mssql, tedious } from './driver.js';
 
 /**
  * SQL Server types a bound parameter can have. A predicate over a column binds its parameters with
@@ -77,7 +78,7 @@ interface BoundParam {
   readonly value: string | number | Date | null;
 }
 
-type TediousDataType = (typeof TYPES)[keyof typeof TYPES];
+type TediousDataType = (typeof tedious.TYPES)[keyof typeof tedious.TYPES];
 
 /** nvarchar(max) / varchar(max) as both drivers spell the length. */
 const MAX_LENGTH = 65_535;
@@ -86,35 +87,45 @@ function boundParam(param: QueryParam): BoundParam {
   const value = typeof param.value === 'bigint' ? param.value.toString() : param.value;
   switch (param.type) {
     case 'bit':
-      return { mssql: sql.Bit, tedious: TYPES.Bit, options: {}, value };
+      return { mssql: mssql.Bit, tedious: tedious.TYPES.Bit, options: {}, value };
     case 'tinyint':
-      return { mssql: sql.TinyInt, tedious: TYPES.TinyInt, options: {}, value };
+      return { mssql: mssql.TinyInt, tedious: tedious.TYPES.TinyInt, options: {}, value };
     case 'smallint':
-      return { mssql: sql.SmallInt, tedious: TYPES.SmallInt, options: {}, value };
+      return { mssql: mssql.SmallInt, tedious: tedious.TYPES.SmallInt, options: {}, value };
     case 'int':
-      return { mssql: sql.Int, tedious: TYPES.Int, options: {}, value };
+      return { mssql: mssql.Int, tedious: tedious.TYPES.Int, options: {}, value };
     case 'bigint':
-      return { mssql: sql.BigInt, tedious: TYPES.BigInt, options: {}, value };
+      return { mssql: mssql.BigInt, tedious: tedious.TYPES.BigInt, options: {}, value };
     case 'nvarchar':
       return {
-        mssql: sql.NVarChar(sql.MAX),
-        tedious: TYPES.NVarChar,
+        mssql: mssql.NVarChar(mssql.MAX),
+        tedious: tedious.TYPES.NVarChar,
         options: { length: MAX_LENGTH },
         value,
       };
     case 'varchar':
-      return { mssql: sql.VarChar(sql.MAX), tedious: TYPES.VarChar, options: { length: MAX_LENGTH }, value };
+      return {
+        mssql: mssql.VarChar(mssql.MAX),
+        tedious: tedious.TYPES.VarChar,
+        options: { length: MAX_LENGTH },
+        value,
+      };
     case 'date':
-      return { mssql: sql.Date, tedious: TYPES.Date, options: {}, value: dateValue(value) };
+      return { mssql: mssql.Date, tedious: tedious.TYPES.Date, options: {}, value: dateValue(value) };
     case 'smalldatetime':
-      return { mssql: sql.SmallDateTime, tedious: TYPES.SmallDateTime, options: {}, value: dateValue(value) };
+      return {
+        mssql: mssql.SmallDateTime,
+        tedious: tedious.TYPES.SmallDateTime,
+        options: {},
+        value: dateValue(value),
+      };
     case 'datetime':
-      return { mssql: sql.DateTime, tedious: TYPES.DateTime, options: {}, value: dateValue(value) };
+      return { mssql: mssql.DateTime, tedious: tedious.TYPES.DateTime, options: {}, value: dateValue(value) };
     case 'datetime2': {
       const scale = param.scale ?? 7;
       return {
-        mssql: sql.DateTime2(scale),
-        tedious: TYPES.DateTime2,
+        mssql: mssql.DateTime2(scale),
+        tedious: tedious.TYPES.DateTime2,
         options: { scale },
         value: dateValue(value),
       };
@@ -123,8 +134,8 @@ function boundParam(param: QueryParam): BoundParam {
       const precision = param.precision ?? 38;
       const scale = param.scale ?? 0;
       return {
-        mssql: sql.Decimal(precision, scale),
-        tedious: TYPES.Decimal,
+        mssql: mssql.Decimal(precision, scale),
+        tedious: tedious.TYPES.Decimal,
         options: { precision, scale },
         value,
       };
