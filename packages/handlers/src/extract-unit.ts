@@ -17,6 +17,18 @@ export const MIN_WRITER_MEMORY_MB = 256;
 export interface ExtractOptions {
   /** Rows per Parquet part file. Defaults to `@sync/parquet-duckdb`'s `DEFAULT_ROWS_PER_FILE`. */
   readonly rowsPerFile?: number;
+  /** The most rows per Arrow record batch: the table's `batch_size`. Defaults to `processing.batch_size`. */
+  readonly batchRows?: number;
+}
+
+/**
+ * The table's own `batch_size`, when it sets one, as extraction options.
+ *
+ * @example
+ * extractToStaging(unit, plan, predicate, ctx, {}, batchOptions(table));
+ */
+export function batchOptions(table: { readonly batchSize?: number }): ExtractOptions {
+  return table.batchSize === undefined ? {} : { batchRows: table.batchSize };
 }
 
 /**
@@ -60,7 +72,7 @@ export async function extractToStaging(
   figures?.catch(() => undefined);
   const stream = ctx.source.read(plan, {
     ...(predicate === undefined ? {} : { predicate }),
-    batchRows: ctx.config.processing.batchSize,
+    batchRows: options.batchRows ?? ctx.config.processing.batchSize,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
   });
   const written = await writeParquet(
@@ -94,6 +106,7 @@ export async function extractToStaging(
       rows: written.rows,
       bytes: written.bytes,
       files: written.files.length,
+      batches: stream.stats.batches,
       pauses: stream.stats.pauses,
     },
     'unit staged',
@@ -105,6 +118,7 @@ export async function extractToStaging(
     bytes: written.bytes,
     files: written.files,
     droppedSubMicrosecondValues: stream.stats.droppedSubMicrosecondValues,
+    batches: stream.stats.batches,
     ...(validation === undefined ? {} : { validation }),
     durationMs: performance.now() - started,
   };

@@ -8,7 +8,7 @@ import {
   type RowPredicate,
 } from '@sync/extract-mssql';
 import { LakeLayout, NULL_PARTITION, publishPartition } from '@sync/parquet-duckdb';
-import { extractToStaging } from './extract-unit.js';
+import { batchOptions, extractToStaging } from './extract-unit.js';
 import { fingerprintOf } from './partition-fingerprint.js';
 import { directoryKey, directoryValue, partitionUnitId } from './partition-layout.js';
 import { type PartitionRecord, planPartitions } from './partition-plan.js';
@@ -159,6 +159,7 @@ export const partitionTableHandler: TableHandler<
               ? {}
               : { 'sqlsync.source_fingerprint': JSON.stringify(partition.fingerprint) }),
           },
+      batchOptions(table),
     );
   },
 

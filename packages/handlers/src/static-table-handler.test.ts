@@ -68,6 +68,17 @@ describe('static table against the emulator', () => {
     ).toHaveLength(1);
   });
 
+  it("reads in batches of the table's own batch_size", async () => {
+    const { config, table, ctx } = t;
+    const run = { runId: 'run-batches', lakeRoot: config.state.parquetDirectory, now: new Date() };
+    const [unit] = staticTableHandler.plan(table, undefined, undefined, run);
+    const byDefault = await staticTableHandler.run(table, unit as WorkUnit, ctx);
+    expect(byDefault.batches).toBe(1); // 3 rows, processing.batch_size 50,000
+    const small = await staticTableHandler.run({ ...table, batchSize: 2 }, unit as WorkUnit, ctx);
+    expect(small.rows).toBe(3);
+    expect(small.batches).toBe(2);
+  });
+
   it('fails validation when one staged value is corrupted, naming table, unit, column and both sums', async () => {
     const { config, table, source, ctx } = t;
     const run = { runId: 'run2', lakeRoot: config.state.parquetDirectory, now: new Date() };

@@ -1,6 +1,6 @@
 import type { StaticTableConfig, TableConfig } from '@sync/core';
 import { LakeLayout, publishTable } from '@sync/parquet-duckdb';
-import { extractToStaging } from './extract-unit.js';
+import { batchOptions, extractToStaging } from './extract-unit.js';
 import type { TableHandler } from './table-handler.js';
 import type { WorkUnit } from './work-unit.js';
 
@@ -58,7 +58,7 @@ export const staticTableHandler: TableHandler<StaticTableConfig, undefined, Stat
     });
     const predicate =
       table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
-    return extractToStaging(unit, plan, predicate, ctx);
+    return extractToStaging(unit, plan, predicate, ctx, {}, batchOptions(table));
   },
 
   async commit(table, units, results, _snapshot, _state, run) {

@@ -59,6 +59,8 @@ export interface UnitResult {
   readonly bytes: number;
   readonly files: readonly string[];
   readonly droppedSubMicrosecondValues: number;
+  /** Arrow record batches read (absent when nothing was read). */
+  readonly batches?: number;
   readonly validation?: UnitValidation;
   readonly durationMs: number;
   readonly error?: SerializedError;
