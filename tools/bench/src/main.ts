@@ -2,6 +2,7 @@
 // `npm run bench`: starts the SQL Server emulator with the fact table, runs each measurement in its
 // own child process (measure.js) against it, prints the table and writes the results JSON.
 import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, isAbsolute, join, relative } from 'node:path';
@@ -230,8 +231,13 @@ function runChild(spec: MeasureSpec): Promise<MeasureOutcome> {
     });
     let stdout = '';
     child.stdout.setEncoding('utf8');
+    // With SQLSYNC_BENCH_MEMTRACE set, the child's whole stdout (e.g. --trace-gc lines) is kept beside the trace.
+    const trace = process.env.SQLSYNC_BENCH_MEMTRACE;
     child.stdout.on('data', (chunk: string) => {
       stdout += chunk;
+      if (trace !== undefined) {
+        appendFileSync(`${trace}.stdout`, chunk);
+      }
     });
     child.on('error', (error) => resolve(failed(error.message)));
     child.on('close', (code, signal) => {

@@ -43,7 +43,9 @@ if (raw === undefined) {
   process.exit(2);
 }
 const spec = JSON.parse(raw) as MeasureSpec;
-const sampler = RssSampler.start(50);
+// SQLSYNC_BENCH_MEMTRACE=<file>: also append a line per sample (ms, rss, heapTotal, heapUsed, external,
+// arrayBuffers in MB) to <file>, for finding where a peak comes from.
+const sampler = RssSampler.start(50, process.env.SQLSYNC_BENCH_MEMTRACE);
 let outcome: MeasureOutcome;
 try {
   const measured = await runMeasurement(spec);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 
 /**
  * Samples the process's resident set size every `intervalMs` while a measurement runs. RSS is
@@ -9,8 +9,12 @@ export class RssSampler {
   readonly #timer: NodeJS.Timeout;
   #peak: number;
 
-  private constructor(intervalMs: number) {
+  readonly #trace: string | undefined;
+  readonly #started = Date.now();
+
+  private constructor(intervalMs: number, trace: string | undefined) {
     this.#peak = process.memoryUsage.rss();
+    this.#trace = trace;
     this.#timer = setInterval(() => this.#sample(), intervalMs);
     this.#timer.unref();
   }
@@ -22,8 +26,8 @@ export class RssSampler {
    * const sampler = RssSampler.start();
    * try { await work(); } finally { console.log(sampler.stop()); }
    */
-  static start(intervalMs = 50): RssSampler {
-    return new RssSampler(intervalMs);
+  static start(intervalMs = 50, trace?: string): RssSampler {
+    return new RssSampler(intervalMs, trace);
   }
 
   /**
@@ -40,6 +44,15 @@ export class RssSampler {
     const rss = process.memoryUsage.rss();
     if (rss > this.#peak) {
       this.#peak = rss;
+    }
+    if (this.#trace !== undefined) {
+      // The pipeline thread's isolate only; worker threads are in `rss` (use --trace-gc for their heaps).
+      const m = process.memoryUsage();
+      const mb = (n: number) => (n / 1e6).toFixed(1);
+      appendFileSync(
+        this.#trace,
+        `${Date.now() - this.#started}\t${mb(m.rss)}\t${mb(m.heapTotal)}\t${mb(m.heapUsed)}\t${mb(m.external)}\t${mb(m.arrayBuffers)}\n`,
+      );
     }
   }
 }
