@@ -80,10 +80,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     password: options.password ?? 'Emulator!Passw0rd',
     database: options.database ?? 'master',
   });
-  // SQL Server's default collation is case-insensitive, and int / int is integer division.
+  // SQL Server's default collation is case-insensitive, int / int is integer division, and NULL
+  // sorts lowest: first in ascending order, last in descending order.
   const instance = await DuckDBInstance.create(':memory:', {
     default_collation: 'nocase',
     integer_division: 'true',
+    default_null_order: 'nulls_first_on_asc_last_on_desc',
   });
   const catalog = new Catalog(config.database);
   const setup = await instance.connect();

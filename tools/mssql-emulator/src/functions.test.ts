@@ -432,3 +432,16 @@ describe('scalar functions and paging', () => {
     expect(top.recordset.map((x: { value: number }) => x.value)).toEqual([10, 9, 8]);
   });
 });
+
+describe('ORDER BY sorts NULL as SQL Server does', () => {
+  it('puts NULL first in ascending order and last in descending order, for keys and expressions', async () => {
+    const ids = async (order: string) =>
+      (await pool.request().query(`SELECT id FROM dbo.Rows ORDER BY ${order}`)).recordset.map(
+        (r: { id: number }) => r.id,
+      );
+    expect(await ids('amount')).toEqual([2, 4, 1, 3]);
+    expect(await ids('amount DESC')).toEqual([3, 1, 4, 2]);
+    expect(await ids('name ASC, id')).toEqual([3, 1, 2, 4]);
+    expect(await ids('YEAR(CASE WHEN amount > 0 THEN GETDATE() END), id')).toEqual([2, 4, 1, 3]);
+  });
+});
