@@ -166,8 +166,9 @@ export function describePartitionSpec(spec: PartitionSpec): string {
 }
 
 /**
- * The expression a partition's key is grouped by, and the text of the key as the fingerprint
- * query returns it: the partition number, the bucket's first day (`yyyy-mm-dd`), or the value.
+ * The expressions a partition's key is grouped by (a comma-separated list), and the text of the
+ * key as the fingerprint query returns it, built from them: the partition number, the bucket's
+ * first day (`yyyy-mm-dd`), or the value.
  */
 export function partitionKeyExpressions(spec: PartitionSpec): { group: string; text: string } {
   const column = quoteIdentifier(spec.column);
@@ -177,14 +178,19 @@ export function partitionKeyExpressions(spec: PartitionSpec): { group: string; t
       return { group, text: group };
     }
     case 'granularity': {
-      const group =
-        spec.granularity === 'day'
-          ? `CAST(${column} AS date)`
-          : spec.granularity === 'month'
-            ? `DATEFROMPARTS(YEAR(${column}), MONTH(${column}), 1)`
-            : `DATEFROMPARTS(YEAR(${column}), 1, 1)`;
-      // Style 23 is yyyy-mm-dd whatever the session's language and date format.
-      return { group, text: `CONVERT(char(10), ${group}, 23)` };
+      if (spec.granularity === 'day') {
+        const day = `CAST(${column} AS date)`;
+        // Style 23 is yyyy-mm-dd whatever the session's language and date format.
+        return { group: day, text: `CONVERT(char(10), ${day}, 23)` };
+      }
+      // Grouped by integers, and the bucket's first day built once per group rather than per row:
+      // DATEFROMPARTS per row made the no-change fingerprint of a 5 M-row table ~5x slower (emulator).
+      const year = `YEAR(${column})`;
+      const month = spec.granularity === 'month' ? `MONTH(${column})` : '1';
+      return {
+        group: spec.granularity === 'month' ? `${year}, ${month}` : year,
+        text: `CONVERT(char(10), DATEFROMPARTS(${year}, ${month}, 1), 23)`,
+      };
     }
     case 'value':
       switch (spec.columnType) {

@@ -2,6 +2,7 @@ import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import type { RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_BYTES } from './batch-stream.js';
+import { partitionSpecFor } from './partitioning.js';
 import { SourceConnection } from './source-connection.js';
 
 const PASSWORD = 'Extract!Passw0rd';
@@ -184,4 +185,47 @@ describe('SourceConnection against the emulator', () => {
     }
     expect(counts).toEqual(Array.from({ length: ROWS / 2_500 }, () => 2_500));
   }, 120_000);
+  it('buckets partitions by day, month and year, NULLs apart, each with its row count', async () => {
+    await emulator.exec(
+      'CREATE TABLE [dbo].[Events] ([Id] int NOT NULL PRIMARY KEY, [At] datetime2(7) NULL);',
+    );
+    const stamps = [
+      '2023-12-31T23:59:59.9999999',
+      '2024-01-01T00:00:00',
+      '2024-01-31T12:00:00',
+      '2024-02-29T08:30:00',
+      '2024-02-29T23:00:00',
+      null,
+      '2025-07-04T00:00:00',
+    ];
+    await emulator.exec(
+      `INSERT INTO [dbo].[Events] VALUES ${stamps.map((at, i) => `(${i + 1}, ${at === null ? 'NULL' : `'${at}'`})`).join(', ')};`,
+    );
+    const plan = await source.describe('dbo', 'Events');
+    const expected = (bucket: (day: string) => string) => {
+      const counts = new Map<string | null, number>();
+      for (const at of stamps) {
+        const key = at === null ? null : bucket(at.slice(0, 10));
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return [...counts]
+        .sort(([a], [b]) => (a ?? '').localeCompare(b ?? ''))
+        .map(([key, n]) => [key, String(n)]);
+    };
+    const buckets = {
+      day: (day: string) => day,
+      month: (day: string) => `${day.slice(0, 7)}-01`,
+      year: (day: string) => `${day.slice(0, 4)}-01-01`,
+    } as const;
+    for (const granularity of ['day', 'month', 'year'] as const) {
+      const spec = partitionSpecFor(
+        'dbo.Events',
+        plan.schema.columns,
+        { column: 'At', granularity },
+        undefined,
+      );
+      const partitions = await source.partitions(plan, spec);
+      expect(partitions.map((p) => [p.key, p.rowCount])).toEqual(expected(buckets[granularity]));
+    }
+  });
 });

@@ -34,8 +34,8 @@ const extractorShapes = [
   'SELECT [Id], [OrderDate] FROM [dbo].[Orders] WHERE $PARTITION.[pf_Orders]([OrderDate]) = @partition_number;',
   'SELECT [Id] FROM [dbo].[Orders] WHERE $partition.pf_Orders(OrderDate) = 3',
   `SELECT CONVERT(char(10), DATEFROMPARTS(YEAR([OrderDate]), MONTH([OrderDate]), 1), 23) AS [partition_key], COUNT_BIG(*) AS [row_count]
-   FROM [dbo].[OrdersByMonth] GROUP BY DATEFROMPARTS(YEAR([OrderDate]), MONTH([OrderDate]), 1)
-   ORDER BY DATEFROMPARTS(YEAR([OrderDate]), MONTH([OrderDate]), 1);`,
+   FROM [dbo].[OrdersByMonth] GROUP BY YEAR([OrderDate]), MONTH([OrderDate])
+   ORDER BY YEAR([OrderDate]), MONTH([OrderDate]);`,
   'SELECT [Id] FROM [dbo].[OrdersByMonth] WHERE [OrderDate] >= @partition_lo AND [OrderDate] < @partition_hi;',
   // tedious's login batch
   'set ansi_nulls on\nset textsize 2147483647\nset transaction isolation level read committed\nset xact_abort off',
