@@ -2,7 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessingConfig } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
-import type { RowPredicate, TableReadPlan } from '@sync/extract-mssql';
+import type { RowPredicate, SourceAggregates, TableReadPlan } from '@sync/extract-mssql';
 import { type ParquetSource, readParquetStats, writeParquet } from '@sync/parquet-duckdb';
 import type { UnitContext } from './unit-context.js';
 import type { UnitResult, UnitValidation, WorkUnit } from './work-unit.js';
@@ -63,20 +63,26 @@ export async function extractToStaging(
   await mkdir(unit.stagingDir, { recursive: true });
   await removeParts(unit.stagingDir, unit.runId);
   const validate = ctx.config.processing.validatePrecisionEndToEnd;
-  // Source figures are requested first; with one connection per worker (the default pool) the
-  // read waits for them, with a larger pool it runs alongside. A table
-  // changing underneath shows up as a VALIDATION_FAILED mismatch, never as silently inconsistent
-  // data.
-  const figures = validate ? ctx.source.aggregates(plan, predicate) : undefined;
-  // Observed at once so that a failure while writing leaves no unhandled rejection; awaited below.
-  figures?.catch(() => undefined);
+  // The source figures (COUNT_BIG, exact SUMs) are requested as soon as the last row is read, on
+  // the connection the read gives back: the server computes them while the last part is written,
+  // rather than before the first row (with one connection per worker, the read used to wait for
+  // them). A table changing underneath shows up as a VALIDATION_FAILED mismatch, never as silently
+  // inconsistent data.
+  let figures: Promise<SourceAggregates> | undefined;
+  const requestFigures = (): void => {
+    if (validate && figures === undefined) {
+      figures = ctx.source.aggregates(plan, predicate);
+      // Observed at once so that a failure while writing leaves no unhandled rejection; awaited below.
+      figures.catch(() => undefined);
+    }
+  };
   const stream = ctx.source.read(plan, {
     ...(predicate === undefined ? {} : { predicate }),
     batchRows: options.batchRows ?? ctx.config.processing.batchSize,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
   });
   const written = await writeParquet(
-    stream,
+    thenCall(stream, requestFigures),
     plan.schema,
     { directory: unit.stagingDir, fileName: (n) => partFileName(unit.runId, n) },
     {
@@ -94,6 +100,7 @@ export async function extractToStaging(
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     },
   );
+  requestFigures();
   const sourceFigures = await figures;
   let validation: UnitValidation | undefined;
   if (sourceFigures !== undefined) {
@@ -174,4 +181,10 @@ async function removeParts(directory: string, runId: string): Promise<void> {
     (name) => name.startsWith(prefix) && /^\d+\.parquet$/.test(name.slice(prefix.length)),
   );
   await Promise.all(stale.map((name) => rm(join(directory, name), { force: true })));
+}
+
+/** The items of `source`, then a call of `onEnd` once it is exhausted (not when it throws). */
+async function* thenCall<T>(source: AsyncIterable<T>, onEnd: () => void): AsyncGenerator<T> {
+  yield* source;
+  onEnd();
 }
