@@ -8,7 +8,7 @@ import {
   quoteString,
 } from '../catalog.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
-import { isName, isOp, isWord, matchParen, type Token } from './lexer.js';
+import { isName, isOp, isWord, itemRanges, matchParen, type Token } from './lexer.js';
 import { duckdbStorageType, parseSqlType } from './sql-types.js';
 
 /** A qualified object name from a statement. */
@@ -90,7 +90,7 @@ export function planCreateTable(
     throw syntaxError(tokens[end]?.text ?? name.name);
   }
   const close = matchParen(tokens, end);
-  const defs = splitDefs(tokens, end + 1, close);
+  const defs = itemRanges(tokens, end + 1, close);
   const columns: CatalogColumn[] = [];
   const duckCols: string[] = [];
   // Hidden 100 ns digit columns go after the declared ones.
@@ -332,25 +332,6 @@ function signedNumber(args: readonly Token[], k: number): string | undefined {
 }
 
 /** Splits the definitions list at top-level commas into [from, to) ranges. */
-function splitDefs(tokens: readonly Token[], from: number, to: number): [number, number][] {
-  const out: [number, number][] = [];
-  let depth = 0;
-  let start = from;
-  for (let i = from; i < to; i++) {
-    if (isOp(tokens[i], '(')) {
-      depth++;
-    } else if (isOp(tokens[i], ')')) {
-      depth--;
-    } else if (depth === 0 && isOp(tokens[i], ',')) {
-      out.push([start, i]);
-      start = i + 1;
-    }
-  }
-  if (to > start) {
-    out.push([start, to]);
-  }
-  return out;
-}
 
 /** Column names of a `(col [ASC|DESC], …)` key list at `open`. */
 function keyColumns(tokens: readonly Token[], open: number): string[] {

@@ -1,7 +1,6 @@
 import { SqlServerError } from '../sql-server-error.js';
 import type { BoundValue } from '../tds/rpc-request.js';
-import { innerRange, isOp, lastTopLevelAs, matchParen, type Token } from './lexer.js';
-import { itemRanges } from './select-list.js';
+import { innerRange, isOp, itemRanges, lastTopLevelAs, matchParen, type Token } from './lexer.js';
 import { parseSqlType } from './sql-types.js';
 
 // A datetimeoffset is stored as DuckDB TIMESTAMPTZ (the instant: comparisons, ordering and

@@ -255,14 +255,9 @@ export function firstTopLevelWord(tokens: readonly Token[], words: readonly stri
  * topLevelWordIndex(tokenize('SELECT (SELECT 1) INTO t'), ['INTO']) // 5
  */
 export function topLevelWordIndex(tokens: readonly Token[], words: readonly string[], from = 0): number {
-  let depth = 0;
-  for (let i = from; i < tokens.length; i++) {
+  for (const i of topLevelIndices(tokens, from, tokens.length)) {
     const t = tokens[i] as Token;
-    if (isOp(t, '(')) {
-      depth++;
-    } else if (isOp(t, ')')) {
-      depth--;
-    } else if (depth === 0 && t.kind === 'word' && words.includes(t.upper)) {
+    if (t.kind === 'word' && words.includes(t.upper)) {
       return i;
     }
   }
@@ -271,19 +266,34 @@ export function topLevelWordIndex(tokens: readonly Token[], words: readonly stri
 
 /** The last `AS` in tokens [from, to) outside every parenthesis opened there, or -1 (`CAST(x AS t)`). */
 export function lastTopLevelAs(tokens: readonly Token[], from: number, to: number): number {
-  let depth = 0;
   let found = -1;
+  for (const i of topLevelIndices(tokens, from, to)) {
+    if (isWord(tokens[i], 'AS')) {
+      found = i;
+    }
+  }
+  return found;
+}
+
+/**
+ * The indices in [from, to) of the tokens outside every parenthesis opened there, in order; the
+ * parentheses themselves are not among them. The one depth-counting scan of the translator.
+ *
+ * @example
+ * [...topLevelIndices(tokenize('a (b) c'), 0, 5)] // [0, 4]
+ */
+export function* topLevelIndices(tokens: readonly Token[], from: number, to: number): Generator<number> {
+  let depth = 0;
   for (let i = from; i < to; i++) {
     const t = tokens[i] as Token;
     if (isOp(t, '(')) {
       depth++;
     } else if (isOp(t, ')')) {
       depth--;
-    } else if (depth === 0 && isWord(t, 'AS')) {
-      found = i;
+    } else if (depth === 0) {
+      yield i;
     }
   }
-  return found;
 }
 
 /** The index of the `)` matching the `(` at `open`, or `tokens.length` when unbalanced. */
@@ -320,27 +330,40 @@ export function innerRange(tokens: readonly Token[], from: number, to: number): 
   return [a, b];
 }
 
-/** Splits `tokens[from, to)` at top-level commas. */
+/** Splits `tokens[from, to)` at top-level commas (or `sep`); an empty last part is kept. */
 export function splitTopLevel(tokens: readonly Token[], from: number, to: number, sep = ','): Token[][] {
   const parts: Token[][] = [];
-  let current: Token[] = [];
-  let depth = 0;
-  for (let i = from; i < to; i++) {
-    const t = tokens[i] as Token;
-    if (isOp(t, '(')) {
-      depth++;
-    } else if (isOp(t, ')')) {
-      depth--;
-    }
-    if (depth === 0 && isOp(t, sep)) {
-      parts.push(current);
-      current = [];
-    } else {
-      current.push(t);
+  let start = from;
+  for (const i of topLevelIndices(tokens, from, to)) {
+    if (isOp(tokens[i], sep)) {
+      parts.push(tokens.slice(start, i));
+      start = i + 1;
     }
   }
-  parts.push(current);
+  parts.push(tokens.slice(start, to));
   return parts;
+}
+
+/**
+ * The ranges [a, b) of `tokens[start, end)` between top-level commas; an empty last range is left
+ * out (`a, b,` → two ranges).
+ *
+ * @example
+ * itemRanges(tokenize('f(x, y), z'), 0, 8) // [[0, 6], [7, 8]]
+ */
+export function itemRanges(tokens: readonly Token[], start: number, end: number): [number, number][] {
+  const out: [number, number][] = [];
+  let from = start;
+  for (const i of topLevelIndices(tokens, start, end)) {
+    if (isOp(tokens[i], ',')) {
+      out.push([from, i]);
+      from = i + 1;
+    }
+  }
+  if (end > from) {
+    out.push([from, end]);
+  }
+  return out;
 }
 
 /** The source text a token run came from, for error messages. */

@@ -1,4 +1,4 @@
-import { isOp, isWord, matchParen, type Token } from './lexer.js';
+import { isOp, isWord, itemRanges, matchParen, type Token } from './lexer.js';
 
 const selectListEnd = new Set([
   'FROM',
@@ -102,25 +102,4 @@ export function selectListBounds(
     }
   }
   return { start, end: i };
-}
-
-export function itemRanges(tokens: readonly Token[], start: number, end: number): [number, number][] {
-  const out: [number, number][] = [];
-  let depth = 0;
-  let from = start;
-  for (let i = start; i < end; i++) {
-    const t = tokens[i] as Token;
-    if (isOp(t, '(')) {
-      depth++;
-    } else if (isOp(t, ')')) {
-      depth--;
-    } else if (depth === 0 && isOp(t, ',')) {
-      out.push([from, i]);
-      from = i + 1;
-    }
-  }
-  if (end > from) {
-    out.push([from, end]);
-  }
-  return out;
 }

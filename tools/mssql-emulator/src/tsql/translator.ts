@@ -13,13 +13,14 @@ import {
   isName,
   isOp,
   isWord,
+  itemRanges,
   lastTopLevelAs,
   matchParen,
   type Token,
   tokenize,
   topLevelWordIndex,
 } from './lexer.js';
-import { itemRanges, rewriteSelectAliases, selectListBounds } from './select-list.js';
+import { rewriteSelectAliases, selectListBounds } from './select-list.js';
 import { parseSqlType, type SqlType, sqlType } from './sql-types.js';
 
 /** What the translator needs to know about the session and database. */
