@@ -41,17 +41,18 @@ export class RssSampler {
   }
 
   #sample(): void {
-    const rss = process.memoryUsage.rss();
+    // With a trace, one full reading serves both (the pipeline thread's isolate only; worker threads
+    // are in `rss`: use --trace-gc for their heaps).
+    const usage = this.#trace === undefined ? undefined : process.memoryUsage();
+    const rss = usage?.rss ?? process.memoryUsage.rss();
     if (rss > this.#peak) {
       this.#peak = rss;
     }
-    if (this.#trace !== undefined) {
-      // The pipeline thread's isolate only; worker threads are in `rss` (use --trace-gc for their heaps).
-      const m = process.memoryUsage();
+    if (usage !== undefined && this.#trace !== undefined) {
       const mb = (n: number) => (n / 1e6).toFixed(1);
       appendFileSync(
         this.#trace,
-        `${Date.now() - this.#started}\t${mb(m.rss)}\t${mb(m.heapTotal)}\t${mb(m.heapUsed)}\t${mb(m.external)}\t${mb(m.arrayBuffers)}\n`,
+        `${Date.now() - this.#started}\t${mb(rss)}\t${mb(usage.heapTotal)}\t${mb(usage.heapUsed)}\t${mb(usage.external)}\t${mb(usage.arrayBuffers)}\n`,
       );
     }
   }
