@@ -100,6 +100,7 @@ export async function extractToStaging(
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     },
   );
+  // Already asked for when the read ended; this only makes sure validation is never skipped.
   requestFigures();
   const sourceFigures = await figures;
   let validation: UnitValidation | undefined;
