@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The built `sqlsync` CLI, as a user runs it. */
-export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli.js');
+/**
+ * The workspace's `node_modules/.bin`, where `npm ci` links the `sqlsync` shim: the tests run
+ * `sqlsync` by name from the PATH, as the README tells users and Airflow's BashOperator do.
+ */
+const BIN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'node_modules', '.bin');
 
 /** What a finished `sqlsync` process left. */
 export interface CliRun {
@@ -14,13 +17,17 @@ export interface CliRun {
   readonly summary: () => Record<string, unknown> & { tables?: Record<string, unknown>[] };
 }
 
-/** Runs `sqlsync <args>` as a child process with the given environment. */
+/**
+ * Runs `sqlsync <args>` as a child process with the given environment, found on the PATH (the
+ * workspace's `node_modules/.bin` first, then this Node's directory for the shim's `env node`).
+ */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const path = [BIN_DIR, dirname(process.execPath), env.PATH ?? process.env.PATH ?? ''].join(delimiter);
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env, maxBuffer: 256 * 1024 * 1024 },
+      'sqlsync',
+      [...args],
+      { env: { ...env, PATH: path }, maxBuffer: 256 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout, stderr, summary: () => JSON.parse(stdout.trim().split('\n').pop() ?? '') });
