@@ -10,7 +10,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { startEmulator } = await import(join(root, 'tools', 'mssql-emulator', 'dist', 'index.js'));
-const cli = join(root, 'apps', 'orchestrator', 'dist', 'cli.js');
+// The `sqlsync` command as `npm ci` links it into node_modules/.bin (the shim loads dist/cli.js).
+const cli = join(root, 'node_modules', '.bin', 'sqlsync');
 const out = join(root, 'demo-output');
 const password = 'Demo!Passw0rd';
 
