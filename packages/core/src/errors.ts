@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'SOURCE_SCHEMA'
   | 'TYPE_UNSUPPORTED'
   | 'VALUE_OUT_OF_RANGE'
+  /** A value that is not what its type says, e.g. decimal text that is not a number. */
+  | 'VALUE_INVALID'
   | 'PRECISION_LOSS'
   | 'VALIDATION_FAILED'
   | 'LAKE_WRITE'
@@ -20,6 +22,8 @@ export type ErrorCode =
   | 'STATE_VERSION'
   | 'PUBLISH'
   | 'WORKER_CRASHED'
+  /** The run was stopped by a signal (SIGINT, SIGTERM) before it finished. */
+  | 'INTERRUPTED'
   | 'INTERNAL';
 
 /** Where an error happened, in the user's words. Every field is optional. */
@@ -46,7 +50,14 @@ export interface SerializedError {
   readonly retryable: boolean;
   readonly context: ErrorContext;
   readonly stack?: string;
-  readonly cause?: SerializedError | { readonly name: string; readonly message: string };
+  readonly cause?: SerializedError | SerializedCause;
+}
+
+/** A cause that was not a {@link SqlSyncError}: its name, message and, when it had one, its string `code`. */
+export interface SerializedCause {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
 }
 
 /**
@@ -103,17 +114,53 @@ export class SqlSyncError extends Error {
   }
 }
 
-function serializeCause(cause: unknown): SerializedError | { name: string; message: string } {
+function serializeCause(cause: unknown): SerializedError | SerializedCause {
   if (cause instanceof SqlSyncError) {
     return cause.toJSON();
   }
   if (cause instanceof Error) {
-    return { name: cause.name, message: cause.message };
+    const code = (cause as { code?: unknown }).code;
+    return { name: cause.name, message: cause.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  if (isSerializedCause(cause)) {
+    // Already serialised: a cause rebuilt by fromJSON after crossing a thread.
+    return cause;
   }
   return { name: 'Error', message: String(cause) };
 }
 
-/** Turns anything thrown into a {@link SqlSyncError}, keeping the original as `cause`. */
+function isSerializedCause(value: unknown): value is SerializedError | SerializedCause {
+  const record = value as { name?: unknown; message?: unknown } | null;
+  return (
+    typeof record === 'object' &&
+    record !== null &&
+    typeof record.name === 'string' &&
+    typeof record.message === 'string'
+  );
+}
+
+/**
+ * The code of each `DecimalError` code of `@sync/arrow-decimal`. Core does not import that package
+ * (neither depends on the other), so its errors are recognised by shape: `name` `'DecimalError'`
+ * and one of these string `code`s.
+ */
+const DECIMAL_ERROR_CODES: Readonly<Record<string, ErrorCode>> = {
+  DECIMAL_PRECISION_LOSS: 'PRECISION_LOSS',
+  DECIMAL_OVERFLOW: 'VALUE_OUT_OF_RANGE',
+  DECIMAL_PARSE: 'VALUE_INVALID',
+};
+
+/**
+ * Turns anything thrown into a {@link SqlSyncError}, keeping the original as `cause`. A
+ * `DecimalError` of `@sync/arrow-decimal` keeps its meaning: `DECIMAL_PRECISION_LOSS` becomes
+ * `PRECISION_LOSS`, `DECIMAL_OVERFLOW` `VALUE_OUT_OF_RANGE`, `DECIMAL_PARSE` `VALUE_INVALID` (its own
+ * code stays on the serialised `cause.code`). Anything else unknown gets `code`.
+ *
+ * @example
+ * toSqlSyncError(new DecimalError('DECIMAL_PRECISION_LOSS', '…', '1.005', { precision: 5, scale: 2 })).code;
+ * // 'PRECISION_LOSS'
+ * toSqlSyncError(new Error('boom'), 'INTERNAL', { table: 'sales.Orders' }).code; // 'INTERNAL'
+ */
 export function toSqlSyncError(
   error: unknown,
   code: ErrorCode = 'INTERNAL',
@@ -123,5 +170,13 @@ export function toSqlSyncError(
     return error;
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new SqlSyncError(code, message, { context, cause: error });
+  return new SqlSyncError(decimalErrorCode(error) ?? code, message, { context, cause: error });
+}
+
+function decimalErrorCode(error: unknown): ErrorCode | undefined {
+  if (!(error instanceof Error) || error.name !== 'DecimalError') {
+    return undefined;
+  }
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? DECIMAL_ERROR_CODES[code] : undefined;
 }

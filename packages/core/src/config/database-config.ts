@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DeepReadonly } from './deep-freeze.js';
 import { sqlName } from './names.js';
+import { onlyAccepted } from './not-supported-yet.js';
 
 export const databaseShape = {
   server: sqlName.describe('SQL Server host name or IP address. Env: SQLSYNC_SERVER.'),
@@ -12,21 +13,20 @@ export const databaseShape = {
     .max(65535)
     .default(1433)
     .describe('TCP port. Defaults to 1433. Env: SQLSYNC_PORT.'),
-  username: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('SQL login; required unless integrated_security. Env: SQLSYNC_USERNAME.'),
+  username: z.string().min(1).optional().describe('SQL login; required. Env: SQLSYNC_USERNAME.'),
   password: z
     .string()
     .optional()
     .describe(
       'Password of the SQL login; prefer the SQLSYNC_PASSWORD environment variable to writing it here.',
     ),
-  integrated_security: z
-    .boolean()
-    .default(false)
-    .describe('Windows/NTLM authentication instead of a SQL login. Defaults to false.'),
+  integrated_security: onlyAccepted(
+    z.boolean().default(false),
+    false,
+    'Windows integrated authentication is not available through the tedious driver; set username and password (for example via SQLSYNC_USERNAME / SQLSYNC_PASSWORD)',
+  ).describe(
+    'Windows/NTLM authentication instead of a SQL login. Not supported yet: only false is accepted. Defaults to false.',
+  ),
   encrypt: z
     .boolean()
     .default(true)
@@ -68,7 +68,9 @@ export const databaseShape = {
   driver: z
     .string()
     .optional()
-    .describe('Accepted for compatibility with the original tool (an ODBC driver name); ignored.'),
+    .describe(
+      'Accepted for compatibility with the original tool (an ODBC driver name); ignored, with a warning at load.',
+    ),
 } as const;
 
 /** How to reach and log in to SQL Server. */
@@ -82,7 +84,7 @@ export const databaseConfigSchema = z
           ctx.addIssue({
             code: 'custom',
             path: [key],
-            message: `required unless integrated_security is true (set it here or in ${env})`,
+            message: `required: sqlsync logs in with a SQL login (set it here or in ${env})`,
           });
         }
       }

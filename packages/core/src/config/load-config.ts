@@ -5,13 +5,16 @@ import { SqlSyncError } from '../errors.js';
 import { configInvalid, problemsFromZod } from './config-error.js';
 import { deepFreeze } from './deep-freeze.js';
 import { applyEnvOverrides } from './env-overrides.js';
+import { configWarnings } from './not-supported-yet.js';
 import { CONFIG_FILE_KEYS, type PipelineConfig, pipelineConfigSchema } from './pipeline-config.js';
 
 /**
  * Validates a config document (the snake_case object a YAML or JSON file holds), applies the
  * `SQLSYNC_*` environment overrides, and returns the frozen camelCase config.
  *
- * Throws `SqlSyncError('CONFIG_INVALID')` listing every problem as `<source>: <path>: <message>`.
+ * Throws `SqlSyncError('CONFIG_INVALID')` listing every problem as `<source>: <path>: <message>`,
+ * among them any field set to a value that is not supported yet. Fields accepted but inert (an ODBC
+ * `driver`, …) are listed in the result's `warnings`.
  * `env` defaults to no overrides, so the result depends on the document alone.
  *
  * @example
@@ -31,7 +34,7 @@ export function parseConfig(
   if (!result.success) {
     throw configInvalid(source, problemsFromZod(result.error.issues, CONFIG_FILE_KEYS), result.error);
   }
-  return deepFreeze(result.data);
+  return deepFreeze({ ...result.data, warnings: configWarnings(applied.document) });
 }
 
 /**

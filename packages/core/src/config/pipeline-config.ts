@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import type { ConfigProblem } from './config-error.js';
 import { databaseConfigSchema, databaseShape } from './database-config.js';
 import type { DeepReadonly } from './deep-freeze.js';
 import { sqlName } from './names.js';
+import { onlyAccepted } from './not-supported-yet.js';
 import { partitionTableConfigSchema, partitionTableShape } from './partition-table-config.js';
 import { processingConfigSchema, processingShape } from './processing-config.js';
 import { scdTableConfigSchema, scdTableShape } from './scd-table-config.js';
@@ -17,7 +19,16 @@ const pipelineShape = {
   processing: processingConfigSchema.prefault({}).describe('Parallelism, batching and retries.'),
   state: stateConfigSchema.prefault({}).describe('State and lake directories.'),
   partition_tables: z.array(partitionTableConfigSchema).default([]).describe('Partition tables.'),
-  scd_tables: z.array(scdTableConfigSchema).default([]).describe('SCD Type 2 tables.'),
+  scd_tables: z
+    .array(scdTableConfigSchema)
+    .default([])
+    .refine((tables) => tables.length === 0, {
+      message:
+        'not supported yet: SCD Type 2 tables are not built in this version of sqlsync; remove them (partition and static tables run)',
+    })
+    .describe(
+      'SCD Type 2 tables. Not supported yet: each entry is validated, then the list is refused unless empty.',
+    ),
   static_tables: z.array(staticTableConfigSchema).default([]).describe('Static reference tables.'),
   pipeline_name: sqlName
     .default('sql_server_incremental')
@@ -30,11 +41,18 @@ const pipelineShape = {
     .default('INFO')
     .transform((l) => l.toUpperCase() as ConfigLogLevel)
     .describe('TRACE, DEBUG, INFO, WARNING, ERROR or CRITICAL (any case). Defaults to INFO.'),
-  enable_structured_logging: z
-    .boolean()
-    .default(true)
-    .describe('Accepted for compatibility: sqlsync always logs JSON lines to stderr. Defaults to true.'),
-  log_file: z.string().min(1).optional().describe('Also append the JSON log lines to this file.'),
+  enable_structured_logging: onlyAccepted(
+    z.boolean().default(true),
+    true,
+    'sqlsync always logs JSON lines to stderr; pipe them through pino-pretty to read them. Remove the field',
+  ).describe(
+    'Accepted for compatibility: sqlsync always logs JSON lines to stderr, so only true is accepted (warned at load). Defaults to true.',
+  ),
+  log_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Also append the JSON log lines (of the CLI and its worker threads) to this file.'),
 } as const;
 
 /** Every key the file format knows, for "did you mean" hints on typos. */
@@ -116,14 +134,19 @@ export const pipelineConfigSchema = z
   }));
 
 /**
- * A parsed, validated and deeply frozen sqlsync configuration, in camelCase.
+ * A parsed, validated and deeply frozen sqlsync configuration, in camelCase. `warnings` lists the
+ * fields written in the file that are accepted but change nothing (an ODBC `driver`, …), for the
+ * caller to log.
  *
  * @example
  * const config = await loadConfig('sqlsync.yaml');
  * config.database.trustServerCertificate; // true unless the file says otherwise
  * config.partitionTables[0]?.partitionColumn;
+ * for (const w of config.warnings) logger.warn({ configPath: w.path }, w.message);
  */
-export type PipelineConfig = DeepReadonly<z.output<typeof pipelineConfigSchema>>;
+export type PipelineConfig = DeepReadonly<
+  z.output<typeof pipelineConfigSchema> & { warnings: ConfigProblem[] }
+>;
 /** The config file's shape (snake_case), as accepted by {@link parseConfig}. */
 export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
 

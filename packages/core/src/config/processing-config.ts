@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DeepReadonly } from './deep-freeze.js';
+import { onlyAccepted } from './not-supported-yet.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -27,16 +28,19 @@ export const processingShape = {
     .number()
     .nonnegative()
     .default(30)
-    .describe('Delay before the first retry; doubled for each further retry, with jitter. Defaults to 30.'),
+    .describe(
+      'Wait before the first retry of a unit, in seconds, capped at 1 (so 30 waits 1 s); doubled for each further retry up to 10 s, a random half dropped. Defaults to 30.',
+    ),
   partition_parallel_limit: positiveInt
     .default(4)
     .describe('Units of one table running at once. Defaults to 4.'),
-  enable_sql_server_partition_switching: z
-    .boolean()
-    .default(true)
-    .describe(
-      'Use the source partition layout (partition functions) to plan partition units. Defaults to true.',
-    ),
+  enable_sql_server_partition_switching: onlyAccepted(
+    z.boolean().default(true),
+    true,
+    'SQL Server partition switching is not built; partition tables follow the source partition scheme when there is one. Remove the field',
+  ).describe(
+    "The original tool's SQL Server partition switching. Not supported yet: only true is accepted, and it changes nothing (warned at load). Defaults to true.",
+  ),
   validate_precision_end_to_end: z
     .boolean()
     .default(true)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DeepReadonly } from './deep-freeze.js';
+import { onlyAccepted } from './not-supported-yet.js';
 
 export const stateShape = {
   state_directory: z
@@ -20,16 +21,20 @@ export const stateShape = {
     .boolean()
     .default(true)
     .describe('Rebuild lost or corrupt state from the Parquet files metadata. Defaults to true.'),
-  state_retention_days: z
-    .number()
-    .int()
-    .positive()
-    .default(30)
-    .describe('Days to keep state backups and old run journals. Defaults to 30.'),
-  validate_state_consistency: z
-    .boolean()
-    .default(true)
-    .describe('Check state against the lake before each run. Defaults to true.'),
+  state_retention_days: onlyAccepted(
+    z.number().int().positive().default(30),
+    30,
+    'sqlsync keeps one backup per state file and removes journals once published, so nothing ages out. Remove the field',
+  ).describe(
+    'Days to keep state backups and old run journals. Not supported yet: only 30 is accepted, and it changes nothing (warned at load). Defaults to 30.',
+  ),
+  validate_state_consistency: onlyAccepted(
+    z.boolean().default(true),
+    true,
+    'state is not checked against the lake yet. Remove the field',
+  ).describe(
+    'Check state against the lake before each run. Not supported yet: only true is accepted, and it changes nothing (warned at load). Defaults to true.',
+  ),
   backup_state_before_run: z
     .boolean()
     .default(true)

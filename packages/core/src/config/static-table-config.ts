@@ -1,46 +1,41 @@
 import { z } from 'zod';
 import type { DeepReadonly } from './deep-freeze.js';
 import { sqlName } from './names.js';
+import { onlyAccepted, refusedAlways } from './not-supported-yet.js';
 import { checkLakeNames, commonTableOutput, commonTableShape } from './table-fields.js';
 
 export const staticTableShape = {
   ...commonTableShape,
-  hash_algorithm: z
-    .enum(['checksum', 'hashbytes_md5', 'hashbytes_sha256'])
-    .default('hashbytes_sha256')
-    .describe('Server-side hash used to detect change. Defaults to hashbytes_sha256.'),
-  load_strategy: z
-    .enum(['replace', 'upsert'])
-    .default('replace')
-    .describe(
-      'replace rewrites the table when its hash moved; upsert sends only changed rows. Defaults to replace.',
-    ),
-  primary_key_columns: z
-    .array(sqlName)
-    .min(1)
-    .optional()
-    .describe('Row identity for upsert; required when upsert.'),
-  force_reload_after_days: z
-    .number()
-    .int()
-    .positive()
-    .optional()
-    .describe('Reload in full when the last full load is older than this many days, even if unchanged.'),
+  hash_algorithm: onlyAccepted(
+    z.enum(['checksum', 'hashbytes_md5', 'hashbytes_sha256']).default('hashbytes_sha256'),
+    'hashbytes_sha256',
+    'hash-based change detection is not built; a static table is re-read in full every run. Remove the field',
+  ).describe(
+    'Server-side hash used to detect change. Not supported yet: only hashbytes_sha256 is accepted, and it changes nothing (warned at load). Defaults to hashbytes_sha256.',
+  ),
+  load_strategy: onlyAccepted(
+    z.enum(['replace', 'upsert']).default('replace'),
+    'replace',
+    'use load_strategy: replace (the table is re-read and replaced in full every run)',
+  ).describe(
+    'replace rewrites the whole table every run; upsert (send only changed rows) is not supported yet and is refused. Defaults to replace.',
+  ),
+  primary_key_columns: refusedAlways(
+    z.array(sqlName).min(1).optional(),
+    'it is only used by load_strategy: upsert, which is not supported yet. Remove the field',
+  ).describe('Row identity for upsert. Not supported yet: refused when set.'),
+  force_reload_after_days: refusedAlways(
+    z.number().int().positive().optional(),
+    'a static table is re-read in full every run already. Remove the field',
+  ).describe(
+    'Reload in full when the last full load is older than this many days, even if unchanged. Not supported yet: refused when set.',
+  ),
 } as const;
 
-/** A static (reference) table: copied whole when its server-side hash changes. */
+/** A static (reference) table: re-read and replaced whole every run. */
 export const staticTableConfigSchema = z
   .strictObject(staticTableShape)
-  .superRefine((v, ctx) => {
-    checkLakeNames(v, ctx);
-    if (v.load_strategy === 'upsert' && v.primary_key_columns === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['primary_key_columns'],
-        message: 'required when load_strategy is upsert',
-      });
-    }
-  })
+  .superRefine(checkLakeNames)
   .transform((v) => ({
     kind: 'static' as const,
     ...commonTableOutput(v),

@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { SqlSyncError } from '../errors.js';
+import { pipelineConfigJsonSchema } from './json-schema.js';
+import { parseConfig } from './load-config.js';
+
+const database = { server: 'db', database: 'Sales', username: 'etl', password: 'pw' };
+
+function refusal(document: Record<string, unknown>): string {
+  try {
+    parseConfig({ database, ...document }, 'sqlsync.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(SqlSyncError);
+    expect((error as SqlSyncError).code).toBe('CONFIG_INVALID');
+    return (error as SqlSyncError).message;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('fields that are not supported yet', () => {
+  // Each case: a field set to a value sqlsync would silently ignore, and the path the refusal names.
+  const cases: [string, Record<string, unknown>, string][] = [
+    [
+      'integrated_security: true',
+      { database: { ...database, integrated_security: true } },
+      'database.integrated_security',
+    ],
+    [
+      'enable_sql_server_partition_switching: false',
+      { processing: { enable_sql_server_partition_switching: false } },
+      'processing.enable_sql_server_partition_switching',
+    ],
+    ['state_retention_days: 7', { state: { state_retention_days: 7 } }, 'state.state_retention_days'],
+    [
+      'validate_state_consistency: false',
+      { state: { validate_state_consistency: false } },
+      'state.validate_state_consistency',
+    ],
+    ['enable_structured_logging: false', { enable_structured_logging: false }, 'enable_structured_logging'],
+    [
+      'enable_partition_switching: false',
+      { partition_tables: [{ table_name: 'Orders', enable_partition_switching: false }] },
+      'partition_tables[0].enable_partition_switching',
+    ],
+    [
+      'hash_algorithm: checksum',
+      { static_tables: [{ table_name: 'T', hash_algorithm: 'checksum' }] },
+      'static_tables[0].hash_algorithm',
+    ],
+    [
+      'load_strategy: upsert',
+      { static_tables: [{ table_name: 'T', load_strategy: 'upsert' }] },
+      'static_tables[0].load_strategy',
+    ],
+    [
+      'primary_key_columns',
+      { static_tables: [{ table_name: 'T', primary_key_columns: ['Id'] }] },
+      'static_tables[0].primary_key_columns',
+    ],
+    [
+      'force_reload_after_days',
+      { static_tables: [{ table_name: 'T', force_reload_after_days: 7 }] },
+      'static_tables[0].force_reload_after_days',
+    ],
+    [
+      'scd_tables (and with them business_key_columns, last_modified_column, is_latest_column, effective_date_column, end_date_column, lookback_minutes)',
+      {
+        scd_tables: [
+          {
+            table_name: 'Customers',
+            business_key_columns: ['CustomerID'],
+            last_modified_column: 'ModifiedAt',
+            is_latest_column: 'Current',
+            effective_date_column: 'ValidFrom',
+            end_date_column: 'ValidTo',
+            lookback_minutes: 5,
+          },
+        ],
+      },
+      'scd_tables',
+    ],
+  ];
+
+  it.each(cases)(
+    'refuses %s at load, naming the field and saying "not supported yet"',
+    (_, document, path) => {
+      const message = refusal(document);
+      expect(message.split('\n')).toHaveLength(1);
+      expect(message).toMatch(
+        new RegExp(`^sqlsync\\.yaml: ${path.replace(/[[\].]/g, '\\$&')}: not supported yet`),
+      );
+    },
+  );
+
+  it('says what to do instead', () => {
+    expect(refusal({ static_tables: [{ table_name: 'T', load_strategy: 'upsert' }] })).toBe(
+      'sqlsync.yaml: static_tables[0].load_strategy: not supported yet (only replace is accepted): use load_strategy: replace (the table is re-read and replaced in full every run)',
+    );
+  });
+
+  it('accepts each of them at the value sqlsync implements, with a warning naming the field', () => {
+    const config = parseConfig({
+      database: { ...database, driver: 'ODBC Driver 18 for SQL Server', integrated_security: false },
+      processing: { enable_sql_server_partition_switching: true },
+      state: { state_retention_days: 30, validate_state_consistency: true },
+      enable_structured_logging: true,
+      partition_tables: [{ table_name: 'Orders', enable_partition_switching: true }],
+      static_tables: [{ table_name: 'T', hash_algorithm: 'hashbytes_sha256', load_strategy: 'replace' }],
+      scd_tables: [],
+    });
+    expect(config.warnings.map((w) => w.path)).toEqual([
+      'database.driver',
+      'enable_structured_logging',
+      'processing.enable_sql_server_partition_switching',
+      'partition_tables[0].enable_partition_switching',
+      'state.state_retention_days',
+      'state.validate_state_consistency',
+      'static_tables[0].hash_algorithm',
+    ]);
+    expect(config.warnings[0]?.message).toMatch(/^ignored: .*no ODBC driver/);
+    expect(Object.isFrozen(config.warnings)).toBe(true);
+  });
+
+  it('warns about nothing when the file leaves those fields out', () => {
+    expect(parseConfig({ database, static_tables: [{ table_name: 'T' }] }).warnings).toEqual([]);
+  });
+
+  it('refuses a destination other than parquet', () => {
+    expect(refusal({ destination: 'delta' })).toBe(
+      'sqlsync.yaml: destination: expected parquet, got "delta"',
+    );
+  });
+
+  it('keeps the JSON Schema in step: the refused values are described as not supported yet', () => {
+    const schema = pipelineConfigJsonSchema() as {
+      properties: Record<
+        string,
+        { description?: string; properties?: Record<string, { description?: string }> }
+      >;
+    };
+    expect(schema.properties.state?.properties?.state_retention_days?.description).toMatch(
+      /Not supported yet/,
+    );
+    expect(schema.properties.scd_tables?.description).toMatch(/Not supported yet/);
+    expect(schema.properties.enable_structured_logging?.description).toMatch(/only true is accepted/);
+  });
+});
