@@ -15,6 +15,11 @@ export type DecimalErrorCode = 'DECIMAL_OVERFLOW' | 'DECIMAL_PRECISION_LOSS' | '
  * are programming errors and throw `RangeError`). `value` is the offending value as text and,
  * where there is one, `precision`/`scale` name the target `DECIMAL(p,s)`.
  *
+ * `name` is always `'DecimalError'` and `code` one of {@link DecimalErrorCode}: sqlsync's
+ * `toSqlSyncError` (in `@sync/core`, which does not import this package) recognises the error by
+ * that shape and reports `DECIMAL_PRECISION_LOSS` as `PRECISION_LOSS`, `DECIMAL_OVERFLOW` as
+ * `VALUE_OUT_OF_RANGE` and `DECIMAL_PARSE` as `VALUE_INVALID`, keeping the message.
+ *
  * @example
  * try {
  *   parseDecimal('123.456', 5, 2);
