@@ -1,13 +1,32 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger } from '@sync/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, main } from './cli-main.js';
 
-function capture(): { io: Parameters<typeof main>[1]; out: string[]; err: string[] } {
+/** The CLI's output, and its log lines (parsed) in `logs`; a `log_file` is still written. */
+function capture(): {
+  io: Parameters<typeof main>[1];
+  out: string[];
+  err: string[];
+  logs: Record<string, unknown>[];
+} {
   const out: string[] = [];
   const err: string[] = [];
-  return { io: { stdout: (l) => out.push(l), stderr: (l) => err.push(l), env: {} }, out, err };
+  const logs: Record<string, unknown>[] = [];
+  const destination = { write: (line: string) => logs.push(JSON.parse(line)) };
+  return {
+    io: {
+      stdout: (l) => out.push(l),
+      stderr: (l) => err.push(l),
+      env: {},
+      createLogger: (options) => createLogger({ ...options, destination }),
+    },
+    out,
+    err,
+    logs,
+  };
 }
 
 describe('sqlsync CLI arguments', () => {
@@ -67,5 +86,68 @@ describe('sqlsync CLI arguments', () => {
     expect(code).toBe(EXIT.usage);
     expect([...err, ...out].join('\n')).not.toContain('S3cret!Value');
     expect(err[0]).toContain('database.port');
+  });
+
+  function database(extra = ''): string {
+    return `database: {server: localhost, database: db, username: u, password: p${extra}}\nstate: {parquet_directory: ${join(work, 'lake')}, state_directory: ${join(work, 'state')}}\n`;
+  }
+
+  it('exits 2 naming a field that is not supported yet, before connecting', async () => {
+    const file = join(work, 'upsert.yaml');
+    await writeFile(
+      file,
+      `${database()}static_tables: [{table_name: T, load_strategy: upsert, primary_key_columns: [Id]}]\n`,
+    );
+    for (const command of ['validate', 'plan', 'run']) {
+      const { io, err, out } = capture();
+      expect(await main([command, '--config', file], io)).toBe(EXIT.usage);
+      expect(err.join('\n')).toContain('static_tables[0].load_strategy: not supported yet');
+      expect(err.join('\n')).toContain('static_tables[0].primary_key_columns: not supported yet');
+      expect(JSON.parse(out[out.length - 1] ?? '').status).toBe('config_error');
+    }
+  });
+
+  it('logs a warning naming each compatibility field that is accepted but ignored (database.driver)', async () => {
+    const file = join(work, 'driver.yaml');
+    await writeFile(file, database(', driver: ODBC Driver 18 for SQL Server'));
+    const { io, logs } = capture();
+    expect(await main(['validate', '--config', file], io)).toBe(EXIT.ok);
+    expect(logs).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        configPath: 'database.driver',
+        msg: expect.stringMatching(/^database\.driver: ignored/),
+      }),
+    ]);
+  });
+
+  it('appends the log lines to log_file, at log_level', async () => {
+    const logFile = join(work, 'logs', 'sqlsync.log');
+    const file = join(work, 'log-file.yaml');
+    await writeFile(file, `${database(', driver: x')}log_file: ${logFile}\n`);
+    expect(await main(['validate', '--config', file], capture().io)).toBe(EXIT.ok);
+    const lines = (await readFile(logFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([expect.objectContaining({ level: 'warn', configPath: 'database.driver' })]);
+
+    // The same warning is below log_level ERROR: nothing is logged.
+    const quiet = join(work, 'quiet.yaml');
+    await writeFile(quiet, `${database(', driver: x')}log_level: ERROR\n`);
+    const { io, logs } = capture();
+    expect(await main(['validate', '--config', quiet], io)).toBe(EXIT.ok);
+    expect(logs).toEqual([]);
+  });
+
+  it('accepts plan --json (plan always prints JSON) and refuses --json elsewhere', async () => {
+    const file = join(work, 'plan.yaml');
+    await writeFile(file, database());
+    const plan = capture();
+    expect(await main(['plan', '--json', '--config', file], plan.io)).toBe(EXIT.ok);
+    expect(JSON.parse(plan.out[plan.out.length - 1] ?? '')).toMatchObject({ status: 'ok', tables: [] });
+    const run = capture();
+    expect(await main(['run', '--json', '--config', file], run.io)).toBe(EXIT.usage);
+    expect(run.err[0]).toContain('--json applies to plan only');
   });
 });

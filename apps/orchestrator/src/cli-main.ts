@@ -1,17 +1,42 @@
 import { parseArgs } from 'node:util';
-import { createLogger, type Logger, loadConfig, SqlSyncError, toSqlSyncError } from '@sync/core';
-import type { TableKind } from '@sync/handlers';
+import {
+  createLogger,
+  type ErrorCode,
+  type Logger,
+  type LoggerOptions,
+  loadConfig,
+  type PipelineConfig,
+  SqlSyncError,
+  toSqlSyncError,
+} from '@sync/core';
+import { SQLSYNC_VERSION, type TableKind } from '@sync/handlers';
 import { Pipeline } from './pipeline.js';
 import type { RunSummary } from './run-summary.js';
 
-/** Process exit codes of `sqlsync` (Airflow reads them). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, nothingToDo: 99 } as const;
+/**
+ * Process exit codes of `sqlsync` (Airflow reads them). An interrupted run exits as a shell reports
+ * a process stopped by that signal, 128 + its number: not 2, which would read as a bad config.
+ */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  nothingToDo: 99,
+  /** Stopped by SIGINT (Ctrl-C). */
+  interrupted: 130,
+  /** Stopped by SIGTERM (Airflow stopping or timing out the task). */
+  terminated: 143,
+} as const;
+
+/** Error codes that mean the command line or the config is wrong: exit 2, not worth a retry. */
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['USAGE', 'CONFIG_INVALID', 'CONFIG_NOT_FOUND']);
 
 const USAGE = `Usage: sqlsync <command> [options]
 
 Commands:
   run        Copy the configured tables into the lake
-  plan       List the units a run would execute now, with their reasons, as JSON (writes nothing)
+  plan       List the units a run would execute now, with their reasons, as JSON (writes nothing);
+             --json is accepted and changes nothing (plan always prints JSON)
   validate   Check the config file and exit
 
 Options:
@@ -23,6 +48,8 @@ Options:
   -v, --version           Show the version
 
 Logs are JSON lines on stderr; the last line of stdout is a one-line JSON summary.
+Exit codes: 0 ok, 1 failed, 2 bad config or usage, 99 nothing to do (--skip-exit-code),
+130 interrupted (SIGINT), 143 terminated (SIGTERM).
 Secrets can come from the environment: SQLSYNC_USERNAME, SQLSYNC_PASSWORD, SQLSYNC_SERVER, ...`;
 
 /** What the CLI writes; injected so tests can capture it. */
@@ -30,8 +57,8 @@ export interface CliIo {
   readonly stdout: (line: string) => void;
   readonly stderr: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
-  /** Builds the logger once the config's log level is known. */
-  readonly createLogger?: (level: string) => Logger;
+  /** Builds the logger once the config's `log_level` and `log_file` are known. Defaults to `createLogger`. */
+  readonly createLogger?: (options: LoggerOptions) => Logger;
 }
 
 const KINDS: readonly TableKind[] = ['partition', 'scd', 'static'];
@@ -56,7 +83,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.ok;
   }
   if (values.version === true) {
-    io.stdout('0.1.0');
+    io.stdout(SQLSYNC_VERSION);
     return EXIT.ok;
   }
   const command = positionals[0];
@@ -70,6 +97,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`sqlsync ${command}: --config FILE is required`);
     return EXIT.usage;
   }
+  if (values.json === true && command !== 'plan') {
+    io.stderr(`sqlsync ${command}: --json applies to plan only`);
+    return EXIT.usage;
+  }
   const types = values.type ?? [];
   const badType = types.find((t) => !KINDS.includes(t as TableKind));
   if (badType !== undefined) {
@@ -77,7 +108,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.usage;
   }
 
-  let config: Awaited<ReturnType<typeof loadConfig>>;
+  let config: PipelineConfig;
   try {
     config = await loadConfig(values.config, io.env);
   } catch (error) {
@@ -86,12 +117,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(JSON.stringify({ status: 'config_error', error: failure.message }));
     return EXIT.usage;
   }
+
+  const logger = (io.createLogger ?? createLogger)({
+    level: config.logLevel,
+    ...(config.logFile === undefined ? {} : { file: config.logFile }),
+  });
+  for (const warning of config.warnings) {
+    logger.warn({ file: values.config, configPath: warning.path }, `${warning.path}: ${warning.message}`);
+  }
   if (command === 'validate') {
     io.stdout(JSON.stringify({ status: 'ok', config: values.config }));
     return EXIT.ok;
   }
-
-  const logger = (io.createLogger ?? ((level) => createLogger({ level })))(config.logLevel);
   const pipeline = new Pipeline(config, { logger });
   const selection = {
     ...(values.table === undefined ? {} : { tableNames: values.table }),
@@ -106,31 +143,53 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       const failure = toSqlSyncError(error);
       io.stderr(`sqlsync: ${failure.message}`);
       io.stdout(JSON.stringify({ status: 'failed', error: failure.toJSON() }));
-      return failure.code === 'USAGE' ? EXIT.usage : EXIT.failed;
+      return USAGE_CODES.has(failure.code) ? EXIT.usage : EXIT.failed;
     }
   }
+  // The first SIGINT/SIGTERM stops the run (units are aborted, nothing half-published); a second
+  // one finds no listener and ends the process at once, as a signal does by default.
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new SqlSyncError('USAGE', 'interrupted'));
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stoppedBy = signal;
+    logger.warn({ signal }, 'stopping the run');
+    controller.abort(new SqlSyncError('INTERRUPTED', `interrupted by ${signal}`));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let summary: RunSummary;
   try {
     summary = await pipeline.run({ ...selection, signal: controller.signal });
   } catch (error) {
-    const failure = toSqlSyncError(error);
+    // Once stopped, whatever the run threw on its way out is a consequence of the signal.
+    const failure = controller.signal.aborted
+      ? (controller.signal.reason as SqlSyncError)
+      : toSqlSyncError(error);
     logger.error({ err: failure }, 'run failed');
     io.stderr(`sqlsync: ${failure.message}`);
     io.stdout(JSON.stringify({ status: 'failed', error: failure.toJSON() }));
-    return failure.code === 'USAGE' ? EXIT.usage : EXIT.failed;
+    return interruptedExit(stoppedBy) ?? (USAGE_CODES.has(failure.code) ? EXIT.usage : EXIT.failed);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
   io.stdout(JSON.stringify(summary));
+  const interrupted = interruptedExit(stoppedBy);
+  if (interrupted !== undefined) {
+    return interrupted;
+  }
   if (summary.status === 'nothing_to_do') {
     return values['skip-exit-code'] === true ? EXIT.nothingToDo : EXIT.ok;
   }
   return summary.status === 'ok' ? EXIT.ok : EXIT.failed;
+}
+
+/** The exit code of a run stopped by `signal`; `undefined` when no signal arrived. */
+function interruptedExit(signal: NodeJS.Signals | undefined): number | undefined {
+  if (signal === undefined) {
+    return undefined;
+  }
+  return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
 }
 
 function parse(argv: readonly string[]) {
@@ -143,6 +202,7 @@ function parse(argv: readonly string[]) {
       table: { type: 'string', short: 't', multiple: true },
       type: { type: 'string', multiple: true },
       'skip-exit-code': { type: 'boolean' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
