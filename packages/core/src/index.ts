@@ -28,7 +28,7 @@ export * from './errors.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, pinoLevel } from './logger.js';
 export type { RetryOptions } from './retry.js';
-export { backoffDelay, isTransientSqlServerError, TRANSIENT_SQL_SERVER_ERRORS, withRetry } from './retry.js';
+export { backoffDelay, withRetry } from './retry.js';
 export * from './source-schema.js';
 export { stateFileName } from './state/state-file-name.js';
 export type { StateFile, StateStoreOptions } from './state/state-store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SqlSyncError } from './errors.js';
-import { backoffDelay, isTransientSqlServerError, withRetry } from './retry.js';
+import { backoffDelay, withRetry } from './retry.js';
 
 const transient = (): SqlSyncError => new SqlSyncError('SOURCE_QUERY', 'deadlock', { retryable: true });
 
@@ -101,18 +101,5 @@ describe('backoffDelay', () => {
     expect(backoffDelay(3, 200, 10_000, () => 1)).toBe(800);
     expect(backoffDelay(3, 200, 10_000, () => 0)).toBe(400);
     expect(backoffDelay(20, 200, 10_000, () => 1)).toBe(10_000);
-  });
-});
-
-describe('isTransientSqlServerError', () => {
-  it('knows deadlocks, throttling and dropped connections', () => {
-    for (const n of [
-      1205, 40501, 40613, 49918, 49919, 49920, 10928, 10929, 233, 10053, 10054, 10060, -2, 4060,
-    ]) {
-      expect(isTransientSqlServerError(n)).toBe(true);
-    }
-    for (const n of [208, 207, 18456, 2627, 8115]) {
-      expect(isTransientSqlServerError(n)).toBe(false);
-    }
   });
 });

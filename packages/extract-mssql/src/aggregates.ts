@@ -1,9 +1,9 @@
 import { sumFromParts } from '@sync/arrow-decimal';
 import type { SqlSyncError } from '@sync/core';
-import type sql from 'mssql';
 import type { TableReadPlan } from './catalog.js';
-import { classifyDriverError } from './connection.js';
-import { bindParameters, type RowPredicate } from './predicate.js';
+import type { ConnectionPool } from './connection-pool.js';
+import { predicateParameters, type RowPredicate } from './predicate.js';
+import { queryRows } from './query-rows.js';
 import { qualifiedName, quoteIdentifier } from './tsql.js';
 
 /** Source figures that end-to-end validation compares with the lake. */
@@ -63,7 +63,7 @@ export function aggregateStatement(plan: TableReadPlan, predicate?: RowPredicate
  * const { rowCount, sums } = await sourceAggregates(pool, plan);
  */
 export async function sourceAggregates(
-  pool: sql.ConnectionPool,
+  pool: ConnectionPool,
   plan: TableReadPlan,
   predicate?: RowPredicate,
 ): Promise<SourceAggregates> {
@@ -72,14 +72,13 @@ export async function sourceAggregates(
   );
   const table = `${plan.schema.schemaName}.${plan.schema.tableName}`;
   const run = async (split: boolean): Promise<Record<string, unknown>> => {
-    const request = pool.request();
-    bindParameters(request, predicate);
-    try {
-      const result = await request.query(aggregateStatement(plan, predicate, split));
-      return (result.recordset as Record<string, unknown>[])[0] ?? {};
-    } catch (error) {
-      throw classifyDriverError(error, { table });
-    }
+    const rows = await queryRows(
+      pool,
+      aggregateStatement(plan, predicate, split),
+      predicateParameters(predicate),
+      table,
+    );
+    return rows[0] ?? {};
   };
   let row: Record<string, unknown>;
   try {

@@ -1,12 +1,13 @@
 import { SqlSyncError } from '@sync/core';
 import { Field, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
-import type sql from 'mssql';
-import type { Connection as TediousConnection } from 'tedious';
+import type { Connection } from 'tedious';
 import type { TableReadPlan } from './catalog.js';
 import { type ColumnBuilder, createColumnBuilder, type DecodeStats } from './column-builders.js';
-import { classifyDriverError } from './connection.js';
+import type { ConnectionPool } from './connection-pool.js';
 import { tedious } from './driver.js';
-import { bindTediousParameters, type RowPredicate } from './predicate.js';
+import { classifyDriverError } from './driver-error.js';
+import { addParameters, predicateParameters, type RowPredicate } from './predicate.js';
+import type { ColumnValue } from './query-rows.js';
 import { qualifiedName } from './tsql.js';
 
 /** Options for {@link readBatches}. */
@@ -77,7 +78,7 @@ export function selectStatement(plan: TableReadPlan, predicate?: RowPredicate): 
  * console.log(stream.stats.rows);
  */
 export function readBatches(
-  pool: sql.ConnectionPool,
+  pool: ConnectionPool,
   plan: TableReadPlan,
   options: ReadOptions = {},
 ): BatchStream {
@@ -97,7 +98,7 @@ export function readBatches(
 }
 
 async function* iterate(
-  pool: sql.ConnectionPool,
+  pool: ConnectionPool,
   plan: TableReadPlan,
   statement: string,
   options: ReadOptions,
@@ -139,8 +140,8 @@ async function* iterate(
     w?.();
   };
 
-  // The rows are read through tedious directly, on a connection of the mssql pool: mssql's own
-  // row handling (an array and a type lookup per value) cost ~8 % of a row's decoding.
+  // The rows are read through tedious directly: mssql's row handling (an array and a type lookup
+  // per value) cost ~8 % of a row's decoding when the reads went through it.
   const connection = await acquireConnection(pool, tableId);
   let completed!: () => void;
   const done = new Promise<void>((resolve) => {
@@ -156,7 +157,7 @@ async function* iterate(
     completed();
     notify();
   });
-  bindTediousParameters(request, options.predicate);
+  addParameters(request, predicateParameters(options.predicate));
   // The values of a row, by wire column, handed to the column builders.
   const values: unknown[] = new Array(wireColumns);
   /** Stops the request (resumed first: a paused request would never read the cancel's answer). */
@@ -261,28 +262,17 @@ async function* iterate(
     cancel();
     // The connection goes back to the pool only once its request has ended.
     await done;
-    (pool as unknown as TediousPool).release(connection);
+    pool.release(connection);
   }
 }
 
 /** The most rows between two sums of a batch's bytes. */
 const BYTES_CHECK_EVERY = 1024;
 
-/** A value of a tedious row (`useColumnNames` off: the row is an array of these). */
-interface ColumnValue {
-  readonly value: unknown;
-}
-
-/** The parts of mssql's ConnectionPool that hand out its tedious connections. */
-interface TediousPool {
-  acquire(requester: object): Promise<TediousConnection>;
-  release(connection: TediousConnection): void;
-}
-
-/** A tedious connection of the pool, for this read only. */
-async function acquireConnection(pool: sql.ConnectionPool, table: string): Promise<TediousConnection> {
+/** A connection of the pool for this read only. */
+async function acquireConnection(pool: ConnectionPool, table: string): Promise<Connection> {
   try {
-    return await (pool as unknown as TediousPool).acquire(pool);
+    return await pool.acquire();
   } catch (error) {
     throw classifyDriverError(error, { table });
   }

@@ -1,8 +1,8 @@
 import type { SourceSchema } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
-import type sql from 'mssql';
-import { classifyDriverError } from './connection.js';
-import { mssql } from './driver.js';
+import type { ConnectionPool } from './connection-pool.js';
+import { tedious } from './driver.js';
+import { queryRows } from './query-rows.js';
 import {
   type CatalogColumn,
   type ColumnOptions,
@@ -38,33 +38,33 @@ export interface DescribeOptions {
  * Runs a catalog query about one table (its `@schema` and `@table` bound as nvarchar(128)) and
  * returns its rows; driver errors name the table.
  */
-export async function tableCatalogQuery(
-  pool: sql.ConnectionPool,
+export function tableCatalogQuery(
+  pool: ConnectionPool,
   statement: string,
   schemaName: string,
   tableName: string,
 ): Promise<Record<string, unknown>[]> {
-  try {
-    const result = await pool
-      .request()
-      .input('schema', mssql.NVarChar(128), schemaName)
-      .input('table', mssql.NVarChar(128), tableName)
-      .query(statement);
-    return result.recordset as Record<string, unknown>[];
-  } catch (error) {
-    throw classifyDriverError(error, { table: `${schemaName}.${tableName}` });
-  }
+  const sysname = { length: 128 };
+  return queryRows(
+    pool,
+    statement,
+    [
+      { name: 'schema', type: tedious.TYPES.NVarChar, value: schemaName, options: sysname },
+      { name: 'table', type: tedious.TYPES.NVarChar, value: tableName, options: sysname },
+    ],
+    `${schemaName}.${tableName}`,
+  );
 }
 
 /**
  * Reads a table's columns from the catalog and maps each to its lake type.
  *
  * @example
- * const plan = await describeTable(pool, 'sales', 'Orders');
+ * const plan = await describeTable(pool, 'sales', 'Orders'); // pool: a ConnectionPool
  * plan.schema.columns.map((c) => c.name);
  */
 export async function describeTable(
-  pool: sql.ConnectionPool,
+  pool: ConnectionPool,
   schemaName: string,
   tableName: string,
   options: DescribeOptions = {},

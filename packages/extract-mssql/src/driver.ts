@@ -1,15 +1,11 @@
-import { createRequire } from 'node:module';
-import type mssqlModule from 'mssql';
-import type * as tediousModule from 'tedious';
-import { deferAzureIdentity } from './defer-azure-identity.js';
+import tediousModule from 'tedious';
 
-// The drivers are loaded here, and only here, with require: a static `import … from 'mssql'` would
-// load mssql (CommonJS) before any ES module of this package runs, so before the deferral below.
-deferAzureIdentity();
-const require = createRequire(import.meta.url);
-
-/** The mssql package (connection pools, typed parameters). */
-export const mssql: typeof mssqlModule = require('mssql');
-
-/** The tedious package (the TDS driver under mssql: requests read row by row, parameter types). */
-export const tedious: typeof tediousModule = require('tedious');
+/**
+ * The tedious package, the TDS driver every statement goes through; loaded here and only here, so
+ * one module says which driver the package uses. A default import: tedious is CommonJS.
+ *
+ * Loading tedious loads `@azure/identity` with it (its `connection.js` requires it at the top for
+ * Azure AD logins, which sqlsync does not offer), about 10 MB of RSS and 4 MB of heap per isolate;
+ * no public API of tedious defers that.
+ */
+export const tedious: typeof tediousModule = tediousModule;

@@ -1,15 +1,15 @@
 import { SqlSyncError } from '@sync/core';
-import type sql from 'mssql';
 import { type TableReadPlan, tableCatalogQuery } from './catalog.js';
-import { classifyDriverError } from './connection.js';
-import { mssql } from './driver.js';
+import type { ConnectionPool } from './connection-pool.js';
+import { tedious } from './driver.js';
 import {
   type PartitionSpec,
   partitionKeyExpressions,
   partitionPredicate,
   type SourcePartitionScheme,
 } from './partitioning.js';
-import { bindParameters, type RowPredicate } from './predicate.js';
+import { predicateParameters, type RowPredicate } from './predicate.js';
+import { queryRows } from './query-rows.js';
 import { qualifiedName, quoteIdentifier } from './tsql.js';
 
 /**
@@ -85,18 +85,6 @@ function text(value: unknown): string | null {
   return String(value);
 }
 
-async function query(
-  request: sql.Request,
-  statement: string,
-  tableId: string,
-): Promise<Record<string, unknown>[]> {
-  try {
-    return (await request.query(statement)).recordset as Record<string, unknown>[];
-  } catch (error) {
-    throw classifyDriverError(error, { table: tableId });
-  }
-}
-
 /**
  * Finds the partition scheme a table is stored on, with its function's boundaries; `undefined`
  * for a table that is not partitioned.
@@ -106,7 +94,7 @@ async function query(
  * scheme?.boundaries.length // 24
  */
 export async function sourcePartitionScheme(
-  pool: sql.ConnectionPool,
+  pool: ConnectionPool,
   schemaName: string,
   tableName: string,
 ): Promise<SourcePartitionScheme | undefined> {
@@ -116,9 +104,10 @@ export async function sourcePartitionScheme(
   if (row === undefined) {
     return undefined;
   }
-  const boundaries = await query(
-    pool.request().input('function_id', mssql.Int, Number(row.function_id)),
+  const boundaries = await queryRows(
+    pool,
     PARTITION_BOUNDARIES_QUERY,
+    [{ name: 'function_id', type: tedious.TYPES.Int, value: Number(row.function_id), options: {} }],
     tableId,
   );
   return {
@@ -182,16 +171,19 @@ export function partitionFingerprintStatement(
  * for (const p of await sourcePartitions(pool, plan, spec)) console.log(p.key, p.rowCount, p.checksum);
  */
 export async function sourcePartitions(
-  pool: sql.ConnectionPool,
+  pool: ConnectionPool,
   plan: TableReadPlan,
   spec: PartitionSpec,
   options: SourcePartitionsOptions = {},
 ): Promise<SourcePartition[]> {
   const { schemaName, tableName } = plan.schema;
   const tableId = `${schemaName}.${tableName}`;
-  const request = pool.request();
-  bindParameters(request, options.where);
-  const rows = await query(request, partitionFingerprintStatement(plan, spec, options), tableId);
+  const rows = await queryRows(
+    pool,
+    partitionFingerprintStatement(plan, spec, options),
+    predicateParameters(options.where),
+    tableId,
+  );
   let catalogRows = new Map<string, string>();
   if (spec.mode === 'scheme') {
     const stats = await tableCatalogQuery(pool, PARTITION_ROWS_QUERY, schemaName, tableName);

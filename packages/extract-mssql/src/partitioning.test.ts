@@ -1,6 +1,5 @@
 import type { SourceColumn } from '@sync/core';
 import { describe, expect, it } from 'vitest';
-import { classifyDriverError } from './connection.js';
 import { partitionFingerprintStatement } from './partition-catalog.js';
 import { nextBucketStart, partitionPredicate, partitionSpecFor } from './partitioning.js';
 
@@ -126,16 +125,5 @@ describe('partitionFingerprintStatement', () => {
     ).toBe(
       'SELECT CONVERT(char(10), DATEFROMPARTS(YEAR([Day]), MONTH([Day]), 1), 23) AS [partition_key], COUNT_BIG(*) AS [row_count], CHECKSUM_AGG(BINARY_CHECKSUM(*)) AS [checksum], CONVERT(varchar(40), MAX([D]), 126) AS [max_modified] FROM [sales].[Orders] WHERE [Cob] > 0 GROUP BY YEAR([Day]), MONTH([Day]) ORDER BY YEAR([Day]), MONTH([Day]);',
     );
-  });
-});
-
-describe('classifyDriverError', () => {
-  it('treats a connection closed mid-request as retryable', () => {
-    const error = classifyDriverError(
-      Object.assign(new Error('Connection closed before request completed.'), { code: 'ECLOSE' }),
-      { table: 'sales.Orders' },
-    );
-    expect(error.retryable).toBe(true);
-    expect(error.code).toBe('SOURCE_CONNECTION');
   });
 });

@@ -1,6 +1,5 @@
-import type sql from 'mssql';
 import type { Request as TediousRequest } from 'tedious';
-import { mssql, tedious } from './driver.js';
+import { tedious } from './driver.js';
 
 /**
  * SQL Server types a bound parameter can have. A predicate over a column binds its parameters with
@@ -70,99 +69,71 @@ function dateValue(value: QueryParam['value']): Date | null {
   return value instanceof Date ? value : new Date(String(value));
 }
 
-/** A parameter as both drivers take it: the type, its size options and the value. */
-interface BoundParam {
-  readonly mssql: sql.ISqlType | (() => sql.ISqlType);
-  readonly tedious: TediousDataType;
-  readonly options: { length?: number; precision?: number; scale?: number };
+/** A parameter as tedious's `Request.addParameter` takes it: name, type, value and size options. */
+export interface BoundParameter {
+  readonly name: string;
+  readonly type: TediousDataType;
   readonly value: string | number | Date | null;
+  readonly options: { length?: number; precision?: number; scale?: number };
 }
 
 type TediousDataType = (typeof tedious.TYPES)[keyof typeof tedious.TYPES];
 
-/** nvarchar(max) / varchar(max) as both drivers spell the length. */
+/** nvarchar(max) / varchar(max): the length tedious declares as `(max)`. */
 const MAX_LENGTH = 65_535;
 
-function boundParam(param: QueryParam): BoundParam {
+function boundParameter(param: QueryParam): BoundParameter {
+  const { name } = param;
   const value = typeof param.value === 'bigint' ? param.value.toString() : param.value;
+  const { TYPES } = tedious;
   switch (param.type) {
     case 'bit':
-      return { mssql: mssql.Bit, tedious: tedious.TYPES.Bit, options: {}, value };
+      return { name, type: TYPES.Bit, options: {}, value };
     case 'tinyint':
-      return { mssql: mssql.TinyInt, tedious: tedious.TYPES.TinyInt, options: {}, value };
+      return { name, type: TYPES.TinyInt, options: {}, value };
     case 'smallint':
-      return { mssql: mssql.SmallInt, tedious: tedious.TYPES.SmallInt, options: {}, value };
+      return { name, type: TYPES.SmallInt, options: {}, value };
     case 'int':
-      return { mssql: mssql.Int, tedious: tedious.TYPES.Int, options: {}, value };
+      return { name, type: TYPES.Int, options: {}, value };
     case 'bigint':
-      return { mssql: mssql.BigInt, tedious: tedious.TYPES.BigInt, options: {}, value };
+      return { name, type: TYPES.BigInt, options: {}, value };
     case 'nvarchar':
-      return {
-        mssql: mssql.NVarChar(mssql.MAX),
-        tedious: tedious.TYPES.NVarChar,
-        options: { length: MAX_LENGTH },
-        value,
-      };
+      return { name, type: TYPES.NVarChar, options: { length: MAX_LENGTH }, value };
     case 'varchar':
-      return {
-        mssql: mssql.VarChar(mssql.MAX),
-        tedious: tedious.TYPES.VarChar,
-        options: { length: MAX_LENGTH },
-        value,
-      };
+      return { name, type: TYPES.VarChar, options: { length: MAX_LENGTH }, value };
     case 'date':
-      return { mssql: mssql.Date, tedious: tedious.TYPES.Date, options: {}, value: dateValue(value) };
+      return { name, type: TYPES.Date, options: {}, value: dateValue(value) };
     case 'smalldatetime':
-      return {
-        mssql: mssql.SmallDateTime,
-        tedious: tedious.TYPES.SmallDateTime,
-        options: {},
-        value: dateValue(value),
-      };
+      return { name, type: TYPES.SmallDateTime, options: {}, value: dateValue(value) };
     case 'datetime':
-      return { mssql: mssql.DateTime, tedious: tedious.TYPES.DateTime, options: {}, value: dateValue(value) };
-    case 'datetime2': {
-      const scale = param.scale ?? 7;
+      return { name, type: TYPES.DateTime, options: {}, value: dateValue(value) };
+    case 'datetime2':
+      return { name, type: TYPES.DateTime2, options: { scale: param.scale ?? 7 }, value: dateValue(value) };
+    case 'decimal':
       return {
-        mssql: mssql.DateTime2(scale),
-        tedious: tedious.TYPES.DateTime2,
-        options: { scale },
-        value: dateValue(value),
-      };
-    }
-    case 'decimal': {
-      const precision = param.precision ?? 38;
-      const scale = param.scale ?? 0;
-      return {
-        mssql: mssql.Decimal(precision, scale),
-        tedious: tedious.TYPES.Decimal,
-        options: { precision, scale },
+        name,
+        type: TYPES.Decimal,
+        options: { precision: param.precision ?? 38, scale: param.scale ?? 0 },
         value,
       };
-    }
   }
 }
 
 /**
- * Binds a predicate's parameters to an `mssql` request (sent through `sp_executesql`).
+ * A predicate's parameters as tedious binds them (the request then goes out as `sp_executesql`
+ * with their declarations).
  *
  * @example
- * bindParameters(pool.request(), { sql: '[Day] = @day', params: [{ name: 'day', type: 'date', value: '2024-01-31' }] });
+ * predicateParameters({ sql: '[Day] = @day', params: [{ name: 'day', type: 'date', value: '2024-01-31' }] })
+ * // [{ name: 'day', type: TYPES.Date, value: Date(2024-01-31), options: {} }]
  */
-export function bindParameters(request: sql.Request, predicate: RowPredicate | undefined): void {
-  for (const param of predicate?.params ?? []) {
-    const bound = boundParam(param);
-    request.input(param.name, bound.mssql, bound.value);
-  }
+export function predicateParameters(predicate: RowPredicate | undefined): BoundParameter[] {
+  return (predicate?.params ?? []).map(boundParameter);
 }
 
-/**
- * Binds a predicate's parameters to a `tedious` request, with the same SQL types as
- * {@link bindParameters}.
- */
-export function bindTediousParameters(request: TediousRequest, predicate: RowPredicate | undefined): void {
-  for (const param of predicate?.params ?? []) {
-    const bound = boundParam(param);
-    request.addParameter(param.name, bound.tedious, bound.value, bound.options);
+/** Adds bound parameters to a tedious request. */
+export function addParameters(request: TediousRequest, parameters: readonly BoundParameter[]): void {
+  for (const p of parameters) {
+    request.addParameter(p.name, p.type, p.value, p.options);
   }
 }

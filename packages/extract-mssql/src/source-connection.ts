@@ -1,8 +1,10 @@
-import type sql from 'mssql';
+import { SqlSyncError } from '@sync/core';
 import { type SourceAggregates, sourceAggregates } from './aggregates.js';
 import { type BatchStream, type ReadOptions, readBatches } from './batch-stream.js';
 import { type DescribeOptions, describeTable, type TableReadPlan } from './catalog.js';
-import { type MssqlConnectionOptions, openPool } from './connection.js';
+import { type MssqlConnectionOptions, tediousConfig } from './connection-options.js';
+import { ConnectionPool } from './connection-pool.js';
+import { classifyDriverError } from './driver-error.js';
 import {
   type SourcePartition,
   type SourcePartitionsOptions,
@@ -26,24 +28,50 @@ import type { RowPredicate } from './predicate.js';
  * }
  */
 export class SourceConnection {
-  private constructor(private readonly pool: sql.ConnectionPool) {}
+  private constructor(private readonly pool: ConnectionPool) {}
 
-  /** Connects with at most `maxConnections` pooled connections (defaults to 1: one per worker). */
+  /**
+   * Connects (one connection now, so a wrong server, login or database fails here) and shares at
+   * most `maxConnections` connections between the calls below, one statement or read each at a
+   * time; a call finding them all busy waits its turn. `maxConnections` defaults to 1: one per
+   * worker, so a unit's aggregates wait for its read to end. Fails with a `SqlSyncError`
+   * (`SOURCE_CONNECTION`, or `CONFIG_INVALID` for `integratedSecurity`).
+   */
   static async open(options: MssqlConnectionOptions, maxConnections = 1): Promise<SourceConnection> {
-    return new SourceConnection(await openPool(options, maxConnections));
+    if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+      throw new SqlSyncError(
+        'USAGE',
+        `SourceConnection.open: maxConnections must be an integer >= 1, got ${maxConnections}`,
+      );
+    }
+    const config = tediousConfig(options);
+    try {
+      return new SourceConnection(await ConnectionPool.open(config, maxConnections));
+    } catch (error) {
+      throw classifyDriverError(error);
+    }
   }
 
-  /** Reads a table's columns from the catalog and plans how each is read. */
+  /**
+   * Reads a table's columns from the catalog and plans how each is read. Fails with
+   * `SOURCE_SCHEMA` when the table is not there.
+   */
   describe(schemaName: string, tableName: string, options?: DescribeOptions): Promise<TableReadPlan> {
     return describeTable(this.pool, schemaName, tableName, options);
   }
 
-  /** Streams the planned columns of the table's rows matching the predicate. */
+  /**
+   * Streams the planned columns of the table's rows matching the predicate. Nothing is sent until
+   * the stream is iterated; breaking out of the loop cancels the request.
+   */
   read(plan: TableReadPlan, options?: ReadOptions): BatchStream {
     return readBatches(this.pool, plan, options);
   }
 
-  /** COUNT_BIG and exact decimal sums over the rows matching the predicate. */
+  /**
+   * COUNT_BIG and exact decimal sums over the rows matching the predicate: plain SUMs, and only
+   * after SQL Server's overflow error 8115 again with the wide columns summed in two halves.
+   */
   aggregates(plan: TableReadPlan, predicate?: RowPredicate): Promise<SourceAggregates> {
     return sourceAggregates(this.pool, plan, predicate);
   }
@@ -62,6 +90,7 @@ export class SourceConnection {
     return sourcePartitions(this.pool, plan, spec, options);
   }
 
+  /** Closes the connections: idle ones now, one still reading once its read has ended. */
   async close(): Promise<void> {
     await this.pool.close();
   }

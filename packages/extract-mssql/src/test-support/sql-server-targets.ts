@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type Emulator, startEmulator } from '@sync/mssql-emulator';
-import sql from 'mssql';
-import type { MssqlConnectionOptions } from '../connection.js';
+import { type MssqlConnectionOptions, tediousConfig } from '../connection-options.js';
+import { ConnectionPool } from '../connection-pool.js';
+import { tedious } from '../driver.js';
 
 /**
  * The connection string of a real SQL Server to run the dual-target tests against as well, e.g.
@@ -81,21 +82,19 @@ export async function emulatorTarget(): Promise<SqlServerTarget> {
 /** The real SQL Server of `SQLSYNC_TEST_MSSQL` as a target. */
 export async function realSqlServerTarget(connectionString: string): Promise<SqlServerTarget> {
   const options = parseConnectionString(connectionString);
-  const pool = await new sql.ConnectionPool({
-    server: options.server,
-    port: options.port ?? 1433,
-    database: options.database,
-    user: options.username ?? '',
-    password: options.password ?? '',
-    options: {
-      encrypt: options.encrypt ?? true,
-      trustServerCertificate: options.trustServerCertificate ?? false,
-    },
-  }).connect();
+  const pool = await ConnectionPool.open(tediousConfig(options), 1);
   return {
     options,
+    // A SQL batch (`execSqlBatch`), not an RPC: the tests' scripts hold several statements.
     exec: async (tsql) => {
-      await pool.request().batch(tsql);
+      const connection = await pool.acquire();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          connection.execSqlBatch(new tedious.Request(tsql, (error) => (error ? reject(error) : resolve())));
+        });
+      } finally {
+        pool.release(connection);
+      }
     },
     close: () => pool.close(),
   };

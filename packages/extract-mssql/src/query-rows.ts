@@ -1,0 +1,56 @@
+import type { ConnectionPool } from './connection-pool.js';
+import { tedious } from './driver.js';
+import { classifyDriverError } from './driver-error.js';
+import { addParameters, type BoundParameter } from './predicate.js';
+
+/** A value of a tedious row (`useColumnNames` off: the row is an array of these). */
+export interface ColumnValue {
+  readonly value: unknown;
+  readonly metadata: { readonly colName: string };
+}
+
+/**
+ * Runs one statement with bound parameters as an RPC (`sp_executesql`, tedious's `execSql`) on a
+ * connection of the pool and returns its rows, each an object by column name. For catalog queries
+ * and aggregates, whose results are a few rows; table data is streamed by `batch-stream.ts`.
+ * Driver errors are classified and name the table.
+ *
+ * @example
+ * const rows = await queryRows(pool, 'SELECT name FROM sys.schemas WHERE name = @schema;', [schemaParameter], 'sales.Orders');
+ */
+export async function queryRows(
+  pool: ConnectionPool,
+  statement: string,
+  parameters: readonly BoundParameter[],
+  table: string,
+): Promise<Record<string, unknown>[]> {
+  try {
+    const connection = await pool.acquire();
+    try {
+      return await new Promise<Record<string, unknown>[]>((resolve, reject) => {
+        const rows: Record<string, unknown>[] = [];
+        const request = new tedious.Request(statement, (error) => {
+          if (error === undefined || error === null) {
+            resolve(rows);
+          } else {
+            reject(error);
+          }
+        });
+        addParameters(request, parameters);
+        request.on('row', (columns: ColumnValue[]) => {
+          const row: Record<string, unknown> = {};
+          for (const column of columns) {
+            row[column.metadata.colName] = column.value;
+          }
+          rows.push(row);
+        });
+        connection.execSql(request);
+      });
+    } finally {
+      // The request has ended (its callback ran, or execSql threw before sending it).
+      pool.release(connection);
+    }
+  } catch (error) {
+    throw classifyDriverError(error, { table });
+  }
+}
