@@ -1,5 +1,4 @@
 import { rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
 import {
   type Logger,
   listTables,
@@ -12,11 +11,9 @@ import {
 } from '@sync/core';
 import {
   handlerFor,
-  lakeTableDir,
-  openSource,
+  openRun,
   type RunInfo,
-  recoverLake,
-  type SourceConnection,
+  type RunResources,
   type TableHandler,
   type TableKind,
   type UnitResult,
@@ -100,13 +97,16 @@ export class Pipeline {
     const logger = this.#logger.child({ run_id: run.runId });
     const summaries: TableSummary[] = [];
     if (tables.length > 0) {
-      // A crash in an earlier run may have left a publish half done: finish or roll it back first.
-      await recoverLake(run.lakeRoot);
-      const source = await withRetry(() => openSource(this.#config.database), {
-        attempts: this.#config.processing.retryAttempts + 1,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-        onRetry: (error, attempt, delayMs) =>
-          logger.warn({ err: error, attempt, delayMs }, 'connect failed; retrying'),
+      // A crash in an earlier run may have left a publish half done: it is finished or rolled back
+      // before anything is planned.
+      const resources = await openRun(this.#config, {
+        recoverLake: true,
+        retry: {
+          attempts: this.#config.processing.retryAttempts + 1,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          onRetry: (error, attempt, delayMs) =>
+            logger.warn({ err: error, attempt, delayMs }, 'connect failed; retrying'),
+        },
       });
       const stateStore = new StateStore(this.#config.state.stateDirectory, {
         backupBeforeWrite: this.#config.state.backupStateBeforeRun,
@@ -117,7 +117,7 @@ export class Pipeline {
         for (const table of tables) {
           const tableStarted = performance.now();
           try {
-            plans.push(await this.#planTable(table, source, stateStore, run, logger, options.signal));
+            plans.push(await this.#planTable(table, resources, stateStore, run, logger, options.signal));
           } catch (error) {
             summaries.push(this.#failed(table, error, tableStarted, logger));
           }
@@ -136,11 +136,8 @@ export class Pipeline {
         );
       } finally {
         await runner?.close();
-        await source.close();
-        await rm(join(run.lakeRoot, '_sqlsync', 'staging', run.runId), {
-          recursive: true,
-          force: true,
-        }).catch(() => undefined);
+        await resources.close();
+        await resources.removeStaging(run.runId);
       }
     }
     const ordered = tables.flatMap((t) => summaries.filter((s) => s.table === t.id));
@@ -177,12 +174,12 @@ export class Pipeline {
     const logger = this.#logger.child({ run_id: run.runId, dry_run: true });
     const planned: PlanSummary['tables'][number][] = [];
     if (tables.length > 0) {
-      const source = await openSource(this.#config.database);
+      const resources = await openRun(this.#config);
       const stateStore = new StateStore(this.#config.state.stateDirectory);
       try {
         for (const table of tables) {
           try {
-            const plan = await this.#planTable(table, source, stateStore, run, logger, options.signal);
+            const plan = await this.#planTable(table, resources, stateStore, run, logger, options.signal);
             const partitioning = plan.handler.describe?.(plan.snapshot);
             planned.push({
               table: table.id,
@@ -196,7 +193,7 @@ export class Pipeline {
           }
         }
       } finally {
-        await source.close();
+        await resources.close();
       }
     }
     return {
@@ -209,7 +206,7 @@ export class Pipeline {
 
   async #planTable(
     table: TableConfig,
-    source: SourceConnection,
+    resources: RunResources,
     stateStore: StateStore,
     run: RunInfo,
     logger: Logger,
@@ -217,12 +214,7 @@ export class Pipeline {
   ): Promise<TablePlan> {
     const handler = handlerFor(table);
     const state = await this.#readState(table, stateStore, logger);
-    const snapshot = await handler.snapshot(table, {
-      config: this.#config,
-      source,
-      logger,
-      ...(signal === undefined ? {} : { signal }),
-    });
+    const snapshot = await handler.snapshot(table, resources.context(logger, signal));
     const units = handler.plan(table, snapshot, state, run);
     logger.info(
       {
@@ -275,9 +267,7 @@ export class Pipeline {
   ): Promise<TableSummary> {
     const started = performance.now();
     const { table } = plan;
-    const perTable = new Semaphore(
-      table.kind === 'partition' ? this.#config.processing.partitionParallelLimit : 1,
-    );
+    const perTable = new Semaphore(plan.handler.parallelLimit(table, this.#config.processing));
     try {
       const results = await Promise.all(
         plan.units.map((unit) =>
@@ -286,7 +276,7 @@ export class Pipeline {
       );
       const state = await plan.handler.commit(table, plan.units, results, plan.snapshot, plan.state, run);
       await stateStore.write(table.id, state);
-      const lakePath = lakeTableDir(run.lakeRoot, table);
+      const lakePath = plan.handler.lakeDir(table, run.lakeRoot);
       const partitioning = plan.handler.describe?.(plan.snapshot);
       return {
         table: table.id,
@@ -295,9 +285,7 @@ export class Pipeline {
         rows: results.reduce((n, r) => n + r.rows, 0),
         bytes: results.reduce((n, r) => n + r.bytes, 0),
         lake_path: lakePath,
-        files: plan.units.flatMap((u, i) =>
-          (results[i]?.files ?? []).map((f) => join(u.lakeDir, relative(u.stagingDir, f))),
-        ),
+        files: plan.units.flatMap((u, i) => plan.handler.publishedFiles(u, results[i]?.files ?? [])),
         units: plan.units.map((u, i) => ({ id: u.id, reason: u.reason, rows: results[i]?.rows ?? 0 })),
         dropped_sub_microsecond_values: results.reduce((n, r) => n + r.droppedSubMicrosecondValues, 0),
         duration_seconds: round((performance.now() - started) / 1000),
@@ -346,7 +334,7 @@ export class Pipeline {
       status: 'failed',
       rows: 0,
       bytes: 0,
-      lake_path: lakeTableDir(this.#config.state.parquetDirectory, table),
+      lake_path: handlerFor(table).lakeDir(table, this.#config.state.parquetDirectory),
       files: [],
       units: [],
       dropped_sub_microsecond_values: 0,

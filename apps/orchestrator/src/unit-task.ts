@@ -9,8 +9,8 @@ import {
 import {
   emptyUnitResult,
   handlerFor,
-  openSource,
-  type SourceConnection,
+  openRun,
+  type RunResources,
   type UnitResult,
   type WorkUnit,
 } from '@sync/handlers';
@@ -22,11 +22,11 @@ export interface UnitTask {
 }
 
 /**
- * Runs units with one source connection per executor (the main thread or one worker), opened on
- * first use and reused for later units.
+ * Runs units with one set of run resources (one source connection) per executor (the main thread
+ * or one worker), opened on first use and reused for later units.
  */
 export class UnitExecutor {
-  #source: Promise<SourceConnection> | undefined;
+  #resources: Promise<RunResources> | undefined;
   #logger: Logger | undefined;
 
   constructor(logger?: Logger) {
@@ -46,35 +46,36 @@ export class UnitExecutor {
         throw new SqlSyncError('INTERNAL', `unit ${unit.id}: table ${unit.tableId} is not in the config`);
       }
       this.#logger ??= createLogger({ level: config.logLevel, name: 'sqlsync-worker' });
-      this.#source ??= openSource(config.database);
-      let source: SourceConnection;
+      if (table.kind !== unit.kind) {
+        throw new SqlSyncError(
+          'INTERNAL',
+          `unit ${unit.id}: a ${unit.kind} unit for ${table.kind} table ${unit.tableId}`,
+        );
+      }
+      this.#resources ??= openRun(config);
+      let resources: RunResources;
       try {
-        source = await this.#source;
+        resources = await this.#resources;
       } catch (error) {
-        this.#source = undefined; // a failed connect is retried with a fresh one
+        this.#resources = undefined; // a failed connect is retried with a fresh one
         throw error;
       }
-      return await handlerFor(table).run(table, unit, {
-        config,
-        source,
-        logger: this.#logger,
-        ...(signal === undefined ? {} : { signal }),
-      });
+      return await handlerFor(table).run(table, unit, resources.context(this.#logger, signal));
     } catch (error) {
       const failure = toSqlSyncError(error, 'INTERNAL', { table: unit.tableId, unit: unit.id });
       if (failure.code === 'SOURCE_CONNECTION' || failure.retryable) {
         // The connection may be broken; the next unit opens a fresh one.
-        const broken = this.#source;
-        this.#source = undefined;
-        void broken?.then((s) => s.close()).catch(() => undefined);
+        const broken = this.#resources;
+        this.#resources = undefined;
+        void broken?.then((r) => r.close()).catch(() => undefined);
       }
       return emptyUnitResult(unit, { durationMs: performance.now() - started, error: failure.toJSON() });
     }
   }
 
   async close(): Promise<void> {
-    const source = this.#source;
-    this.#source = undefined;
-    await source?.then((s) => s.close()).catch(() => undefined);
+    const resources = this.#resources;
+    this.#resources = undefined;
+    await resources?.then((r) => r.close()).catch(() => undefined);
   }
 }

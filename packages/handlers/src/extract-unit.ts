@@ -4,11 +4,9 @@ import type { ProcessingConfig } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
 import type { RowPredicate, SourceAggregates, TableReadPlan } from '@sync/extract-mssql';
 import { type ParquetSource, readParquetStats, writeParquet } from '@sync/parquet-duckdb';
+import { SQLSYNC_VERSION } from './sqlsync-version.js';
 import type { UnitContext } from './unit-context.js';
 import type { UnitResult, UnitValidation, WorkUnit } from './work-unit.js';
-
-/** sqlsync's version, written into every file's metadata. */
-export const SQLSYNC_VERSION = '0.1.0';
 
 /** The least DuckDB `memory_limit` a unit's Parquet writer gets, in MiB. */
 export const MIN_WRITER_MEMORY_MB = 256;

@@ -1,25 +1,23 @@
-import { SqlSyncError, type TableConfig } from '@sync/core';
 import { partitionTableHandler } from './partition-table-handler.js';
+import { scdTableHandler } from './scd-table-handler.js';
 import { staticTableHandler } from './static-table-handler.js';
 import type { TableHandler } from './table-handler.js';
+import type { TableKind } from './table-kind.js';
+
+/** The handler of each table kind: a kind missing here is a compile error. */
+const tableHandlers: { readonly [K in TableKind]: TableHandler<K> } = {
+  partition: partitionTableHandler,
+  scd: scdTableHandler,
+  static: staticTableHandler,
+};
 
 /**
- * The handler of a table's kind.
+ * The handler of a table's kind: a `TableHandler<'partition'>` for a partition table, and so on;
+ * for a table of any kind, the handler of any kind.
  *
  * @example
  * const units = handlerFor(table).plan(table, snapshot, state, run);
  */
-export function handlerFor(table: TableConfig): TableHandler {
-  switch (table.kind) {
-    case 'static':
-      return staticTableHandler as unknown as TableHandler;
-    case 'partition':
-      return partitionTableHandler as unknown as TableHandler;
-    case 'scd':
-      throw new SqlSyncError(
-        'USAGE',
-        `${table.id}: ${table.kind} tables are not implemented in this version of sqlsync yet; only static_tables and partition_tables run`,
-        { context: { table: table.id } },
-      );
-  }
+export function handlerFor<K extends TableKind>(table: { readonly kind: K }): TableHandler<K> {
+  return tableHandlers[table.kind];
 }

@@ -1,27 +1,21 @@
-export { extractToStaging, SQLSYNC_VERSION, validateStaged } from './extract-unit.js';
 export { handlerFor } from './handler-for.js';
-export { fingerprintChanges, fingerprintOf, type PartitionFingerprint } from './partition-fingerprint.js';
-export { directoryKey, directoryValue, partitionUnitId } from './partition-layout.js';
-export {
-  type PartitionPlanInput,
-  type PartitionRecord,
-  type PlannedPartition,
-  planPartitions,
-} from './partition-plan.js';
-export {
-  type PartitionSnapshot,
-  type PartitionTableState,
-  partitionTableHandler,
-} from './partition-table-handler.js';
-export { openSource, recoverLake, type SourceConnection } from './run-resources.js';
-export { lakeTableDir, type StaticTableState, staticTableHandler } from './static-table-handler.js';
+export type { PartitionFingerprint } from './partition-fingerprint.js';
+export { type OpenRunOptions, openRun, type RunResources } from './run-resources.js';
+export { SQLSYNC_VERSION } from './sqlsync-version.js';
 export type { RunInfo, TableHandler } from './table-handler.js';
+export type { TableConfigOf, TableKind } from './table-kind.js';
 export type { UnitContext } from './unit-context.js';
 export {
   emptyUnitResult,
-  type TableKind,
+  type PartitionRemove,
+  type PartitionReplace,
+  type PartitionUnit,
+  type ScdUnit,
+  type StaticUnit,
+  type UnitBucket,
   type UnitPartition,
   type UnitResult,
   type UnitValidation,
   type WorkUnit,
+  type WorkUnitOf,
 } from './work-unit.js';

@@ -26,14 +26,24 @@ export interface PartitionPlanInput {
 }
 
 /** A partition to re-read (`replace`) or delete from the lake (`remove`), with the reason. */
-export interface PlannedPartition {
+export type PlannedPartition = PlannedReplace | PlannedRemove;
+
+interface PlannedDirectory {
   readonly value: string | null;
-  readonly action: 'replace' | 'remove';
   readonly reason: string;
-  /** For `replace`: the source fingerprint the read is planned from. */
-  readonly fingerprint?: PartitionFingerprint;
   /** For `remove` of a previous layout: that layout's directory key. */
   readonly directoryKey: string;
+}
+
+/** A partition to re-read, as of the source fingerprint the read is planned from. */
+export interface PlannedReplace extends PlannedDirectory {
+  readonly action: 'replace';
+  readonly fingerprint: PartitionFingerprint;
+}
+
+/** A partition to delete from the lake. */
+export interface PlannedRemove extends PlannedDirectory {
+  readonly action: 'remove';
 }
 
 function sameBoundaries(

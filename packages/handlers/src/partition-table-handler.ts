@@ -9,11 +9,12 @@ import {
 } from '@sync/extract-mssql';
 import { LakeLayout, NULL_PARTITION, publishPartition } from '@sync/parquet-duckdb';
 import { batchOptions, extractToStaging } from './extract-unit.js';
+import { lakeTableDir, stagedToPublished } from './lake-paths.js';
 import { fingerprintOf } from './partition-fingerprint.js';
 import { directoryKey, directoryValue, partitionUnitId } from './partition-layout.js';
 import { type PartitionRecord, planPartitions } from './partition-plan.js';
 import type { TableHandler } from './table-handler.js';
-import { emptyUnitResult, type WorkUnit } from './work-unit.js';
+import { emptyUnitResult, type PartitionUnit, type UnitPartition } from './work-unit.js';
 
 /** What `snapshot` found in the source: the partitioning and every partition holding rows. */
 export interface PartitionSnapshot {
@@ -56,11 +57,9 @@ function describeOptions(table: PartitionTableConfig) {
  * `<key>=<value>` atomically at commit. Partitions gone from the source are removed when
  * `remove_missing_partitions` is set. See the package README for the three partitionings.
  */
-export const partitionTableHandler: TableHandler<
-  PartitionTableConfig,
-  PartitionSnapshot,
-  PartitionTableState
-> = {
+export const partitionTableHandler: TableHandler<'partition', PartitionSnapshot, PartitionTableState> = {
+  kind: 'partition',
+
   async snapshot(table, ctx) {
     const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
     const scheme = await ctx.source.partitionScheme(table.schemaName, table.tableName);
@@ -97,7 +96,7 @@ export const partitionTableHandler: TableHandler<
     return snapshot;
   },
 
-  plan(table, snapshot, state, run): WorkUnit[] {
+  plan(table, snapshot, state, run): PartitionUnit[] {
     const layout = new LakeLayout(run.lakeRoot);
     const predicates = new Map(snapshot.partitions.map((p) => [p.value, p.predicate]));
     const planned = planPartitions({
@@ -120,6 +119,10 @@ export const partitionTableHandler: TableHandler<
       const lakeDir = layout.partitionDir(table.targetSchema, table.targetTable, p.directoryKey, p.value);
       const predicate =
         p.action === 'replace' ? andPredicates(customWhere(table), predicates.get(p.value)) : undefined;
+      const partition: UnitPartition =
+        p.action === 'replace'
+          ? { key: p.directoryKey, value: p.value, action: 'replace', fingerprint: p.fingerprint }
+          : { key: p.directoryKey, value: p.value, action: 'remove' };
       return {
         id: partitionUnitId(table.id, p.directoryKey, p.value),
         tableId: table.id,
@@ -129,46 +132,34 @@ export const partitionTableHandler: TableHandler<
         lakeDir,
         reason: p.reason,
         ...(predicate === undefined ? {} : { predicate }),
-        partition: {
-          key: p.directoryKey,
-          value: p.value,
-          action: p.action,
-          ...(p.fingerprint === undefined ? {} : { fingerprint: p.fingerprint }),
-        },
+        partition,
       };
     });
   },
 
   async run(table, unit, ctx) {
-    if (unit.partition?.action === 'remove') {
+    const { partition } = unit;
+    if (partition.action === 'remove') {
       // Nothing to read: commit deletes the lake directory.
       return emptyUnitResult(unit);
     }
     const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
-    const partition = unit.partition;
     return extractToStaging(
       unit,
       plan,
       unit.predicate,
       ctx,
-      partition === undefined
-        ? {}
-        : {
-            'sqlsync.partition': `${partition.key}=${partition.value ?? NULL_PARTITION}`,
-            ...(partition.fingerprint === undefined
-              ? {}
-              : { 'sqlsync.source_fingerprint': JSON.stringify(partition.fingerprint) }),
-          },
+      {
+        'sqlsync.partition': `${partition.key}=${partition.value ?? NULL_PARTITION}`,
+        'sqlsync.source_fingerprint': JSON.stringify(partition.fingerprint),
+      },
       batchOptions(table),
     );
   },
 
   async commit(table, units, _results, snapshot, _state, run) {
     for (const unit of units) {
-      const partition = unit.partition;
-      if (partition === undefined) {
-        continue;
-      }
+      const { partition } = unit;
       if (partition.action === 'remove') {
         // Deleting is publishing an empty directory through the same journal (atomic and
         // recoverable), then removing the empty directory; a crash in between leaves an empty
@@ -203,5 +194,18 @@ export const partitionTableHandler: TableHandler<
 
   describe(snapshot) {
     return snapshot.partitioning;
+  },
+
+  // Partitions are independent directories: `partition_parallel_limit` of them are read at once.
+  parallelLimit(_table, processing) {
+    return processing.partitionParallelLimit;
+  },
+
+  lakeDir(table, lakeRoot) {
+    return lakeTableDir(lakeRoot, table);
+  },
+
+  publishedFiles(unit, stagedFiles) {
+    return stagedToPublished(unit, stagedFiles);
   },
 };

@@ -10,7 +10,7 @@ import {
   startStaticTableContext,
   staticTableConfig,
 } from './test-support/static-table-context.js';
-import type { WorkUnit } from './work-unit.js';
+import type { StaticUnit } from './work-unit.js';
 
 describe('staticTableHandler.plan', () => {
   it('plans one full-reload unit staged under the run, replacing the table directory', () => {
@@ -55,7 +55,7 @@ describe('static table against the emulator', () => {
     const { config, table, ctx } = t;
     const run = { runId: 'run1', lakeRoot: config.state.parquetDirectory, now: new Date() };
     const units = staticTableHandler.plan(table, undefined, undefined, run);
-    const result = await staticTableHandler.run(table, units[0] as WorkUnit, ctx);
+    const result = await staticTableHandler.run(table, units[0] as StaticUnit, ctx);
     expect(result.rows).toBe(3);
     expect(result.validation?.sums.Rate).toEqual({
       source: '1234567890123456789012345678.9938765501',
@@ -64,7 +64,7 @@ describe('static table against the emulator', () => {
     const state = await staticTableHandler.commit(table, units, [result], undefined, undefined, run);
     expect(state.rowCount).toBe(3);
     expect(
-      (await readdir((units[0] as WorkUnit).lakeDir)).filter((f) => f.endsWith('.parquet')),
+      (await readdir((units[0] as StaticUnit).lakeDir)).filter((f) => f.endsWith('.parquet')),
     ).toHaveLength(1);
   });
 
@@ -72,9 +72,9 @@ describe('static table against the emulator', () => {
     const { config, table, ctx } = t;
     const run = { runId: 'run-batches', lakeRoot: config.state.parquetDirectory, now: new Date() };
     const [unit] = staticTableHandler.plan(table, undefined, undefined, run);
-    const byDefault = await staticTableHandler.run(table, unit as WorkUnit, ctx);
+    const byDefault = await staticTableHandler.run(table, unit as StaticUnit, ctx);
     expect(byDefault.batches).toBe(1); // 3 rows, processing.batch_size 50,000
-    const small = await staticTableHandler.run({ ...table, batchSize: 2 }, unit as WorkUnit, ctx);
+    const small = await staticTableHandler.run({ ...table, batchSize: 2 }, unit as StaticUnit, ctx);
     expect(small.rows).toBe(3);
     expect(small.batches).toBe(2);
   });
@@ -82,7 +82,7 @@ describe('static table against the emulator', () => {
   it('fails validation when one staged value is corrupted, naming table, unit, column and both sums', async () => {
     const { config, table, source, ctx } = t;
     const run = { runId: 'run2', lakeRoot: config.state.parquetDirectory, now: new Date() };
-    const unit = staticTableHandler.plan(table, undefined, undefined, run)[0] as WorkUnit;
+    const unit = staticTableHandler.plan(table, undefined, undefined, run)[0] as StaticUnit;
     const lakeBefore = await readdir(unit.lakeDir);
     const result = await staticTableHandler.run(table, unit, ctx);
     const file = result.files[0] as string;

@@ -1,8 +1,8 @@
-import type { StaticTableConfig, TableConfig } from '@sync/core';
 import { LakeLayout, publishTable } from '@sync/parquet-duckdb';
 import { batchOptions, extractToStaging } from './extract-unit.js';
+import { lakeTableDir, stagedToPublished } from './lake-paths.js';
 import type { TableHandler } from './table-handler.js';
-import type { WorkUnit } from './work-unit.js';
+import type { StaticUnit } from './work-unit.js';
 
 /** What sqlsync remembers about a static table between runs. */
 export interface StaticTableState {
@@ -15,28 +15,17 @@ export interface StaticTableState {
 }
 
 /**
- * The published directory of a table in the lake: `<lake>/<target_schema>/<target_table>`.
- *
- * @example
- * lakeTableDir('/data/lake', table) // '/data/lake/warehouse/products'
- */
-export function lakeTableDir(
-  lakeRoot: string,
-  table: Pick<TableConfig, 'targetSchema' | 'targetTable'>,
-): string {
-  return new LakeLayout(lakeRoot).tableDir(table.targetSchema, table.targetTable);
-}
-
-/**
  * Static (reference) tables: the whole table is one unit, read in full and published by replacing
  * the lake table's directory atomically (`load_strategy: replace`).
  */
-export const staticTableHandler: TableHandler<StaticTableConfig, undefined, StaticTableState> = {
+export const staticTableHandler: TableHandler<'static', undefined, StaticTableState> = {
+  kind: 'static',
+
   async snapshot() {
     return undefined;
   },
 
-  plan(table, _snapshot, _state, run): WorkUnit[] {
+  plan(table, _snapshot, _state, run): StaticUnit[] {
     const lakeDir = lakeTableDir(run.lakeRoot, table);
     return [
       {
@@ -78,5 +67,18 @@ export const staticTableHandler: TableHandler<StaticTableConfig, undefined, Stat
       lastLoadedAt: run.now.toISOString(),
       rowCount: results.reduce((n, r) => n + r.rows, 0),
     };
+  },
+
+  // One unit per table: nothing to run in parallel.
+  parallelLimit() {
+    return 1;
+  },
+
+  lakeDir(table, lakeRoot) {
+    return lakeTableDir(lakeRoot, table);
+  },
+
+  publishedFiles(unit, stagedFiles) {
+    return stagedToPublished(unit, stagedFiles);
   },
 };

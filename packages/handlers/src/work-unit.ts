@@ -1,20 +1,15 @@
 import type { SerializedError } from '@sync/core';
 import type { RowPredicate } from '@sync/extract-mssql';
 import type { PartitionFingerprint } from './partition-fingerprint.js';
+import type { TableKind } from './table-kind.js';
 
-/** The kinds of table a unit can belong to. */
-export type TableKind = 'partition' | 'scd' | 'static';
-
-/**
- * A serialisable piece of work: it can run inline, in a worker thread or in another Airflow task.
- * Running it writes only to staging; publishing is the commit step's job.
- */
-export interface WorkUnit {
+/** What every unit carries, whatever its table's kind. */
+interface UnitBase<K extends TableKind> {
   /** Stable id, e.g. `dbo.Products` or `sales.Orders#OrderDate=2024-01`. */
   readonly id: string;
   /** `schema.table` of the source. */
   readonly tableId: string;
-  readonly kind: TableKind;
+  readonly kind: K;
   readonly runId: string;
   /** Directory this unit writes its files into; created by the unit. */
   readonly stagingDir: string;
@@ -24,23 +19,111 @@ export interface WorkUnit {
   readonly reason: string;
   /**
    * The rows the unit reads (the table's `custom_where_clause` included), with JSON-safe
-   * parameters (dates as ISO 8601 text, bigints as text). Absent: the whole table.
+   * parameters (dates as ISO 8601 text, bigints as text). Absent: nothing narrower than the table
+   * (a static unit applies `custom_where_clause` when it runs; a partition removal reads nothing).
    */
   readonly predicate?: RowPredicate;
-  /** For a partition table: the lake partition the unit replaces or removes. */
-  readonly partition?: UnitPartition;
 }
 
+/**
+ * A partition table's unit: one lake partition directory `<key>=<value>`, re-read and replaced,
+ * or removed.
+ *
+ * @example
+ * unit.partition // { key: 'OrderDate_month', value: '2024-01', action: 'replace', fingerprint: { rowCount: '5', checksum: 1 } }
+ */
+export interface PartitionUnit extends UnitBase<'partition'> {
+  readonly partition: UnitPartition;
+}
+
+/**
+ * An SCD2 table's unit: one bucket of business keys (`bucket=<nn>`), whose versions are merged and
+ * rewritten. SCD2 tables are not implemented yet; the variant says what their units will carry.
+ *
+ * @example
+ * unit.bucket // { number: 7, count: 64 }
+ */
+export interface ScdUnit extends UnitBase<'scd'> {
+  readonly bucket: UnitBucket;
+}
+
+/**
+ * A static table's unit: the whole table (its `custom_where_clause` aside), replacing the lake
+ * table's directory.
+ *
+ * @example
+ * unit.lakeDir // '/data/lake/ref/rates'
+ */
+export interface StaticUnit extends UnitBase<'static'> {}
+
+/** The unit of each kind; a kind without one here is a compile error in `WorkUnitOf`. */
+interface UnitsByKind {
+  readonly partition: PartitionUnit;
+  readonly scd: ScdUnit;
+  readonly static: StaticUnit;
+}
+
+/** Checks that each kind's unit says that kind. */
+type KindChecked<T extends { readonly [K in TableKind]: { readonly kind: K } }> = T;
+
+/**
+ * The unit of one table kind.
+ *
+ * @example
+ * function partitionOf(unit: WorkUnitOf<'partition'>) { return unit.partition; }
+ */
+export type WorkUnitOf<K extends TableKind> = KindChecked<UnitsByKind>[K];
+
+/**
+ * A serialisable piece of work: it can run inline, in a worker thread or in another Airflow task.
+ * Running it writes only to staging; publishing is the commit step's job. `kind` tells the variant.
+ *
+ * @example
+ * if (unit.kind === 'partition' && unit.partition.action === 'remove') {
+ *   // nothing to read
+ * }
+ */
+export type WorkUnit = WorkUnitOf<TableKind>;
+
 /** The lake partition of a unit: directory `<key>=<value>`. */
-export interface UnitPartition {
+interface PartitionDirectory {
   /** The directory key, e.g. `OrderDate_month`. */
   readonly key: string;
   /** The directory value, e.g. `2024-01`; `null` is Hive's default (NULL) partition. */
   readonly value: string | null;
-  /** `replace`: read the partition and publish it; `remove`: delete it from the lake. */
-  readonly action: 'replace' | 'remove';
+}
+
+/** A partition to read and publish, as of the source fingerprint it was planned from. */
+export interface PartitionReplace extends PartitionDirectory {
+  readonly action: 'replace';
   /** The source fingerprint the unit was planned from (written into the files' metadata). */
-  readonly fingerprint?: PartitionFingerprint;
+  readonly fingerprint: PartitionFingerprint;
+}
+
+/** A partition to delete from the lake (nothing is read). */
+export interface PartitionRemove extends PartitionDirectory {
+  readonly action: 'remove';
+}
+
+/**
+ * The lake partition of a unit: `replace` reads the partition and publishes it; `remove` deletes
+ * it from the lake.
+ *
+ * @example
+ * const partition: UnitPartition = { key: 'OrderDate_month', value: null, action: 'remove' };
+ */
+export type UnitPartition = PartitionReplace | PartitionRemove;
+
+/**
+ * The key bucket of an SCD2 unit: business keys hash into `count` buckets, and the unit rewrites
+ * bucket `number` (0-based).
+ *
+ * @example
+ * const bucket: UnitBucket = { number: 7, count: 64 }; // directory bucket=07
+ */
+export interface UnitBucket {
+  readonly number: number;
+  readonly count: number;
 }
 
 /** Exact validation figures of a unit: what the source said and what the lake holds. */

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type PipelineConfig, parseConfig, type StaticTableConfig } from '@sync/core';
+import { SourceConnection } from '@sync/extract-mssql';
 import { type Emulator, startEmulator } from '@sync/mssql-emulator';
-import { openSource, type SourceConnection } from '../run-resources.js';
 import type { UnitContext } from '../unit-context.js';
 
 export const TEST_PASSWORD = 'Handlers!Passw0rd';
@@ -45,7 +45,7 @@ export async function startStaticTableContext(
   const emulator = await startEmulator({ port: 0, password: TEST_PASSWORD });
   await seed(emulator);
   const config = staticTableConfig(emulator.port, work, table, target);
-  const source = await openSource(config.database);
+  const source = await SourceConnection.open(config.database);
   return {
     emulator,
     work,
