@@ -1,6 +1,8 @@
 /**
- * The lake type of a column: the DuckDB/Parquet type a source column is written as.
- * Decimal columns carry their precision and scale; every value is kept exactly.
+ * The lake type of a column: the type a source column is written as, and the Arrow type its
+ * record batch column has (see the type mapping table in `@sync/extract-mssql`). Decimal columns
+ * carry their precision and scale; every value is kept exactly. `@sync/parquet-duckdb` maps each
+ * to its DuckDB / Parquet type.
  */
 export type LakeType =
   | { readonly kind: 'boolean' }
@@ -46,49 +48,4 @@ export interface SourceSchema {
   readonly schemaName: string;
   readonly tableName: string;
   readonly columns: readonly SourceColumn[];
-}
-
-/**
- * The DuckDB SQL type name for a lake type.
- *
- * @example
- * duckdbTypeName({ kind: 'decimal', precision: 38, scale: 10 }) // 'DECIMAL(38,10)'
- */
-export function duckdbTypeName(type: LakeType): string {
-  switch (type.kind) {
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'int8':
-      return 'TINYINT';
-    case 'uint8':
-      return 'UTINYINT';
-    case 'int16':
-      return 'SMALLINT';
-    case 'int32':
-      return 'INTEGER';
-    case 'int64':
-      return 'BIGINT';
-    case 'float32':
-      return 'FLOAT';
-    case 'float64':
-      return 'DOUBLE';
-    case 'decimal':
-      return `DECIMAL(${type.precision},${type.scale})`;
-    case 'string':
-      return 'VARCHAR';
-    case 'binary':
-      return 'BLOB';
-    case 'uuid':
-      return 'UUID';
-    case 'date':
-      return 'DATE';
-    case 'time':
-      return 'TIME';
-    case 'timestamp_us':
-      return 'TIMESTAMP';
-    case 'timestamp_ns':
-      return 'TIMESTAMP_NS';
-    case 'timestamptz_us':
-      return 'TIMESTAMPTZ';
-  }
 }

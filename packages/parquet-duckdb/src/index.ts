@@ -1,4 +1,4 @@
-export { escapePathSegment, LakeLayout, NULL_PARTITION, SQLSYNC_DIR } from './lake-layout.js';
+export { LakeLayout, NULL_PARTITION } from './lake-layout.js';
 export { readParquetMetadata } from './parquet-metadata.js';
 export type { ParquetSource } from './parquet-source.js';
 export type { ParquetStats, StatsColumn } from './parquet-stats.js';
@@ -8,8 +8,9 @@ export type {
   ParquetTarget,
   ParquetWriteOptions,
   ParquetWriteResult,
-} from './parquet-writer.js';
-export { DEFAULT_ROW_GROUP_SIZE, DEFAULT_ROWS_PER_FILE, ParquetWriter } from './parquet-writer.js';
+} from './parquet-write-options.js';
+export { DEFAULT_ROW_GROUP_SIZE, DEFAULT_ROWS_PER_FILE } from './parquet-write-options.js';
+export { ParquetWriter } from './parquet-writer.js';
 export type { PublishPartitionRequest, PublishTableRequest } from './publish.js';
 export { publishPartition, publishTable } from './publish.js';
 export type { RecoveredPublish } from './recover-journals.js';

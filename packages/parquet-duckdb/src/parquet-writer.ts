@@ -1,234 +1,37 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
+import type { DuckDBType } from '@duckdb/node-api';
 import { DuckDBTableFunction } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { SourceSchema } from '@sync/core';
-import { duckdbTypeName, SqlSyncError } from '@sync/core';
-import type { Data, RecordBatch } from 'apache-arrow';
+import { SqlSyncError } from '@sync/core';
+import type { RecordBatch } from 'apache-arrow';
 import { assertBatchMatchesSchema } from './arrow-type-check.js';
-import { type ColumnFiller, createColumnFiller, VECTOR_SIZE } from './column-filler.js';
+import { type ColumnFiller, createColumnFiller } from './column-filler.js';
+import { duckdbTypeName } from './duckdb-type-name.js';
+import {
+  copyOptionsSql,
+  DEFAULT_ROWS_PER_FILE,
+  MAX_PART_BYTES,
+  type ParquetTarget,
+  type ParquetWriteOptions,
+  type ParquetWriteResult,
+} from './parquet-write-options.js';
 import { copyToPartFile } from './part-file.js';
-import { quoteIdentifier, quoteStringLiteral } from './sql-quote.js';
+import {
+  arrowBytes,
+  type BatchOwner,
+  emptyPart,
+  PartReader,
+  type PartRows,
+  releaseBuffers,
+} from './part-rows.js';
+import { quoteIdentifier } from './sql-quote.js';
 import { closeWriterSession, messageOf, openWriterSession, type WriterSession } from './writer-session.js';
-
-/** Parquet page compression. */
-export type ParquetCompression = 'zstd' | 'snappy';
-
-/**
- * Where the part files go: `directory` (which must exist) and the name of part `n` (0, 1, …) in
- * it — a plain file name, different for every `n`.
- *
- * @example
- * const target: ParquetTarget = {
- *   directory: '/lake/_sqlsync/staging/r1/sales/orders',
- *   fileName: (n) => `part-r1-${n}.parquet`,
- * };
- */
-export interface ParquetTarget {
-  readonly directory: string;
-  readonly fileName: (n: number) => string;
-}
-
-/**
- * Default `rowsPerFile`: 184,320 rows (three default row groups). Rows wait in JS until their part
- * is written, so this bounds memory: on the benchmark's 10-column row (~150 bytes of Arrow, ~30 in
- * zstd Parquet, so ~5.5 MB files) three row groups instead of four took ~15 MB off the peak RSS
- * of two workers at 20 M rows, at no measurable speed cost.
- */
-export const DEFAULT_ROWS_PER_FILE = 3 * 61_440;
-
-/**
- * Default rows per Parquet row group: half of DuckDB's 122,880. DuckDB's Parquet writer holds a
- * whole row group before writing it; halving it took ~50 MB off sqlsync's peak RSS in the bench
- * (10-column row, 5M rows: 390 → 338 MB), and 61,440-row groups are still large for readers.
- */
-export const DEFAULT_ROW_GROUP_SIZE = 61_440;
-
-/**
- * A part is also cut once the Arrow buffers waiting for it reach this many bytes (32 MiB), so that
- * wide rows (nvarchar(max), varbinary(max)) do not hold `rowsPerFile` rows in memory: a unit holds
- * at most about twice this, whatever its rows.
- */
-export const MAX_PART_BYTES = 32 * 1024 * 1024;
-
-/** How the Parquet files are written. Every field is optional. */
-export interface ParquetWriteOptions {
-  /**
-   * Parquet key-value metadata stored in every file's footer (run id, table, unit, fingerprint,
-   * watermark, …); read back with `readParquetMetadata`. Defaults to none.
-   */
-  readonly metadata?: Readonly<Record<string, string>>;
-  /** Defaults to `'zstd'`. */
-  readonly compression?: ParquetCompression;
-  /** Rows per Parquet row group. Defaults to `DEFAULT_ROW_GROUP_SIZE` (61,440). */
-  readonly rowGroupSize?: number;
-  /**
-   * Rows per part file (a part is cut earlier when its Arrow buffers reach `MAX_PART_BYTES`).
-   * Batches wait in JS until their part is written, so this bounds memory: at most two parts are
-   * held (one being written, one filling). Defaults to `DEFAULT_ROWS_PER_FILE` (184,320: ~28 MB
-   * of Arrow buffers for a 150-byte row).
-   */
-  readonly rowsPerFile?: number;
-  /**
-   * Let the writer release each batch's Arrow buffers as soon as its rows are written (they are
-   * empty afterwards), instead of leaving them to the garbage collector. For callers that hand
-   * over their batches and never read them again, such as a stream straight from the extractor;
-   * with several worker threads this keeps dead batches from piling up until each thread's next
-   * full collection. Defaults to false.
-   */
-  readonly releaseBatches?: boolean;
-  /** Cancels ingestion and the `COPY`s; nothing is left behind. */
-  readonly signal?: AbortSignal;
-  /**
-   * A DuckDB instance or connection to reuse instead of a private in-memory instance. A uniquely
-   * named table function is registered on it (DuckDB has no way to drop one; it holds nothing
-   * once the writer is closed); a given connection or instance is not closed. `memoryLimitMb`,
-   * `threads` and `tempDirectory` then do not apply. Defaults to a private `:memory:` instance per
-   * writer.
-   */
-  readonly duckdb?: DuckDBInstance | DuckDBConnection;
-  /**
-   * DuckDB `memory_limit` of the private instance, in MiB (the `COPY`'s own buffers; beyond it
-   * DuckDB spills to `tempDirectory`). Defaults to 1024.
-   */
-  readonly memoryLimitMb?: number;
-  /**
-   * DuckDB `threads` of the private instance (used by `COPY`). Defaults to 1: the `COPY` runs
-   * while the next part fills and one thread outruns ingestion.
-   */
-  readonly threads?: number;
-  /**
-   * Where the private instance spills. Defaults to a hidden directory in the target directory
-   * (`.sqlsync-<random>.spill`), removed on close: the staging disk is sized for the data anyway.
-   */
-  readonly tempDirectory?: string;
-}
-
-/** What `finish()` wrote. */
-export interface ParquetWriteResult {
-  /** Rows in all files. */
-  readonly rows: number;
-  /** Size of all files in bytes. */
-  readonly bytes: number;
-  /** Absolute paths of the part files, in order (part 0 first); at least one. */
-  readonly files: readonly string[];
-}
 
 /** The settled outcome of a background `COPY`; never a rejected promise, so nothing goes unhandled. */
 type CopyOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
-
-/** Rows `[start, start + count)` of a batch's columns. */
-interface PartSlice {
-  readonly columns: readonly Data[];
-  readonly start: number;
-  readonly count: number;
-  /** The batch's slices not yet written, when its buffers are released after the last one. */
-  readonly owner?: BatchOwner;
-}
-
-/** A batch whose buffers the writer may release once every slice of it is written. */
-interface BatchOwner {
-  /** Slices of the batch written so far. */
-  written: number;
-  /** How many slices the batch was cut into; undefined while `append()` is still cutting it. */
-  slices: number | undefined;
-  readonly columns: readonly Data[];
-}
-
-/** Counts a written slice of the batch and releases its buffers after the last one. */
-function sliceWritten(owner: BatchOwner): void {
-  owner.written++;
-  if (owner.written === owner.slices) {
-    releaseBuffers(owner.columns);
-  }
-}
-
-/**
- * Frees a written batch's buffers now rather than at the isolate's next full garbage collection:
- * each ArrayBuffer is transferred to a clone nobody keeps, which the next scavenge frees. The
- * batch's typed arrays are empty afterwards.
- */
-function releaseBuffers(columns: readonly Data[]): void {
-  for (const data of columns) {
-    for (const view of [data.values, data.valueOffsets, data.nullBitmap] as (ArrayBufferView | undefined)[]) {
-      const buffer = view?.buffer;
-      if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) {
-        try {
-          structuredClone(buffer, { transfer: [buffer] });
-        } catch {
-          // Already released through another view of the same buffer.
-        }
-      }
-    }
-    releaseBuffers(data.children);
-  }
-}
-
-/** The rows of one part file, waiting in JS. */
-interface PartRows {
-  readonly slices: PartSlice[];
-  rows: number;
-  /** Arrow buffer bytes of the rows (an estimate, proportional to the batches' sizes). */
-  bytes: number;
-}
-
-function emptyPart(): PartRows {
-  return { slices: [], rows: 0, bytes: 0 };
-}
-
-/** Hands out a part's rows a vector at a time, dropping each slice once it is used up. */
-class PartReader {
-  readonly #slices: (PartSlice | undefined)[];
-  #index = 0;
-  #offset = 0;
-
-  constructor(slices: PartSlice[]) {
-    this.#slices = slices;
-  }
-
-  /** The next at most `VECTOR_SIZE` rows, within one slice; undefined at the end. */
-  next(): PartSlice | undefined {
-    while (this.#index < this.#slices.length) {
-      const slice = this.#slices[this.#index];
-      if (slice !== undefined && this.#offset < slice.count) {
-        const count = Math.min(VECTOR_SIZE, slice.count - this.#offset);
-        const rows = { columns: slice.columns, start: slice.start + this.#offset, count };
-        this.#offset += count;
-        return rows;
-      }
-      this.#slices[this.#index] = undefined;
-      if (slice?.owner !== undefined) {
-        sliceWritten(slice.owner);
-      }
-      this.#index++;
-      this.#offset = 0;
-    }
-    return undefined;
-  }
-
-  remainingRows(): number {
-    let rows = 0;
-    for (let i = this.#index; i < this.#slices.length; i++) {
-      rows += this.#slices[i]?.count ?? 0;
-    }
-    return rows - this.#offset;
-  }
-}
-
-/** Bytes of a batch's Arrow buffers (values, offsets, validity), children included. */
-function arrowBytes(columns: readonly Data[]): number {
-  let bytes = 0;
-  for (const data of columns) {
-    bytes +=
-      (data.values?.byteLength ?? 0) +
-      (data.valueOffsets?.byteLength ?? 0) +
-      (data.nullBitmap?.byteLength ?? 0);
-    bytes += arrowBytes(data.children);
-  }
-  return bytes;
-}
 
 /**
  * Writes Arrow record batches to Parquet part files through DuckDB, with the lake types of a
@@ -322,7 +125,8 @@ export class ParquetWriter {
   }
 
   /**
-   * Opens a DuckDB session and creates the tables the batches go into.
+   * Opens a DuckDB session (a private instance unless `duckdb` is given) and registers on its
+   * connection the table function the parts' `COPY`s read the batches from.
    *
    * @example
    * const writer = await ParquetWriter.create(
@@ -450,9 +254,9 @@ export class ParquetWriter {
 
   /**
    * Waits for a `COPY` in flight (interrupted first unless `finish()` succeeded), releases DuckDB
-   * (drops the tables from a reused session), and removes temporary and spill files — and, after
-   * a failure or without `finish()`, the parts already written, so nothing of an unfinished write
-   * is left behind. Idempotent; never throws, so it can sit in `finally` without hiding the error
+   * (a reused instance keeps the table function registered, holding no batch), and removes
+   * temporary and spill files — and, after a failure or without `finish()`, the parts already
+   * written, so nothing of an unfinished write is left behind. Idempotent; never throws, so it can sit in `finally` without hiding the error
    * that got there.
    *
    * @example
@@ -513,7 +317,7 @@ export class ParquetWriter {
     const part = this.#current;
     this.#current = emptyPart();
     const file = this.#nextFile();
-    const copyOptions = this.#copyOptions();
+    const copyOptions = copyOptionsSql(this.#options);
     const { signal } = this.#options;
     this.#reading = new PartReader(part.slices);
     this.#copying = (async (): Promise<CopyOutcome> => {
@@ -576,20 +380,6 @@ export class ParquetWriter {
     }
     this.#names.add(name);
     return join(this.#target.directory, name);
-  }
-
-  #copyOptions(): string {
-    const { compression = 'zstd', rowGroupSize = DEFAULT_ROW_GROUP_SIZE, metadata } = this.#options;
-    const options = ['FORMAT PARQUET', `COMPRESSION ${compression === 'snappy' ? 'snappy' : 'zstd'}`];
-    if (rowGroupSize !== undefined) {
-      options.push(`ROW_GROUP_SIZE ${rowGroupSize}`);
-    }
-    const entries = Object.entries(metadata ?? {});
-    if (entries.length > 0) {
-      const pairs = entries.map(([key, value]) => `${quoteStringLiteral(key)}: ${quoteStringLiteral(value)}`);
-      options.push(`KV_METADATA {${pairs.join(', ')}}`);
-    }
-    return options.join(', ');
   }
 
   #assertOpen(): void {

@@ -19,9 +19,10 @@ export interface RecoveredPublish {
 }
 
 /**
- * Finishes or rolls back every publish a crash left unfinished; call it at startup, under the
- * same lock as publishing, before anything reads state or publishes. Idempotent: a crash during
- * recovery is recovered by the next call. What exists tells how far a publish got:
+ * Finishes or rolls back every publish a crash left unfinished; call it at startup, before
+ * anything reads state or publishes, while no publish runs on the lake (nothing here locks:
+ * sqlsync's pipeline calls it once per run, from the main thread, before planning). Idempotent: a
+ * crash during recovery is recovered by the next call. What exists tells how far a publish got:
  *
  * | backup | staged | target | meaning                                  | action                    |
  * |--------|--------|--------|------------------------------------------|---------------------------|

@@ -39,8 +39,11 @@ export interface PublishResult {
  * A reader listing the directory sees the old files or the new ones, never a mixture and never a
  * partial file; between steps 2 and 3 (two syscalls apart) the directory is briefly absent. A
  * crash at any point is undone or finished by `recoverJournals`; a failure in step 3 is rolled
- * back here. The caller holds the table's publish lock; a journal already present for the same
- * directory (an unrecovered crash) makes this throw `PUBLISH` rather than guess.
+ * back here. Nothing here locks: publishes of one directory must not overlap. sqlsync's pipeline
+ * sees to it by publishing from its main thread only, each table's directories one after another
+ * in that table's commit (tables commit concurrently but never share a directory). A journal
+ * already present for the same directory (an unrecovered crash) makes this throw `PUBLISH` rather
+ * than guess.
  *
  * @example
  * const layout = new LakeLayout('/data/lake');

@@ -1,11 +1,7 @@
 import type { SourceSchema } from '@sync/core';
 import type { RecordBatch } from 'apache-arrow';
-import {
-  type ParquetTarget,
-  type ParquetWriteOptions,
-  type ParquetWriteResult,
-  ParquetWriter,
-} from './parquet-writer.js';
+import type { ParquetTarget, ParquetWriteOptions, ParquetWriteResult } from './parquet-write-options.js';
+import { ParquetWriter } from './parquet-writer.js';
 
 /**
  * Writes a stream of record batches to Parquet part files with the schema's lake types — a new

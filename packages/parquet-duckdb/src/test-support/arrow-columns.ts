@@ -84,7 +84,8 @@ export function decimalColumn(precision: number, scale: number, values: readonly
   });
 }
 
-function bytesColumn<T extends Utf8 | Binary>(type: T, values: readonly (Uint8Array | null)[]): Data<T> {
+/** The offsets and bytes of a variable-width column (Utf8 or Binary). */
+function bytesBuffers(values: readonly (Uint8Array | null)[]) {
   const valueOffsets = new Int32Array(values.length + 1);
   let total = 0;
   values.forEach((value, index) => {
@@ -97,25 +98,19 @@ function bytesColumn<T extends Utf8 | Binary>(type: T, values: readonly (Uint8Ar
       data.set(value, valueOffsets[index]);
     }
   });
-  return makeData({
-    type,
-    length: values.length,
-    valueOffsets,
-    data,
-    ...validity(values),
-  } as never) as unknown as Data<T>;
+  return { length: values.length, valueOffsets, data, ...validity(values) };
 }
 
 export function utf8Column(values: readonly (string | null)[]): Data {
   const encoder = new TextEncoder();
-  return bytesColumn(
-    new Utf8(),
-    values.map((value) => (value === null ? null : encoder.encode(value))),
-  );
+  return makeData({
+    type: new Utf8(),
+    ...bytesBuffers(values.map((value) => (value === null ? null : encoder.encode(value)))),
+  });
 }
 
 export function binaryColumn(values: readonly (Uint8Array | null)[]): Data {
-  return bytesColumn(new Binary(), values);
+  return makeData({ type: new Binary(), ...bytesBuffers(values) });
 }
 
 export function recordBatch(columns: readonly (readonly [string, Data])[]): RecordBatch {

@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import type { ParquetTarget } from '../parquet-writer.js';
+import type { ParquetTarget } from '../parquet-write-options.js';
 
 /** A target for a write that stays under `rowsPerFile`: one file at `path`. */
 export function singleFile(path: string): ParquetTarget {
