@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,6 +224,48 @@ INSERT INTO [shop].[Facts] VALUES (1, 20240101, 1.00), (2, 20240102, 2.00), (3, 
       expect(existsSync(join(state, 'shop.Small.json'))).toBe(true);
       expect(existsSync(join(state, 'shop.Small.json.bak'))).toBe(backup);
     }
+  });
+
+  it('log_file gets the log lines of the main thread and of every unit, worker threads included', async () => {
+    const logFile = join(work, 'log-file', 'sqlsync.log');
+    const facts = { schema_name: 'shop', table_name: 'Facts', partition_column: 'Cob' };
+    const result = await run(
+      document({
+        log_file: logFile,
+        log_level: 'INFO',
+        processing: { max_workers: 3 },
+        static_tables: [],
+        partition_tables: [facts],
+      }),
+    );
+    expect(result.code).toBe(0);
+    const lines = (await readFile(logFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.msg === 'planned').map((l) => l.name)).toEqual(['sqlsync']);
+    const staged = lines.filter((l) => l.msg === 'unit staged');
+    expect(staged).toHaveLength(3);
+    expect(new Set(staged.map((l) => l.pid))).toEqual(new Set([process.pid]));
+    expect(new Set(staged.map((l) => l.name))).toEqual(new Set(['sqlsync-worker']));
+  });
+
+  it('processing.batch_size bounds the rows of one Arrow batch (a table batch_size overrides it)', async () => {
+    const batches = async (fields: Record<string, unknown>): Promise<unknown> => {
+      const logFile = join(work, `batches-${runs}.log`);
+      expect((await run(document({ log_file: logFile, log_level: 'INFO', ...fields }))).code).toBe(0);
+      const lines = (await readFile(logFile, 'utf8')).trim().split('\n');
+      return lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'unit staged')
+        ?.batches;
+    };
+    expect(await batches({})).toBe(1); // 3 rows, batch_size 50000
+    expect(await batches({ processing: { batch_size: 2 } })).toBe(2);
+    expect(
+      await batches({
+        processing: { batch_size: 2 },
+        static_tables: [{ schema_name: 'shop', table_name: 'Small', batch_size: 1 }],
+      }),
+    ).toBe(3);
   });
 
   it('partition_function and partition_scheme must name the ones the table is stored on', async () => {

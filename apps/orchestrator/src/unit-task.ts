@@ -45,7 +45,11 @@ export class UnitExecutor {
       if (table === undefined) {
         throw new SqlSyncError('INTERNAL', `unit ${unit.id}: table ${unit.tableId} is not in the config`);
       }
-      this.#logger ??= createLogger({ level: config.logLevel, name: 'sqlsync-worker' });
+      this.#logger ??= createLogger({
+        level: config.logLevel,
+        name: 'sqlsync-worker',
+        ...(config.logFile === undefined ? {} : { file: config.logFile }),
+      });
       if (table.kind !== unit.kind) {
         throw new SqlSyncError(
           'INTERNAL',
