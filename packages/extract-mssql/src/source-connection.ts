@@ -34,8 +34,10 @@ export class SourceConnection {
    * Connects (one connection now, so a wrong server, login or database fails here) and shares at
    * most `maxConnections` connections between the calls below, one statement or read each at a
    * time; a call finding them all busy waits its turn. `maxConnections` defaults to 1: one per
-   * worker, so a unit's aggregates wait for its read to end. Fails with a `SqlSyncError`
-   * (`SOURCE_CONNECTION`, or `CONFIG_INVALID` for `integratedSecurity`).
+   * worker, so a unit's aggregates wait for its read to end. Fails with a classified
+   * `SqlSyncError`: `SOURCE_CONNECTION` for a failed login or an unreachable server (a timeout is
+   * `SOURCE_QUERY`, retryable), `CONFIG_INVALID` for `integratedSecurity`, `USAGE` for a
+   * `maxConnections` below 1.
    */
   static async open(options: MssqlConnectionOptions, maxConnections = 1): Promise<SourceConnection> {
     if (!Number.isInteger(maxConnections) || maxConnections < 1) {
