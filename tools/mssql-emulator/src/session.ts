@@ -345,8 +345,11 @@ export class Session implements StatementContext {
 
   /** Row counts behind sys.partitions are computed when a statement reads them. */
   private async refreshRowCounts(tokens: readonly Token[]): Promise<void> {
-    const reads = tokens.some((x) =>
-      /^(PARTITIONS|DM_DB_PARTITION_STATS)$/.test(x.kind === 'word' ? x.upper : x.value.toUpperCase()),
+    // Names only: upper-casing every token's value would copy each string literal (10 MiB ones too).
+    const reads = tokens.some(
+      (x) =>
+        (x.kind === 'word' || x.kind === 'quoted') &&
+        /^(PARTITIONS|DM_DB_PARTITION_STATS)$/i.test(x.kind === 'word' ? x.upper : x.value),
     );
     if (reads) {
       await this.host.catalog.refreshRowCounts(this.conn);
@@ -891,7 +894,7 @@ export class Session implements StatementContext {
       }
     }
     await this.refreshRowCounts(tokens);
-    const t = translate(tokens, this.env());
+    const t = translate(tokens, this.env(), { bindLongStrings: true });
     const run = async (tr: Translation): Promise<void> => {
       if (returnsRows && this.out?.writer !== undefined) {
         const rows = await streamResult(this, tr);
@@ -914,7 +917,7 @@ export class Session implements StatementContext {
       // T-SQL's '+' also concatenates strings; retry with '||' when DuckDB rejects '+' on text.
       const msg = e instanceof Error ? e.message : '';
       if (/\+\((VARCHAR|STRING_LITERAL)|\+\([A-Z_]+, (VARCHAR|STRING_LITERAL)\)/.test(msg)) {
-        await run(translate(tokens, this.env(), true));
+        await run(translate(tokens, this.env(), { concatMode: true, bindLongStrings: true }));
         return;
       }
       throw e;

@@ -4,6 +4,7 @@ import { timeByteLength } from '../tsql/sql-types.js';
 import { cp1252Length, writeCp1252 } from './cp1252.js';
 import { fastColumn, type RowWriter } from './fast-columns.js';
 import { type ChunkStrings, chunkStrings } from './fast-strings.js';
+import { writePlp, writePlpNull } from './plp.js';
 import { TokenType } from './protocol.js';
 import { writeVariant } from './sql-variant.js';
 import type { TdsWriter } from './tds-writer.js';
@@ -23,14 +24,6 @@ const epochDays = 719162;
 const epoch1900Days = 25567;
 /** Decodes as @duckdb/node-api's getItem() does. */
 const utf8 = new TextDecoder();
-const plpNull = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
-
-/** A NULL `(max)` value: the PLP length 0xFFFFFFFFFFFFFFFF. */
-function writePlpNull(w: TdsWriter): void {
-  w.ensure(8);
-  w.buf.set(plpNull, w.pos);
-  w.pos += 8;
-}
 const safeMicros = 2 ** 53;
 
 interface HasMicros {
@@ -146,14 +139,10 @@ function stringOf(v: DuckDBValue): string {
 }
 
 function writePlpBytes(w: TdsWriter, data: Uint8Array): void {
-  w.ensure(16 + data.length);
-  w.pos = w.buf.writeBigUInt64LE(BigInt(data.length), w.pos);
-  if (data.length > 0) {
-    w.pos = w.buf.writeUInt32LE(data.length, w.pos);
-    w.buf.set(data, w.pos);
-    w.pos += data.length;
-  }
-  w.pos = w.buf.writeUInt32LE(0, w.pos);
+  writePlp(w, data.length, (buf, pos) => {
+    buf.set(data, pos);
+    return data.length;
+  });
 }
 
 /** The encoder of one column's values, and the most bytes a fixed-size value takes (0 for variable). */
@@ -183,14 +172,7 @@ function textEncoder(bytes: TextBytes, fixedChars: number, plp: boolean): [Value
           return;
         }
         const s = stringOf(v);
-        const n = bytes.length(s);
-        w.ensure(16 + n);
-        w.pos = w.buf.writeBigUInt64LE(BigInt(n), w.pos);
-        if (n > 0) {
-          w.pos = w.buf.writeUInt32LE(n, w.pos);
-          w.pos += bytes.write(w.buf, s, w.pos);
-        }
-        w.pos = w.buf.writeUInt32LE(0, w.pos);
+        writePlp(w, bytes.length(s), (buf, pos) => bytes.write(buf, s, pos));
       },
       0,
     ];
