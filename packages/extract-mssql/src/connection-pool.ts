@@ -66,7 +66,7 @@ export class ConnectionPool {
         connection = entry.connection;
         break;
       }
-      this.size--;
+      void this.discard(entry.connection);
     }
     if (connection === undefined && this.size < this.max) {
       connection = await this.connect();
