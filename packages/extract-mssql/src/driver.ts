@@ -5,7 +5,7 @@ import tediousModule from 'tedious';
  * one module says which driver the package uses. A default import: tedious is CommonJS.
  *
  * Loading tedious loads `@azure/identity` with it (its `connection.js` requires it at the top for
- * Azure AD logins, which sqlsync does not offer), about 10 MB of RSS and 4 MB of heap per isolate;
+ * Azure AD logins, which sqlsync does not offer), about 10 MB of RSS and 3.5 MB of heap per isolate;
  * no public API of tedious defers that.
  */
 export const tedious: typeof tediousModule = tediousModule;
