@@ -50,8 +50,9 @@ interface TablePlan {
 
 /**
  * Runs the configured tables as a DAG: recover → connect → snapshot and plan per table → units on
- * a worker pool (`processing.max_workers` threads, at most `partition_parallel_limit` units of one
- * table at a time, retried per `processing.retry_attempts`) → validate → publish and record state
+ * a worker pool (`processing.max_workers` threads; as many units of one table at a time as its
+ * handler's `parallelLimit`, `partition_parallel_limit` for a partition table; retried per
+ * `processing.retry_attempts`) → validate → publish and record state
  * per table → clean up. A table's failure is reported in the summary and does not stop the others.
  *
  * @example
@@ -70,7 +71,12 @@ export class Pipeline {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  /** The tables a run with these options covers, in config order. */
+  /**
+   * The tables a run with these options covers, in config order; throws `USAGE` for an unknown id.
+   *
+   * @example
+   * pipeline.selectTables({ tableTypes: ['partition'] }).map((t) => t.id) // ['sales.Orders']
+   */
   selectTables(options: RunOptions = {}): TableConfig[] {
     const all = listTables(this.#config);
     const names = options.tableNames?.map((n) => n.toLowerCase());
@@ -86,6 +92,14 @@ export class Pipeline {
     );
   }
 
+  /**
+   * Runs the selected tables and returns the run summary. A table's failure is in the summary;
+   * this throws only when the run cannot start: an unknown table id, a lake that cannot be
+   * recovered, a source that cannot be reached after the retries, or an abort while connecting.
+   *
+   * @example
+   * const summary = await pipeline.run({ tableNames: ['sales.Orders'], signal });
+   */
   async run(options: RunOptions = {}): Promise<RunSummary> {
     const started = performance.now();
     const run: RunInfo = {
