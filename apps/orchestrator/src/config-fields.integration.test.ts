@@ -109,6 +109,15 @@ INSERT INTO [shop].[Facts] VALUES (1, 20240101, 1.00), (2, 20240102, 2.00), (3, 
     expect(result.summary).toMatchObject({ status: 'ok', pipeline_name: 'shop_nightly', total_records: 3 });
   });
 
+  it('custom_where_clause filters every source query of the table, validation included', async () => {
+    const result = await run(
+      document({
+        static_tables: [{ schema_name: 'shop', table_name: 'Small', custom_where_clause: '[Id] <> 2' }],
+      }),
+    );
+    expect(result.summary).toMatchObject({ status: 'ok', total_records: 2 });
+  });
+
   it('database.encrypt is what the client asks for; a server offering no TLS (the emulator) is still used, unencrypted', async () => {
     expect((await run(document({ database: { encrypt: false } }))).code).toBe(0);
     expect(new Set(proxy.encryptionRequests)).toEqual(new Set(['NOT_SUP'])); // no TLS at all
