@@ -3,7 +3,8 @@ import { type CatalogTable, metaSchema, quoteIdent } from './catalog.js';
 import { SqlServerError } from './sql-server-error.js';
 import { ByteReader } from './tds/byte-reader.js';
 import { DataType, TokenType } from './tds/protocol.js';
-import { type BoundValue, readTypedValue } from './tds/rpc-request.js';
+import { readTypedValue } from './tds/rpc-request.js';
+import type { BoundValue } from './types/bound-value.js';
 
 /** Bytes of TYPE_INFO for a type byte, reading the rest from `r` (MS-TDS 2.2.5.6). */
 function typeInfoLength(r: ByteReader, start: number): number {

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type PartitionFunction, type PartitionScheme, partitionNumberSql } from './partition-functions.js';
 import { variantText } from './tds/sql-variant.js';
-import { type SqlType, sqlType, systemTypeOf, systemTypes, typeDeclaration } from './tsql/sql-types.js';
+import { type SqlType, sqlType, systemTypeOf, systemTypes, typeDeclaration } from './types/sql-type.js';
 
 /** The DuckDB schema holding the emulator's own metadata tables. */
 export const metaSchema = '__emulator';

@@ -4,13 +4,7 @@ import { Session } from './session.js';
 import { SqlServerError } from './sql-server-error.js';
 import { ByteReader } from './tds/byte-reader.js';
 import { CurCmd, DoneStatus, PacketStatus, PacketType, TokenType } from './tds/protocol.js';
-import {
-  type BoundValue,
-  parseRpcRequest,
-  type RpcParam,
-  type RpcRequest,
-  skipAllHeaders,
-} from './tds/rpc-request.js';
+import { parseRpcRequest, type RpcParam, type RpcRequest, skipAllHeaders } from './tds/rpc-request.js';
 import { ClientGoneError, TdsWriter } from './tds/tds-writer.js';
 import {
   writeDone,
@@ -19,6 +13,7 @@ import {
   writeReturnStatus,
   writeReturnValueInt,
 } from './tds/tokens.js';
+import type { BoundValue } from './types/bound-value.js';
 
 /** One statement text a client sent, as {@link Emulator.statements} records it. */
 export interface CapturedStatement {

@@ -14,7 +14,7 @@ import { TokenType } from './tds/protocol.js';
 import { RowEncoder } from './tds/row-encoder.js';
 import { TdsWriter } from './tds/tds-writer.js';
 import { connectPool } from './test-support/connect.js';
-import { sqlType } from './tsql/sql-types.js';
+import { sqlType } from './types/sql-type.js';
 
 let emulator: Emulator;
 let pool: sql.ConnectionPool;

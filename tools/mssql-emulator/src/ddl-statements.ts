@@ -5,9 +5,10 @@ import { CurCmd, DoneStatus } from './tds/protocol.js';
 import { sqlTypeForDuckDB } from './tds/result-types.js';
 import { duckTableName, planCreateTable, readObjectName } from './tsql/create-table.js';
 import { isName, isOp, isWord, matchParen, type Token, tokenize, tokensText } from './tsql/lexer.js';
-import { duckdbStorageType, parseSqlType } from './tsql/sql-types.js';
+import { parseSqlType } from './tsql/parse-sql-type.js';
 import { splitArgs, splitTopLevelSql, typeTokensText } from './tsql/statement-shapes.js';
 import { translate } from './tsql/translator.js';
+import { duckdbStorageType } from './types/sql-type.js';
 
 /** CREATE SCHEMA / TABLE / VIEW / INDEX. */
 export async function createStatement(ctx: StatementContext, tokens: readonly Token[]): Promise<void> {

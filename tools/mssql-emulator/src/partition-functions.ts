@@ -1,4 +1,4 @@
-import type { SqlType } from './tsql/sql-types.js';
+import type { SqlType } from './types/sql-type.js';
 
 /** A `CREATE PARTITION FUNCTION … AS RANGE LEFT|RIGHT FOR VALUES (…)`. */
 export interface PartitionFunction {

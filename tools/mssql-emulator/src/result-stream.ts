@@ -5,8 +5,8 @@ import { sqlTypeForDuckDB, storageMatches } from './tds/result-types.js';
 import { RowEncoder } from './tds/row-encoder.js';
 import { ClientGoneError, type TdsWriter } from './tds/tds-writer.js';
 import { type ResultColumn, writeColMetadata } from './tds/tokens.js';
-import type { SqlType } from './tsql/sql-types.js';
-import type { Translation } from './tsql/translator.js';
+import type { Translation } from './tsql/translation.js';
+import type { SqlType } from './types/sql-type.js';
 
 /**
  * Streams a query's rows as COLMETADATA + ROW tokens, chunk by chunk, honouring backpressure;

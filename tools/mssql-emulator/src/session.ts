@@ -14,15 +14,14 @@ import {
 } from './statement-context.js';
 import { CurCmd, DoneStatus, EnvChangeType, TokenType } from './tds/protocol.js';
 import { sqlTypeForDuckDB, storageMatches } from './tds/result-types.js';
-import type { BoundValue } from './tds/rpc-request.js';
 import type { TdsWriter } from './tds/tds-writer.js';
 import { ClientGoneError } from './tds/tds-writer.js';
 import { writeDone, writeEnvChangeBytes, writeMessage } from './tds/tokens.js';
 import { duckTableName, type ObjectName, readObjectName } from './tsql/create-table.js';
 import { type RewriteContext, rewriteDelete, rewriteInsert, rewriteUpdate } from './tsql/dml-rewrites.js';
 import { isOp, isWord, matchParen, type Token, tokenize, tokensText } from './tsql/lexer.js';
+import { parseSqlType } from './tsql/parse-sql-type.js';
 import { type StatementNode, splitStatements } from './tsql/splitter.js';
-import { parseSqlType, type SqlType } from './tsql/sql-types.js';
 import {
   findSelectInto,
   mainKeyword,
@@ -32,7 +31,10 @@ import {
   splitArgs,
   typeTokensText,
 } from './tsql/statement-shapes.js';
-import { type TranslateEnv, type Translation, translate } from './tsql/translator.js';
+import type { TranslateEnv, Translation } from './tsql/translation.js';
+import { translate } from './tsql/translator.js';
+import type { BoundValue } from './types/bound-value.js';
+import type { SqlType } from './types/sql-type.js';
 
 export type { RequestOutput, SessionHost } from './statement-context.js';
 

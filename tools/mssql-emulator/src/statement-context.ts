@@ -3,7 +3,7 @@ import type { Catalog, CatalogTable } from './catalog.js';
 import type { FaultInjector } from './faults.js';
 import type { TdsWriter } from './tds/tds-writer.js';
 import type { ObjectName } from './tsql/create-table.js';
-import type { TranslateEnv, Translation } from './tsql/translator.js';
+import type { TranslateEnv, Translation } from './tsql/translation.js';
 
 /** What every session shares: the database, its catalog, and the fault injector. */
 export interface SessionHost {

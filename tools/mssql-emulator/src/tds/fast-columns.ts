@@ -1,7 +1,8 @@
 import { DuckDBTypeId, type DuckDBVector } from '@duckdb/node-api';
-import type { SqlType } from '../tsql/sql-types.js';
-import { timeByteLength } from '../tsql/sql-types.js';
-import { decimalTextWriter, isDecimalText } from './decimal-text.js';
+import { isDecimalText } from '../types/decimal-text-type.js';
+import type { SqlType } from '../types/sql-type.js';
+import { timeByteLength } from '../types/sql-type.js';
+import { decimalTextWriter } from './decimal-text.js';
 import type { TdsWriter } from './tds-writer.js';
 
 /** Writes the value of row `r` of one column (NULL included). */

@@ -1,6 +1,6 @@
 import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
-import { type SqlType, sqlType } from '../tsql/sql-types.js';
-import { isDecimalText } from './decimal-text.js';
+import { isDecimalText } from '../types/decimal-text-type.js';
+import { type SqlType, sqlType } from '../types/sql-type.js';
 
 /**
  * The SQL Server type a computed DuckDB result column is reported as. Strings become

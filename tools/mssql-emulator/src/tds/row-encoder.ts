@@ -1,6 +1,6 @@
 import type { DuckDBDataChunk, DuckDBValue } from '@duckdb/node-api';
-import type { SqlType } from '../tsql/sql-types.js';
-import { timeByteLength } from '../tsql/sql-types.js';
+import type { SqlType } from '../types/sql-type.js';
+import { timeByteLength } from '../types/sql-type.js';
 import { cp1252Length, writeCp1252 } from './cp1252.js';
 import { fastColumn, type RowWriter } from './fast-columns.js';
 import { type ChunkStrings, chunkStrings } from './fast-strings.js';

@@ -8,7 +8,6 @@ import {
   DOUBLE,
   type DuckDBType,
   DuckDBUUIDValue,
-  type DuckDBValue,
   dateValue,
   decimalValue,
   FLOAT,
@@ -25,23 +24,12 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { SqlServerError } from '../sql-server-error.js';
-import { offsetText } from '../tsql/datetimeoffset.js';
-import { type SqlType, sqlType } from '../tsql/sql-types.js';
+import type { BoundValue } from '../types/bound-value.js';
+import { offsetText } from '../types/offset-text.js';
+import { type SqlType, sqlType } from '../types/sql-type.js';
 import { ByteReader } from './byte-reader.js';
 import { readCp1252 } from './cp1252.js';
 import { DataType } from './protocol.js';
-
-/** A parameter value ready to bind in DuckDB, with a plain JS rendering for statement capture. */
-export interface BoundValue {
-  readonly type: SqlType;
-  readonly duckType: DuckDBType;
-  /** `null` for SQL NULL. */
-  readonly duck: DuckDBValue;
-  /** number, bigint, boolean, string (decimals, dates, guids as exact text), Buffer, or null. */
-  readonly js: unknown;
-  /** For datetimeoffset: the offset in minutes that goes with the instant in `duck` (default 0). */
-  readonly offsetMinutes?: number;
-}
 
 /** One RPC parameter. `name` has no `@`; it is `''` for positional parameters. */
 export interface RpcParam {

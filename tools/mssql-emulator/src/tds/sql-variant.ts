@@ -1,5 +1,4 @@
-import { tokenize } from '../tsql/lexer.js';
-import { parseSqlType, timeByteLength } from '../tsql/sql-types.js';
+import { parseTypeDeclaration, timeByteLength } from '../types/sql-type.js';
 import { writeCp1252 } from './cp1252.js';
 import { DataType, defaultCollation } from './protocol.js';
 import type { TdsWriter } from './tds-writer.js';
@@ -38,7 +37,7 @@ export function writeVariant(w: TdsWriter, stored: string | null): void {
     return;
   }
   const bar = stored.indexOf('|');
-  const type = parseSqlType(tokenize(stored.slice(0, bar)), 0, true).type;
+  const type = parseTypeDeclaration(stored.slice(0, bar));
   const text = stored.slice(bar + 1);
   const body = (base: number, props: readonly number[], data: Buffer): void => {
     w.u32(2 + props.length + data.length);

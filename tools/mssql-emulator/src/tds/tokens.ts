@@ -1,4 +1,4 @@
-import type { SqlType } from '../tsql/sql-types.js';
+import type { SqlType } from '../types/sql-type.js';
 import {
   CurCmd,
   DataType,

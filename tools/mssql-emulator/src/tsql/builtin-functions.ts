@@ -1,32 +1,13 @@
 import { metaSchema, quoteString } from '../catalog.js';
 import { isHashAlgorithm } from '../host-functions.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
-import { type ChecksumArgument, translateChecksum } from './checksum-sql.js';
+import { type SqlType, sqlType } from '../types/sql-type.js';
+import { translateChecksum } from './checksum-sql.js';
 import { castTo } from './convert.js';
 import { instantSql, localClockSql, offsetLiteral, offsetTextSql } from './datetimeoffset.js';
+import type { FunctionContext } from './function-context.js';
 import { innerRange, isOp, isWord, matchParen, type Token } from './lexer.js';
-import { parseSqlType, type SqlType, sqlType } from './sql-types.js';
-import type { TranslateEnv } from './translator.js';
-
-/** What built-in function translation needs from the statement translator. */
-export interface FunctionContext {
-  readonly tokens: readonly Token[];
-  readonly env: TranslateEnv;
-  /** DuckDB SQL for tokens [from, to). */
-  range(from: number, to: number): string;
-  /** The SQL Server type of an expression range, where evident. */
-  typeOf(from: number, to: number): SqlType | undefined;
-  /** Argument ranges of the call whose parentheses are at `open` and `close`. */
-  args(open: number, close: number): [number, number][];
-  /** The last top-level AS in [from, to), or -1. */
-  lastTopLevelAs(from: number, to: number): number;
-  /** SQL of the hidden 100 ns digit of a plain datetime2(7) column reference, if [from, to) is one. */
-  hiddenDigit(from: number, to: number): string | undefined;
-  /** SQL of the offset (minutes) of a datetimeoffset expression in [from, to), where evident. */
-  offsetOf(from: number, to: number): string | undefined;
-  /** The columns `*` stands for in CHECKSUM(*), where evident (see `checksum-sql.ts`). */
-  starColumns(): ChecksumArgument[] | undefined;
-}
+import { parseSqlType } from './parse-sql-type.js';
 
 const dateParts: Record<string, string> = {
   YEAR: 'year',

@@ -1,6 +1,5 @@
-import type { FunctionContext } from './builtin-functions.js';
+import type { ChecksumArgument, FunctionContext } from './function-context.js';
 import { isOp, isWord } from './lexer.js';
-import type { SqlType } from './sql-types.js';
 
 // CHECKSUM(…) and BINARY_CHECKSUM(…) as SQL Server combines its arguments, where that is public:
 // each argument gives a 32-bit part, and the parts are folded the way the bytes of one value are
@@ -21,18 +20,6 @@ import type { SqlType } from './sql-types.js';
 // so it stays case-insensitive, and strings without trailing spaces, as `=` ignores them.
 // Deterministic, equal for equal values, and it changes whenever a value does (up to hash
 // collisions).
-
-/** One argument of CHECKSUM / BINARY_CHECKSUM (or one column of `*`). */
-export interface ChecksumArgument {
-  /** DuckDB SQL of the value. */
-  readonly sql: string;
-  /** Its SQL Server type, where evident. */
-  readonly type: SqlType | undefined;
-  /** Hidden side columns of the value (a datetime2(7)'s 100 ns digit, a datetimeoffset's offset). */
-  readonly hidden?: readonly string[];
-  /** A bare `NULL` literal: no type, and it adds nothing. */
-  readonly untypedNull?: boolean;
-}
 
 /** SQL Server's part for a typed NULL (published for int). */
 const nullPart = '2147483647';

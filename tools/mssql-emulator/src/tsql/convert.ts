@@ -1,6 +1,6 @@
+import type { SqlType } from '../types/sql-type.js';
+import { duckdbStorageType } from '../types/sql-type.js';
 import { localClockSql, offsetTextSql } from './datetimeoffset.js';
-import type { SqlType } from './sql-types.js';
-import { duckdbStorageType } from './sql-types.js';
 
 const temporal = new Set(['date', 'time', 'datetime', 'smalldatetime', 'datetime2', 'datetimeoffset']);
 

@@ -8,8 +8,9 @@ import {
   quoteString,
 } from '../catalog.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
+import { duckdbStorageType } from '../types/sql-type.js';
 import { isName, isOp, isWord, itemRanges, matchParen, type Token } from './lexer.js';
-import { duckdbStorageType, parseSqlType } from './sql-types.js';
+import { parseSqlType } from './parse-sql-type.js';
 
 /** A qualified object name from a statement. */
 export interface ObjectName {

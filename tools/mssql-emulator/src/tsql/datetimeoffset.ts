@@ -1,7 +1,8 @@
 import { SqlServerError } from '../sql-server-error.js';
-import type { BoundValue } from '../tds/rpc-request.js';
+import type { BoundValue } from '../types/bound-value.js';
+import { offsetText } from '../types/offset-text.js';
 import { innerRange, isOp, itemRanges, lastTopLevelAs, matchParen, type Token } from './lexer.js';
-import { parseSqlType } from './sql-types.js';
+import { parseSqlType } from './parse-sql-type.js';
 
 // A datetimeoffset is stored as DuckDB TIMESTAMPTZ (the instant: comparisons, ordering and
 // grouping are by instant, as in SQL Server) plus a hidden SMALLINT column `<col>__tz` with the
@@ -57,13 +58,6 @@ export function literalOffset(text: string): number | undefined {
     return undefined;
   }
   return m[3] === undefined ? 0 : offsetMinutes(m[3]);
-}
-
-/** `{+|-}hh:mm` of an offset in minutes. */
-export function offsetText(minutes: number): string {
-  const a = Math.abs(minutes);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return `${minutes < 0 ? '-' : '+'}${two(Math.floor(a / 60))}:${two(a % 60)}`;
 }
 
 /** DuckDB SQL of the `{+|-}hh:mm` text of an offset given as SQL (minutes; NULL gives NULL). */

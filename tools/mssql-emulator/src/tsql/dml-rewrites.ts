@@ -1,7 +1,7 @@
 import type { Catalog, CatalogColumn, CatalogTable } from '../catalog.js';
 import { hiddenColumnsOf, quoteIdent } from '../catalog.js';
 import { SqlServerError } from '../sql-server-error.js';
-import type { BoundValue } from '../tds/rpc-request.js';
+import type { BoundValue } from '../types/bound-value.js';
 import { readObjectName } from './create-table.js';
 import { offsetLiteral, offsetSql } from './datetimeoffset.js';
 import { isName, isOp, isWord, matchParen, type Token, tokenize } from './lexer.js';

@@ -1,4 +1,5 @@
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
+import { type SqlType, typeDeclaration } from '../types/sql-type.js';
 import {
   firstTopLevelWord,
   isOp,
@@ -8,7 +9,7 @@ import {
   tokenize,
   topLevelWordIndex,
 } from './lexer.js';
-import { parseSqlType, type SqlType, typeDeclaration } from './sql-types.js';
+import { parseSqlType } from './parse-sql-type.js';
 
 /** The end of a SET item's value: the next top-level comma, or `limit`. */
 export function itemEnd(tokens: readonly Token[], from: number, limit: number): number {

@@ -1,13 +1,14 @@
 import { VARCHAR } from '@duckdb/node-api';
-import type { Catalog, CatalogColumn, CatalogTable } from '../catalog.js';
+import type { CatalogColumn, CatalogTable } from '../catalog.js';
 import { hiddenColumnsOf, infoSchema, quoteIdent, quoteString } from '../catalog.js';
 import { partitionNumberSql } from '../partition-functions.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
-import type { DecimalTextType } from '../tds/decimal-text.js';
-import type { BoundValue } from '../tds/rpc-request.js';
-import { type FunctionContext, translateFunction } from './builtin-functions.js';
-import type { ChecksumArgument } from './checksum-sql.js';
+import type { BoundValue } from '../types/bound-value.js';
+import type { DecimalTextType } from '../types/decimal-text-type.js';
+import { type SqlType, sqlType } from '../types/sql-type.js';
+import { translateFunction } from './builtin-functions.js';
 import { offsetSql } from './datetimeoffset.js';
+import type { ChecksumArgument, FunctionContext } from './function-context.js';
 import {
   firstTopLevelWord,
   innerRange,
@@ -21,36 +22,14 @@ import {
   tokenize,
   topLevelWordIndex,
 } from './lexer.js';
+import { parseSqlType } from './parse-sql-type.js';
 import { rewriteSelectAliases, selectListBounds } from './select-list.js';
-import { parseSqlType, type SqlType, sqlType } from './sql-types.js';
-
-/** What the translator needs to know about the session and database. */
-export interface TranslateEnv {
-  readonly catalog: Catalog;
-  readonly database: string;
-  readonly user: string;
-  /** Parameters and local variables in scope, by lower-case name without `@`. */
-  readonly variables: ReadonlyMap<string, BoundValue>;
-  /** The SQL text (a DuckDB expression) of an `@@NAME` global, or undefined when unknown. */
-  globalValue(name: string): string | undefined;
-  /** The last identity value this session inserted, as SQL text. */
-  scopeIdentity(): string;
-  /** `MIN_ACTIVE_ROWVERSION()` as SQL text. */
-  minActiveRowversion(): string;
-}
-
-/** A translated statement: DuckDB SQL, the parameters it binds, and result-type hints. */
-export interface Translation {
-  readonly sql: string;
-  /** DuckDB parameter name (without `$`) → value. */
-  readonly params: ReadonlyMap<string, BoundValue>;
-  /** Declared SQL Server types of the result columns by position, where known. */
-  readonly hints: readonly (SqlType | undefined)[] | undefined;
-  /** Result column names by position as SQL Server names them ('' for unnamed expressions), where known. */
-  readonly names: readonly string[] | undefined;
-  /** Declared types of the referenced tables' columns by lower-case name (unique names only). */
-  readonly columnTypes: ReadonlyMap<string, SqlType>;
-}
+import {
+  longLiteralChars,
+  type TranslateEnv,
+  type TranslateOptions,
+  type Translation,
+} from './translation.js';
 
 const tableHints = new Set([
   'NOLOCK',
@@ -128,26 +107,6 @@ interface ScopeEntry {
   readonly alias: string;
   readonly table: CatalogTable;
 }
-
-/** How {@link translate} may shape its SQL. */
-export interface TranslateOptions {
-  /** Translate `+` between operands of unknown type as `||` (the retry after DuckDB rejected `+` on text). Defaults to false. */
-  readonly concatMode?: boolean;
-  /**
-   * Bind string literals longer than {@link longLiteralChars} as parameters instead of inlining
-   * them; only for statements run with their {@link Translation.params} bound. Defaults to false.
-   */
-  readonly bindLongStrings?: boolean;
-}
-
-/**
- * String literals longer than this are bound as parameters when
- * {@link TranslateOptions.bindLongStrings} allows. DuckDB's parser scans a literal at ~60 MB/s
- * (a 10 MiB one costs it ~150 ms, binding it ~40 ms). Past 4000 characters SQL Server types a
- * literal nvarchar(max)/varchar(max): data, never a date or number DuckDB would need to see as an
- * untyped literal.
- */
-export const longLiteralChars = 4000;
 
 /** The DuckDB parameter name of a T-SQL variable. */
 export function paramName(variable: string): string {
