@@ -1,13 +1,13 @@
 export { addDecimal } from './add-decimal.js';
-export { checkPrecision, withPrecision } from './check-precision.js';
+export { withPrecision } from './check-precision.js';
 export { compareDecimal } from './compare-decimal.js';
-export { DECIMAL128_MAX_PRECISION, type Decimal } from './decimal.js';
+export type { Decimal } from './decimal.js';
 export { DecimalError, type DecimalErrorCode } from './decimal-error.js';
-export { decimalFromNumber, NUMBER_SAFE_PRECISION } from './decimal-from-number.js';
+export { decimalFromNumber } from './decimal-from-number.js';
 export { Decimal128ColumnBuilder, type Decimal128ColumnBuilderOptions } from './decimal128-column-builder.js';
 export { type DuckDBDecimalLike, fromDuckDBDecimal, toDuckDBDecimal } from './duckdb-decimal.js';
 export { formatDecimal } from './format-decimal.js';
-export { makeDecimal128Data, makeDecimal128Vector } from './make-decimal128-data.js';
+export { makeDecimal128Vector } from './make-decimal128-data.js';
 export { parseDecimal } from './parse-decimal.js';
 export { decimalVectorToStrings, readDecimal128 } from './read-decimal128.js';
 export { type DecimalRounding, type RescaleOptions, rescale } from './rescale.js';

@@ -1,12 +1,12 @@
 export type { ConfigProblem } from './config/config-error.js';
-export type { DatabaseConfig, DatabaseConfigInput } from './config/database-config.js';
+export type { DatabaseConfig } from './config/database-config.js';
 export { databaseConfigSchema } from './config/database-config.js';
 export type { DeepReadonly } from './config/deep-freeze.js';
 export { deepFreeze } from './config/deep-freeze.js';
 export { CONFIG_ENV_VARS } from './config/env-overrides.js';
 export { pipelineConfigJsonSchema } from './config/json-schema.js';
 export { loadConfig, parseConfig } from './config/load-config.js';
-export type { PartitionTableConfig, PartitionTableConfigInput } from './config/partition-table-config.js';
+export type { PartitionTableConfig } from './config/partition-table-config.js';
 export { partitionTableConfigSchema } from './config/partition-table-config.js';
 export type {
   ConfigLogLevel,
@@ -15,21 +15,21 @@ export type {
   TableConfig,
 } from './config/pipeline-config.js';
 export { listTables, pipelineConfigSchema } from './config/pipeline-config.js';
-export type { ProcessingConfig, ProcessingConfigInput } from './config/processing-config.js';
+export type { ProcessingConfig } from './config/processing-config.js';
 export { processingConfigSchema } from './config/processing-config.js';
 export { redactConfig } from './config/redact-config.js';
-export type { SCDTableConfig, SCDTableConfigInput } from './config/scd-table-config.js';
+export type { SCDTableConfig } from './config/scd-table-config.js';
 export { scdTableConfigSchema } from './config/scd-table-config.js';
-export type { StateConfig, StateConfigInput } from './config/state-config.js';
+export type { StateConfig } from './config/state-config.js';
 export { stateConfigSchema } from './config/state-config.js';
-export type { StaticTableConfig, StaticTableConfigInput } from './config/static-table-config.js';
+export type { StaticTableConfig } from './config/static-table-config.js';
 export { staticTableConfigSchema } from './config/static-table-config.js';
 export * from './errors.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, pinoLevel } from './logger.js';
 export type { RetryOptions } from './retry.js';
-export { backoffDelay, withRetry } from './retry.js';
+export { withRetry } from './retry.js';
 export * from './source-schema.js';
 export { stateFileName } from './state/state-file-name.js';
-export type { StateFile, StateStoreOptions } from './state/state-store.js';
-export { STATE_FILE_VERSION, StateStore } from './state/state-store.js';
+export type { StateStoreOptions } from './state/state-store.js';
+export { StateStore } from './state/state-store.js';
