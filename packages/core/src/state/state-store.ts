@@ -33,7 +33,8 @@ export interface StateStoreOptions {
  * A write never leaves a half-written file: it goes to a temporary file in the same directory,
  * is fsynced, renamed over the old file, and the directory is fsynced so the rename survives a
  * power cut. Writes to one table from this process are applied in call order. An unparseable file
- * raises `STATE_CORRUPT` naming the file, so the caller can self-heal from the lake.
+ * raises `STATE_CORRUPT` naming the file, so the caller can self-heal: from the backup
+ * (`readBackup`), else with no state at all (a full re-read).
  *
  * @example
  * const store = new StateStore(config.state.stateDirectory, { backupBeforeWrite: true });
