@@ -1,6 +1,6 @@
 import { Decimal128ColumnBuilder } from '@sync/arrow-decimal';
 import type { LakeType } from '@sync/core';
-import { SqlSyncError } from '@sync/core';
+import { SqlSyncError, toSqlSyncError } from '@sync/core';
 import {
   Binary,
   Bool,
@@ -258,8 +258,9 @@ class DecimalBuilder implements ColumnBuilder {
         this.inner.appendNumber(value as number);
       }
     } catch (error) {
+      // A DecimalError keeps its meaning: PRECISION_LOSS, VALUE_OUT_OF_RANGE or VALUE_INVALID.
       throw new SqlSyncError(
-        'VALUE_OUT_OF_RANGE',
+        toSqlSyncError(error, 'VALUE_OUT_OF_RANGE').code,
         `${this.context.table}.${this.context.column}: ${(error as Error).message}`,
         { context: this.context, cause: error },
       );
