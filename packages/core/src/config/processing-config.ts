@@ -44,7 +44,9 @@ export const processingShape = {
   validate_precision_end_to_end: z
     .boolean()
     .default(true)
-    .describe('Check decimal/timestamp precision survives source -> Arrow -> Parquet. Defaults to true.'),
+    .describe(
+      "Before publishing, check each unit's staged Parquet against the source: COUNT_BIG and the exact SUM of every decimal column must match. false skips the check and its source query. Defaults to true.",
+    ),
 } as const;
 
 /** Parallelism, batching and retry limits. */
