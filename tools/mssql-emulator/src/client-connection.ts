@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import type { RequestOutput, SessionHost } from './session.js';
-import { Session } from './session.js';
+import { Session } from './session/session.js';
 import { SqlServerError } from './sql-server-error.js';
+import type { RequestOutput, SessionHost } from './statement-context.js';
 import { ByteReader } from './tds/byte-reader.js';
 import { CurCmd, DoneStatus, PacketStatus, PacketType, TokenType } from './tds/protocol.js';
 import { parseRpcRequest, type RpcParam, type RpcRequest, skipAllHeaders } from './tds/rpc-request.js';

@@ -7,7 +7,7 @@ import { Catalog } from './catalog.js';
 import { type CapturedStatement, ClientConnection, type ServerHost } from './client-connection.js';
 import { FaultInjector } from './faults.js';
 import { registerHostFunctions } from './host-functions.js';
-import { Session } from './session.js';
+import { Session } from './session/session.js';
 import { TokenType } from './tds/protocol.js';
 
 /** Options of {@link startEmulator}. */
