@@ -4,7 +4,6 @@ import type { FunctionCall, FunctionTranslator, TranslatedCall } from './functio
 
 /** OBJECT_ID. */
 function objectId(call: FunctionCall): TranslatedCall | undefined {
-  const _t = call.ctx.tokens;
   const args = call.args;
   return call.done(
     args.length >= 2
