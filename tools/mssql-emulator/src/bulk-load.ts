@@ -1,5 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type CatalogTable, metaSchema, quoteIdent } from './catalog.js';
+import type { CatalogTable } from './catalog-table.js';
+import { metaSchema } from './catalog-views.js';
+import { quoteIdent } from './sql-quoting.js';
 import { SqlServerError } from './sql-server-error.js';
 import { ByteReader } from './tds/byte-reader.js';
 import { DataType, TokenType } from './tds/protocol.js';

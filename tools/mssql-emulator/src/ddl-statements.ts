@@ -1,4 +1,5 @@
-import { hiddenColumnsOf, quoteIdent, quoteString } from './catalog.js';
+import { hiddenColumnsOf } from './catalog-table.js';
+import { quoteIdent, quoteString } from './sql-quoting.js';
 import { SqlServerError, syntaxError } from './sql-server-error.js';
 import type { StatementContext } from './statement-context.js';
 import { CurCmd, DoneStatus } from './tds/protocol.js';

@@ -1,5 +1,5 @@
 import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
-import { needsHiddenDigit } from './catalog.js';
+import { needsHiddenDigit } from './catalog-table.js';
 import { BatchAbort, type RequestOutput, type StatementContext } from './statement-context.js';
 import { sqlTypeForDuckDB, storageMatches } from './tds/result-types.js';
 import { RowEncoder } from './tds/row-encoder.js';

@@ -1,5 +1,6 @@
 import type { DuckDBConnection, DuckDBInstance, DuckDBType, DuckDBValue } from '@duckdb/node-api';
-import type { Catalog, CatalogTable } from './catalog.js';
+import type { Catalog } from './catalog.js';
+import type { CatalogTable } from './catalog-table.js';
 import type { FaultInjector } from './faults.js';
 import type { TdsWriter } from './tds/tds-writer.js';
 import type { ObjectName } from './tsql/create-table.js';

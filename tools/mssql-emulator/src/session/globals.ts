@@ -1,4 +1,5 @@
-import { metaSchema, quoteString } from '../catalog.js';
+import { metaSchema } from '../catalog-views.js';
+import { quoteString } from '../sql-quoting.js';
 
 const version =
   'Microsoft SQL Server 2022 (RTM-CU12) (KB5033663) - 16.0.4003.1 (X64) \n\tmssql-emulator (DuckDB backend) Developer Edition (64-bit)';

@@ -1,7 +1,8 @@
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
-import type { CatalogColumn } from '../catalog.js';
-import { needsHiddenDigit, quoteString } from '../catalog.js';
+import type { CatalogColumn } from '../catalog-table.js';
+import { needsHiddenDigit } from '../catalog-table.js';
 import { streamResult } from '../result-stream.js';
+import { quoteString } from '../sql-quoting.js';
 import { SqlServerError } from '../sql-server-error.js';
 import { CurCmd, DoneStatus } from '../tds/protocol.js';
 import { sqlTypeForDuckDB, storageMatches } from '../tds/result-types.js';

@@ -1,4 +1,4 @@
-import type { CatalogTable } from '../catalog.js';
+import type { CatalogTable } from '../catalog-table.js';
 import type { SqlServerError } from '../sql-server-error.js';
 import type { StatementContext } from '../statement-context.js';
 import type { Token } from '../tsql/lexer.js';

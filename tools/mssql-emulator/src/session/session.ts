@@ -1,6 +1,6 @@
 import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { runBulkLoad } from '../bulk-load.js';
-import type { CatalogTable } from '../catalog.js';
+import type { CatalogTable } from '../catalog-table.js';
 import { mapDuckDBError } from '../duckdb-errors.js';
 import { SqlServerError } from '../sql-server-error.js';
 import { BatchAbort, type RequestOutput, type SessionHost } from '../statement-context.js';

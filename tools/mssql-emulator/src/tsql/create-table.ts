@@ -1,12 +1,7 @@
-import type { CatalogColumn, CatalogTable } from '../catalog.js';
-import {
-  hiddenDigitName,
-  hiddenOffsetName,
-  metaSchema,
-  needsHiddenDigit,
-  quoteIdent,
-  quoteString,
-} from '../catalog.js';
+import type { CatalogColumn, CatalogTable } from '../catalog-table.js';
+import { hiddenDigitName, hiddenOffsetName, needsHiddenDigit } from '../catalog-table.js';
+import { metaSchema } from '../catalog-views.js';
+import { quoteIdent, quoteString } from '../sql-quoting.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
 import { duckdbStorageType } from '../types/sql-type.js';
 import { isName, isOp, isWord, itemRanges, matchParen, type Token } from './lexer.js';

@@ -1,5 +1,7 @@
-import type { Catalog, CatalogColumn, CatalogTable } from '../catalog.js';
-import { hiddenColumnsOf, quoteIdent } from '../catalog.js';
+import type { Catalog } from '../catalog.js';
+import type { CatalogColumn, CatalogTable } from '../catalog-table.js';
+import { hiddenColumnsOf } from '../catalog-table.js';
+import { quoteIdent } from '../sql-quoting.js';
 import { SqlServerError } from '../sql-server-error.js';
 import type { BoundValue } from '../types/bound-value.js';
 import { readObjectName } from './create-table.js';

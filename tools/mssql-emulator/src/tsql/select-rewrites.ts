@@ -1,4 +1,4 @@
-import { quoteIdent } from '../catalog.js';
+import { quoteIdent } from '../sql-quoting.js';
 import type { DecimalTextType } from '../types/decimal-text-type.js';
 import type { SqlType } from '../types/sql-type.js';
 import type { FunctionContext } from './function-context.js';

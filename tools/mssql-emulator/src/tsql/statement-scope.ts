@@ -1,5 +1,7 @@
-import type { Catalog, CatalogColumn, CatalogTable } from '../catalog.js';
-import { hiddenColumnsOf, quoteIdent } from '../catalog.js';
+import type { Catalog } from '../catalog.js';
+import type { CatalogColumn, CatalogTable } from '../catalog-table.js';
+import { hiddenColumnsOf } from '../catalog-table.js';
+import { quoteIdent } from '../sql-quoting.js';
 import type { SqlType } from '../types/sql-type.js';
 import type { ChecksumArgument } from './function-context.js';
 import { isName, isOp, isWord, type Token } from './lexer.js';

@@ -1,6 +1,7 @@
 import { VARCHAR } from '@duckdb/node-api';
-import { infoSchema, quoteIdent, quoteString } from '../catalog.js';
+import { infoSchema } from '../catalog-views.js';
 import { partitionNumberSql } from '../partition-functions.js';
+import { quoteIdent, quoteString } from '../sql-quoting.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
 import type { BoundValue } from '../types/bound-value.js';
 import { type SqlType, sqlType } from '../types/sql-type.js';

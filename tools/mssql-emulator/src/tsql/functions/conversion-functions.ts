@@ -1,4 +1,4 @@
-import { quoteString } from '../../catalog.js';
+import { quoteString } from '../../sql-quoting.js';
 import { SqlServerError, syntaxError } from '../../sql-server-error.js';
 import type { SqlType } from '../../types/sql-type.js';
 import { castTo } from '../convert.js';

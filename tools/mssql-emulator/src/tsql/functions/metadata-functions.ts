@@ -1,4 +1,5 @@
-import { metaSchema, quoteString } from '../../catalog.js';
+import { metaSchema } from '../../catalog-views.js';
+import { quoteString } from '../../sql-quoting.js';
 import type { Token } from '../lexer.js';
 import type { FunctionCall, FunctionTranslator, TranslatedCall } from './function-call.js';
 

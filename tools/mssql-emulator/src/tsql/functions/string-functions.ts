@@ -1,4 +1,4 @@
-import { quoteString } from '../../catalog.js';
+import { quoteString } from '../../sql-quoting.js';
 import { SqlServerError } from '../../sql-server-error.js';
 import type { FunctionCall, FunctionTranslator, TranslatedCall } from './function-call.js';
 
