@@ -5,7 +5,7 @@ import { quoteIdent } from './sql-quoting.js';
 import { SqlServerError } from './sql-server-error.js';
 import { ByteReader } from './tds/byte-reader.js';
 import { DataType, TokenType } from './tds/protocol.js';
-import { readTypedValue } from './tds/rpc-request.js';
+import { readTypedValue } from './tds/typed-value.js';
 import type { BoundValue } from './types/bound-value.js';
 
 /** Bytes of TYPE_INFO for a type byte, reading the rest from `r` (MS-TDS 2.2.5.6). */
