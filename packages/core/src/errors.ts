@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'VALUE_INVALID'
   | 'PRECISION_LOSS'
   | 'VALIDATION_FAILED'
+  /** A configured data-quality check (`data_quality`) failed on the staged data; nothing was published. */
+  | 'DATA_QUALITY'
   | 'LAKE_WRITE'
   | 'STATE_CORRUPT'
   | 'STATE_WRITE'

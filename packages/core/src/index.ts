@@ -22,6 +22,7 @@ export type { SCDTableConfig } from './config/scd-table-config.js';
 export { scdTableConfigSchema } from './config/scd-table-config.js';
 export type { StateConfig } from './config/state-config.js';
 export { stateConfigSchema } from './config/state-config.js';
+export type { DataQualityConfig } from './config/data-quality-config.js';
 export type { StaticTableConfig } from './config/static-table-config.js';
 export { staticTableConfigSchema } from './config/static-table-config.js';
 export * from './errors.js';

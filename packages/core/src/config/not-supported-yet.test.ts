@@ -52,11 +52,6 @@ describe('fields that are not supported yet', () => {
       'static_tables[0].load_strategy',
     ],
     [
-      'primary_key_columns',
-      { static_tables: [{ table_name: 'T', primary_key_columns: ['Id'] }] },
-      'static_tables[0].primary_key_columns',
-    ],
-    [
       'force_reload_after_days',
       { static_tables: [{ table_name: 'T', force_reload_after_days: 7 }] },
       'static_tables[0].force_reload_after_days',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dataQualityConfigSchema } from './data-quality-config.js';
 import type { DeepReadonly } from './deep-freeze.js';
 import { sqlName } from './names.js';
 import { onlyAccepted, refusedAlways } from './not-supported-yet.js';
@@ -20,10 +21,18 @@ export const staticTableShape = {
   ).describe(
     'replace rewrites the whole table every run; upsert (send only changed rows) is not supported yet and is refused. Defaults to replace.',
   ),
-  primary_key_columns: refusedAlways(
-    z.array(sqlName).min(1).optional(),
-    'it is only used by load_strategy: upsert, which is not supported yet. Remove the field',
-  ).describe('Row identity for upsert. Not supported yet: refused when set.'),
+  primary_key_columns: z
+    .array(sqlName)
+    .min(1)
+    .optional()
+    .describe(
+      "Row identity for data_quality.primary_key_unique. Defaults to the table's primary key in the source catalog.",
+    ),
+  data_quality: dataQualityConfigSchema
+    .optional()
+    .describe(
+      'Checks on the staged table before it is published (a failure publishes nothing). Defaults to none.',
+    ),
   force_reload_after_days: refusedAlways(
     z.number().int().positive().optional(),
     'a static table is re-read in full every run already. Remove the field',
@@ -36,12 +45,23 @@ export const staticTableShape = {
 export const staticTableConfigSchema = z
   .strictObject(staticTableShape)
   .superRefine(checkLakeNames)
+  .superRefine((v, ctx) => {
+    // A key nothing reads would be a field parsed and ignored.
+    if (v.primary_key_columns !== undefined && v.data_quality?.primaryKeyUnique !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['primary_key_columns'],
+        message: 'is only used by data_quality.primary_key_unique: true; set that or remove the field',
+      });
+    }
+  })
   .transform((v) => ({
     kind: 'static' as const,
     ...commonTableOutput(v),
     hashAlgorithm: v.hash_algorithm,
     loadStrategy: v.load_strategy,
     ...(v.primary_key_columns === undefined ? {} : { primaryKeyColumns: v.primary_key_columns }),
+    ...(v.data_quality === undefined ? {} : { dataQuality: v.data_quality }),
     ...(v.force_reload_after_days === undefined ? {} : { forceReloadAfterDays: v.force_reload_after_days }),
   }));
 
