@@ -1,5 +1,7 @@
 export { LakeLayout, NULL_PARTITION } from './lake-layout.js';
 export { readParquetMetadata } from './parquet-metadata.js';
+export type { DuplicateKey, NullCount, QualityFigures, QualityQuery } from './parquet-quality.js';
+export { readQualityFigures } from './parquet-quality.js';
 export type { ParquetSource } from './parquet-source.js';
 export type { ParquetStats, StatsColumn } from './parquet-stats.js';
 export { readParquetStats } from './parquet-stats.js';
