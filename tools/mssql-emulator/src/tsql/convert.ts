@@ -1,6 +1,7 @@
 import type { SqlType } from '../types/sql-type.js';
 import { duckdbStorageType } from '../types/sql-type.js';
 import { localClockSql, offsetTextSql } from './datetimeoffset.js';
+import { binaryToIntegerSql, isBinaryType } from './functions/binary-conversions.js';
 
 const temporal = new Set(['date', 'time', 'datetime', 'smalldatetime', 'datetime2', 'datetimeoffset']);
 
@@ -127,6 +128,9 @@ export function castTo(
     return s;
   }
   if (n === 'tinyint' || n === 'smallint' || n === 'int' || n === 'bigint') {
+    if (isBinaryType(src)) {
+      return binaryToIntegerSql(x, target, cast);
+    }
     const duck = duckdbStorageType(target);
     // SQL Server truncates toward zero converting exact/approximate numerics to integers; DuckDB rounds.
     if (

@@ -1,11 +1,8 @@
 import type { CatalogColumn, CatalogTable } from '../catalog-table.js';
-import { hiddenDigitName, hiddenOffsetName, needsHiddenDigit } from '../catalog-table.js';
-import { metaSchema } from '../catalog-views.js';
-import { quoteIdent, quoteString } from '../sql-quoting.js';
+import { quoteIdent } from '../sql-quoting.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
-import { duckdbStorageType } from '../types/sql-type.js';
+import { parseColumnDefinition } from './column-definition.js';
 import { isName, isOp, isWord, itemRanges, matchParen, type Token } from './lexer.js';
-import { parseSqlType } from './parse-sql-type.js';
 
 /** A qualified object name from a statement. */
 export interface ObjectName {
@@ -67,12 +64,69 @@ export interface CreateTablePlan {
   readonly table: CatalogTable;
 }
 
+/** The `ON scheme(column)` after the definitions at `close`: the partition scheme the table is stored on (`ON [PRIMARY]` is not one). */
+function partitionClause(
+  tokens: readonly Token[],
+  close: number,
+): { scheme: string; column: string } | undefined {
+  if (isWord(tokens[close + 1], 'ON') && isName(tokens[close + 2]) && isOp(tokens[close + 3], '(')) {
+    const scheme = tokens[close + 2] as Token;
+    const column = tokens[close + 4];
+    if (column !== undefined && isName(column)) {
+      return {
+        scheme: scheme.kind === 'word' ? scheme.text : scheme.value,
+        column: column.kind === 'word' ? column.text : column.value,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** A table-level `[CONSTRAINT name] PRIMARY KEY | UNIQUE (cols)` in tokens [a, …), or undefined when [a, …) is something else. */
+function tableKey(
+  tokens: readonly Token[],
+  a: number,
+):
+  | { kind: 'primary' | 'unique'; constraintName: string | undefined; columns: string[] }
+  | 'ignored'
+  | undefined {
+  let i = a;
+  let constraintName: string | undefined;
+  if (isWord(tokens[a], 'CONSTRAINT')) {
+    const n = tokens[a + 1] as Token;
+    constraintName = n.kind === 'word' ? n.text : n.value;
+    i = a + 2;
+  }
+  const head = tokens[i];
+  if (isWord(head, 'PRIMARY') || isWord(head, 'UNIQUE')) {
+    let j = i + (isWord(head, 'PRIMARY') ? 2 : 1);
+    if (isWord(tokens[j], 'CLUSTERED') || isWord(tokens[j], 'NONCLUSTERED')) {
+      j++;
+    }
+    if (!isOp(tokens[j], '(')) {
+      throw syntaxError(tokens[j]?.text ?? '');
+    }
+    return {
+      kind: isWord(head, 'PRIMARY') ? 'primary' : 'unique',
+      constraintName,
+      columns: keyColumns(tokens, j),
+    };
+  }
+  if (isWord(head, 'FOREIGN') || isWord(head, 'CHECK') || isWord(head, 'INDEX') || isWord(head, 'PERIOD')) {
+    return 'ignored';
+  }
+  return undefined;
+}
+
 /**
  * Plans `CREATE TABLE name (column and constraint definitions)`: the SQL Server types go to the
  * catalog, DuckDB gets storage types, NOT NULL, defaults, length checks (error 2628 on
  * overflow), identity sequences and the primary key.
  *
  * `translateExpr` turns a T-SQL default expression into DuckDB SQL.
+ *
+ * @example
+ * planCreateTable(tokenize('CREATE TABLE dbo.T ([Id] int NOT NULL PRIMARY KEY)'), 'master', 901578250, translate).ddl
  */
 export function planCreateTable(
   tokens: readonly Token[],
@@ -86,180 +140,47 @@ export function planCreateTable(
     throw syntaxError(tokens[end]?.text ?? name.name);
   }
   const close = matchParen(tokens, end);
-  const defs = itemRanges(tokens, end + 1, close);
   const columns: CatalogColumn[] = [];
   const duckCols: string[] = [];
-  // Hidden 100 ns digit columns go after the declared ones.
+  // Hidden 100 ns digit and offset columns go after the declared ones.
   const hidden: string[] = [];
   const ddl: string[] = [];
   let primaryKey: { name: string; columns: string[] } | undefined;
   const uniques: string[][] = [];
   let identitySequence: string | undefined;
-  const tableDuck = duckTableName(name);
-  for (const [a, b] of defs) {
-    const first = tokens[a];
-    if (first === undefined) {
+  for (const [a, b] of itemRanges(tokens, end + 1, close)) {
+    if (tokens[a] === undefined) {
       continue;
     }
-    let i = a;
-    let constraintName: string | undefined;
-    if (isWord(first, 'CONSTRAINT')) {
-      const n = tokens[a + 1] as Token;
-      constraintName = n.kind === 'word' ? n.text : n.value;
-      i = a + 2;
+    const key = tableKey(tokens, a);
+    if (key === 'ignored') {
+      continue;
     }
-    const head = tokens[i];
-    if (isWord(head, 'PRIMARY') || isWord(head, 'UNIQUE')) {
-      let j = i + (isWord(head, 'PRIMARY') ? 2 : 1);
-      if (isWord(tokens[j], 'CLUSTERED') || isWord(tokens[j], 'NONCLUSTERED')) {
-        j++;
-      }
-      if (!isOp(tokens[j], '(')) {
-        throw syntaxError(tokens[j]?.text ?? '');
-      }
-      const cols = keyColumns(tokens, j);
-      if (isWord(head, 'PRIMARY')) {
-        primaryKey = { name: constraintName ?? defaultPkName(name.name), columns: cols };
+    if (key !== undefined) {
+      if (key.kind === 'primary') {
+        primaryKey = { name: key.constraintName ?? defaultPkName(name.name), columns: key.columns };
       } else {
-        uniques.push(cols);
+        uniques.push(key.columns);
       }
       continue;
     }
-    if (isWord(head, 'FOREIGN') || isWord(head, 'CHECK') || isWord(head, 'INDEX') || isWord(head, 'PERIOD')) {
-      continue;
+    const def = parseColumnDefinition(tokens, a, b, name, columns.length + 1, translateExpr);
+    if (def.identity !== undefined) {
+      identitySequence = def.identity.sequence;
+      ddl.push(def.identity.ddl);
     }
-    // A column definition.
-    if (!isName(head)) {
-      throw syntaxError(head?.text ?? '');
+    if (def.primaryKey !== undefined) {
+      primaryKey = {
+        name: def.primaryKey.constraintName ?? defaultPkName(name.name),
+        columns: [def.column.name],
+      };
     }
-    const colName = (head as Token).kind === 'word' ? (head as Token).text : (head as Token).value;
-    if (isWord(tokens[i + 1], 'AS')) {
-      throw new SqlServerError(102, `Computed column '${colName}' is not supported by the emulator.`, {
-        severity: 15,
-      });
+    if (def.unique) {
+      uniques.push([def.column.name]);
     }
-    const parsed = parseSqlType(tokens, i + 1);
-    const type = parsed.type;
-    let j = parsed.end;
-    let nullable = true;
-    let identity = false;
-    let seed = '1';
-    let increment = '1';
-    let defaultSql: string | undefined;
-    let defaultText: string | undefined;
-    while (j < b) {
-      const t = tokens[j] as Token;
-      if (isWord(t, 'NOT') && isWord(tokens[j + 1], 'NULL')) {
-        nullable = false;
-        j += 2;
-      } else if (isWord(t, 'NULL')) {
-        nullable = true;
-        j++;
-      } else if (isWord(t, 'IDENTITY')) {
-        identity = true;
-        nullable = false;
-        j++;
-        if (isOp(tokens[j], '(')) {
-          const c = matchParen(tokens, j);
-          const args = tokens.slice(j + 1, c).filter((x) => !isOp(x, ','));
-          seed = signedNumber(args, 0) ?? '1';
-          increment = signedNumber(args, seed.startsWith('-') ? 2 : 1) ?? '1';
-          j = c + 1;
-        }
-      } else if (isWord(t, 'CONSTRAINT')) {
-        const n = tokens[j + 1] as Token;
-        constraintName = n.kind === 'word' ? n.text : n.value;
-        j += 2;
-      } else if (isWord(t, 'PRIMARY') && isWord(tokens[j + 1], 'KEY')) {
-        primaryKey = { name: constraintName ?? defaultPkName(name.name), columns: [colName] };
-        nullable = false;
-        j += 2;
-        if (isWord(tokens[j], 'CLUSTERED') || isWord(tokens[j], 'NONCLUSTERED')) {
-          j++;
-        }
-      } else if (isWord(t, 'UNIQUE')) {
-        uniques.push([colName]);
-        j++;
-        if (isWord(tokens[j], 'CLUSTERED') || isWord(tokens[j], 'NONCLUSTERED')) {
-          j++;
-        }
-      } else if (isWord(t, 'DEFAULT')) {
-        const exprEnd = defaultEnd(tokens, j + 1, b);
-        const expr = tokens.slice(j + 1, exprEnd);
-        defaultText = `(${expr.map((x) => x.text).join('')})`;
-        defaultSql = translateExpr(expr);
-        j = exprEnd;
-      } else if (isWord(t, 'CHECK') || isWord(t, 'WITH')) {
-        j = isOp(tokens[j + 1], '(') ? matchParen(tokens, j + 1) + 1 : j + 1;
-      } else if (isWord(t, 'REFERENCES')) {
-        j += 1;
-        while (j < b && !isOp(tokens[j], '(')) {
-          j++;
-        }
-        j = matchParen(tokens, j) + 1;
-        while (isWord(tokens[j], 'ON') && j < b) {
-          j += 3;
-          if (isWord(tokens[j - 1], 'NO') || isWord(tokens[j - 1], 'SET')) {
-            j++;
-          }
-        }
-      } else if (isWord(t, 'COLLATE')) {
-        j += 2;
-      } else if (isWord(t, 'NOT') && isWord(tokens[j + 1], 'FOR')) {
-        j += 3;
-      } else if (
-        ['ROWGUIDCOL', 'SPARSE', 'FILESTREAM', 'PERSISTED', 'CLUSTERED', 'NONCLUSTERED'].includes(t.upper)
-      ) {
-        j++;
-      } else {
-        throw syntaxError(t.text);
-      }
-    }
-    let duckType = duckdbStorageType(type);
-    const parts = [`${quoteIdent(colName)} ${duckType}`];
-    if (!nullable) {
-      parts.push('NOT NULL');
-    }
-    if (identity) {
-      identitySequence = name.temp
-        ? quoteIdent(`${name.name}__${colName}__identity`)
-        : `${quoteIdent(name.schema)}.${quoteIdent(`${name.name}__${colName}__identity`)}`;
-      ddl.push(`CREATE SEQUENCE ${identitySequence} START WITH ${seed} INCREMENT BY ${increment}`);
-      parts.push(`DEFAULT nextval(${quoteString(identitySequence)})`);
-    } else if (type.name === 'timestamp') {
-      parts.push(`DEFAULT nextval('${metaSchema}.rowversion')`);
-      nullable = false;
-    } else if (defaultSql !== undefined) {
-      parts.push(`DEFAULT (${defaultSql})`);
-    }
-    if (type.maxLength > 0 && ['char', 'varchar', 'nchar', 'nvarchar'].includes(type.name)) {
-      const chars = type.name.startsWith('n') ? type.maxLength / 2 : type.maxLength;
-      parts.push(`CHECK (length(${quoteIdent(colName)}) <= ${chars})`);
-    } else if (type.maxLength > 0 && (type.name === 'varbinary' || type.name === 'binary')) {
-      parts.push(`CHECK (octet_length(${quoteIdent(colName)}) <= ${type.maxLength})`);
-    }
-    duckType = parts.join(' ');
-    duckCols.push(duckType);
-    const column: CatalogColumn = {
-      columnId: columns.length + 1,
-      name: colName,
-      type,
-      sysname: parsed.sysname,
-      nullable,
-      identity,
-      defaultText,
-    };
-    let withHidden = column;
-    if (needsHiddenDigit(type)) {
-      hidden.push(`${quoteIdent(hiddenDigitName(colName))} UTINYINT DEFAULT 0`);
-      withHidden = { ...withHidden, ns100: hiddenDigitName(colName) };
-    }
-    if (type.name === 'datetimeoffset') {
-      // The TIMESTAMPTZ keeps the instant; the offset it was written with lives beside it.
-      hidden.push(`${quoteIdent(hiddenOffsetName(colName))} SMALLINT DEFAULT 0`);
-      withHidden = { ...withHidden, tz: hiddenOffsetName(colName) };
-    }
-    columns.push(withHidden);
+    duckCols.push(def.duckSql);
+    hidden.push(...def.hiddenSql);
+    columns.push(def.column);
   }
   if (columns.length === 0) {
     throw syntaxError(')');
@@ -278,19 +199,8 @@ export function planCreateTable(
   for (const u of uniques) {
     duckCols.push(`UNIQUE (${u.map(quoteIdent).join(', ')})`);
   }
-  ddl.push(`CREATE ${name.temp ? 'TEMP ' : ''}TABLE ${tableDuck} (${duckCols.join(', ')})`);
-  // `ON scheme(column)` after the definitions: stored on a partition scheme (`ON [PRIMARY]` is not).
-  let partition: { scheme: string; column: string } | undefined;
-  if (isWord(tokens[close + 1], 'ON') && isName(tokens[close + 2]) && isOp(tokens[close + 3], '(')) {
-    const scheme = tokens[close + 2] as Token;
-    const column = tokens[close + 4];
-    if (column !== undefined && isName(column)) {
-      partition = {
-        scheme: scheme.kind === 'word' ? scheme.text : scheme.value,
-        column: column.kind === 'word' ? column.text : column.value,
-      };
-    }
-  }
+  ddl.push(`CREATE ${name.temp ? 'TEMP ' : ''}TABLE ${duckTableName(name)} (${duckCols.join(', ')})`);
+  const partition = partitionClause(tokens, close);
   return {
     name,
     ddl,
@@ -315,20 +225,6 @@ function defaultPkName(table: string): string {
   return `PK__${table.slice(0, 8)}__${hex}`;
 }
 
-function signedNumber(args: readonly Token[], k: number): string | undefined {
-  const t = args[k];
-  if (t === undefined) {
-    return undefined;
-  }
-  if (isOp(t, '-')) {
-    const n = args[k + 1];
-    return n === undefined ? undefined : `-${n.text}`;
-  }
-  return t.text;
-}
-
-/** Splits the definitions list at top-level commas into [from, to) ranges. */
-
 /** Column names of a `(col [ASC|DESC], …)` key list at `open`. */
 function keyColumns(tokens: readonly Token[], open: number): string[] {
   const close = matchParen(tokens, open);
@@ -340,22 +236,4 @@ function keyColumns(tokens: readonly Token[], open: number): string[] {
     }
   }
   return out;
-}
-
-/** The end of a DEFAULT expression: a parenthesised group, a function call, or one literal. */
-function defaultEnd(tokens: readonly Token[], i: number, limit: number): number {
-  const t = tokens[i];
-  if (t === undefined) {
-    return i;
-  }
-  if (isOp(t, '(')) {
-    return Math.min(matchParen(tokens, i) + 1, limit);
-  }
-  if (isOp(t, '-') || isOp(t, '+')) {
-    return Math.min(i + 2, limit);
-  }
-  if (t.kind === 'word' && isOp(tokens[i + 1], '(')) {
-    return Math.min(matchParen(tokens, i + 1) + 1, limit);
-  }
-  return Math.min(i + 1, limit);
 }
