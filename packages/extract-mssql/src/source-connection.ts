@@ -13,6 +13,7 @@ import {
 } from './partition-catalog.js';
 import type { PartitionSpec, SourcePartitionScheme } from './partitioning.js';
 import type { RowPredicate } from './predicate.js';
+import { primaryKeyColumns } from './primary-key.js';
 
 /**
  * One SQL Server source: the only thing handlers hold of the database. It describes tables, streams
@@ -76,6 +77,11 @@ export class SourceConnection {
    */
   aggregates(plan: TableReadPlan, predicate?: RowPredicate): Promise<SourceAggregates> {
     return sourceAggregates(this.pool, plan, predicate);
+  }
+
+  /** The columns of the table's primary key in key order; empty when it has none. */
+  primaryKey(schemaName: string, tableName: string): Promise<string[]> {
+    return primaryKeyColumns(this.pool, schemaName, tableName);
   }
 
   /** The partition scheme the table is stored on, or `undefined` when it is not partitioned. */
