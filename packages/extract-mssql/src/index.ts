@@ -13,5 +13,12 @@ export {
   type SourcePartitionScheme,
 } from './partitioning.js';
 export { andPredicates, type QueryParam, type QueryParamType, type RowPredicate } from './predicate.js';
+export {
+  type RowHashAlgorithm,
+  rowHashBytes,
+  rowHashExpression,
+  rowHashFoldExpression,
+  rowSerialisationExpression,
+} from './row-hash.js';
 export { SourceConnection } from './source-connection.js';
 export type { ColumnOptions, MappedColumn, UnsupportedTypePolicy } from './type-mapping.js';
