@@ -173,11 +173,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  io.stdout(JSON.stringify(summary));
   const interrupted = interruptedExit(stoppedBy);
   if (interrupted !== undefined) {
+    // The tables stopped say so each; the run as a whole failed because of the signal.
+    const reason = controller.signal.reason as SqlSyncError;
+    io.stdout(JSON.stringify({ ...summary, status: 'failed', error: reason.toJSON() }));
     return interrupted;
   }
+  io.stdout(JSON.stringify(summary));
   if (summary.status === 'nothing_to_do') {
     return values['skip-exit-code'] === true ? EXIT.nothingToDo : EXIT.ok;
   }

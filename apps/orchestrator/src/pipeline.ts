@@ -20,6 +20,7 @@ import {
   type WorkUnit,
 } from '@sync/handlers';
 import { newRunId } from './run-id.js';
+import type { RunProgressEvent } from './run-progress.js';
 import type { PlanSummary, RunSummary, TableSummary } from './run-summary.js';
 import { InlineUnitRunner, MixedUnitRunner, type UnitRunner } from './unit-pool.js';
 
@@ -30,6 +31,8 @@ export interface RunOptions {
   /** Table kinds to run. */
   readonly tableTypes?: readonly TableKind[];
   readonly signal?: AbortSignal;
+  /** Called as tables are planned, units staged and tables published or failed. Defaults to none. */
+  readonly onProgress?: (event: RunProgressEvent) => void;
 }
 
 /** Collaborators passed in, so tests and embedders choose them. */
@@ -131,9 +134,17 @@ export class Pipeline {
         for (const table of tables) {
           const tableStarted = performance.now();
           try {
-            plans.push(await this.#planTable(table, resources, stateStore, run, logger, options.signal));
+            const plan = await this.#planTable(table, resources, stateStore, run, logger, options.signal);
+            plans.push(plan);
+            options.onProgress?.({
+              type: 'planned',
+              table: table.id,
+              kind: table.kind,
+              units: plan.units.length,
+            });
           } catch (error) {
             summaries.push(this.#failed(table, error, tableStarted, logger));
+            options.onProgress?.({ type: 'table', table: table.id, status: 'failed' });
           }
         }
         const unitCount = plans.reduce((n, p) => n + p.units.length, 0);
@@ -144,7 +155,16 @@ export class Pipeline {
         summaries.push(
           ...(await Promise.all(
             plans.map((plan) =>
-              this.#runTable(plan, activeRunner, limiter, stateStore, run, logger, options.signal),
+              this.#runTable(plan, activeRunner, limiter, stateStore, run, logger, options).then(
+                (summary) => {
+                  options.onProgress?.({
+                    type: 'table',
+                    table: summary.table,
+                    status: summary.status === 'ok' ? 'ok' : 'failed',
+                  });
+                  return summary;
+                },
+              ),
             ),
           )),
         );
@@ -277,17 +297,45 @@ export class Pipeline {
     stateStore: StateStore,
     run: RunInfo,
     logger: Logger,
-    signal: AbortSignal | undefined,
+    options: RunOptions,
   ): Promise<TableSummary> {
+    const { signal, onProgress } = options;
     const started = performance.now();
     const { table } = plan;
     const perTable = new Semaphore(plan.handler.parallelLimit(table, this.#config.processing));
+    // The first failed unit stops the table's other units; the table waits until every one of them
+    // has ended, so nothing is still writing to staging when the run removes it.
+    const stopTable = new AbortController();
+    const unitSignal = signal === undefined ? stopTable.signal : AbortSignal.any([signal, stopTable.signal]);
     try {
-      const results = await Promise.all(
+      const settled = await Promise.allSettled(
         plan.units.map((unit) =>
-          perTable.use(() => limiter.use(() => this.#runUnit(unit, runner, logger, signal))),
+          perTable.use(() =>
+            limiter.use(() => {
+              unitSignal.throwIfAborted();
+              return this.#runUnit(unit, runner, logger, unitSignal).then(
+                (result) => {
+                  onProgress?.({ type: 'unit', table: table.id, unit: unit.id, rows: result.rows });
+                  return result;
+                },
+                (error: unknown) => {
+                  stopTable.abort(error);
+                  throw error;
+                },
+              );
+            }),
+          ),
         ),
       );
+      // A signal wins over the errors it caused; otherwise the first unit's own error is reported.
+      signal?.throwIfAborted();
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed !== undefined) {
+        throw stopTable.signal.reason ?? failed.reason;
+      }
+      const results = settled.map((s) => (s as PromiseFulfilledResult<UnitResult>).value);
+      // No publish starts once the run is stopped (SIGTERM): the lake keeps the previous run.
+      signal?.throwIfAborted();
       const state = await plan.handler.commit(table, plan.units, results, plan.snapshot, plan.state, run);
       await stateStore.write(table.id, state);
       const lakePath = plan.handler.lakeDir(table, run.lakeRoot);
