@@ -6,6 +6,7 @@ import { conversionFunctions } from './functions/conversion-functions.js';
 import { dateFunctions } from './functions/date-functions.js';
 import { FunctionCall, type FunctionTranslator, type TranslatedCall } from './functions/function-call.js';
 import { metadataFunctions } from './functions/metadata-functions.js';
+import { permissionFunctions } from './functions/permission-functions.js';
 import { scalarFunctions } from './functions/scalar-functions.js';
 import { stringFunctions } from './functions/string-functions.js';
 import { matchParen } from './lexer.js';
@@ -19,6 +20,7 @@ const builtins: ReadonlyMap<string, FunctionTranslator> = new Map(
     ...stringFunctions,
     ...dateFunctions,
     ...metadataFunctions,
+    ...permissionFunctions,
     ...scalarFunctions,
   }),
 );
