@@ -82,6 +82,160 @@ function lengthPrefixedCopy(src: Uint8Array, len: number, isNull: (r: number) =>
   };
 }
 
+/** BITN straight from a BOOLEAN vector. */
+function bitColumn(vector: DuckDBVector, isNull: (r: number) => boolean): RowWriter | undefined {
+  const raw = vector as unknown as RawVector;
+  const typeId = vector.type.typeId;
+  const view = raw.dataView;
+  if (typeId !== DuckDBTypeId.BOOLEAN || view === undefined) {
+    return undefined;
+  }
+  const src = bytesOf(view);
+  return (r, w) => {
+    if (isNull(r)) {
+      w.buf[w.pos++] = 0;
+      return;
+    }
+    w.buf[w.pos++] = 1;
+    w.buf[w.pos++] = src[r] === 0 ? 0 : 1;
+  };
+}
+
+/** DATEN from a DATE vector: days since 0001-01-01 in 3 bytes. */
+function dateColumn(vector: DuckDBVector, isNull: (r: number) => boolean): RowWriter | undefined {
+  const raw = vector as unknown as RawVector;
+  const typeId = vector.type.typeId;
+  const items = raw.items;
+  if (typeId !== DuckDBTypeId.DATE || !(items instanceof Int32Array)) {
+    return undefined;
+  }
+  return (r, w) => {
+    if (isNull(r)) {
+      w.buf[w.pos++] = 0;
+      return;
+    }
+    w.buf[w.pos++] = 3;
+    w.pos = w.buf.writeUIntLE((items[r] as number) + epochDays, w.pos, 3);
+  };
+}
+
+/** DATETIME2N from a TIMESTAMP vector (plus the hidden 100 ns digit of a datetime2(7)), rounded to the declared scale as SQL Server rounds. */
+function datetime2Column(
+  vector: DuckDBVector,
+  type: SqlType,
+  isNull: (r: number) => boolean,
+  digits?: DuckDBVector,
+): RowWriter | undefined {
+  const raw = vector as unknown as RawVector;
+  const typeId = vector.type.typeId;
+  const items = raw.items;
+  if (typeId !== DuckDBTypeId.TIMESTAMP || !(items instanceof BigInt64Array)) {
+    return undefined;
+  }
+  const halves = new Int32Array(items.buffer, items.byteOffset, items.length * 2);
+  const digitItems = (digits as unknown as RawVector | undefined)?.items;
+  const digitBytes =
+    digits !== undefined && digits.type.typeId === DuckDBTypeId.UTINYINT && digitItems !== undefined
+      ? bytesOf(digitItems)
+      : undefined;
+  const scale = type.scale;
+  const timeLen = timeByteLength(scale);
+  const div = scale >= 6 ? 1 : 10 ** (6 - scale);
+  const mul = scale >= 6 ? 10 ** (scale - 6) : 1;
+  const perDay = 86_400 * 10 ** scale;
+  return (r, w) => {
+    if (isNull(r)) {
+      w.buf[w.pos++] = 0;
+      return;
+    }
+    const hi = halves[2 * r + 1] as number;
+    let days: number;
+    let ofDay: number;
+    if (hi > -0x100000 && hi < 0x100000) {
+      // |micros| < 2^52: exact as a double.
+      const micros = hi * 4294967296 + ((halves[2 * r] as number) >>> 0);
+      days = Math.floor(micros / microsPerDay);
+      ofDay = micros - days * microsPerDay;
+    } else {
+      const micros = items[r] as bigint;
+      let d = micros / microsPerDayBig;
+      let rest = micros - d * microsPerDayBig;
+      if (rest < 0n) {
+        d -= 1n;
+        rest += microsPerDayBig;
+      }
+      days = Number(d);
+      ofDay = Number(rest);
+    }
+    let ticks = div === 1 ? ofDay * mul : Math.round(ofDay / div);
+    if (digitBytes !== undefined && scale === 7) {
+      ticks += digitBytes[r] as number;
+    }
+    if (ticks >= perDay) {
+      ticks -= perDay;
+      days += 1;
+    }
+    w.buf[w.pos++] = timeLen + 3;
+    w.pos = w.buf.writeUIntLE(ticks, w.pos, timeLen);
+    w.pos = w.buf.writeUIntLE(days + epochDays, w.pos, 3);
+  };
+}
+
+/** DECIMALN / MONEYN from a DECIMAL vector of the same scale, the integer copied (money as its two 32-bit halves). */
+function decimalColumn(
+  vector: DuckDBVector,
+  type: SqlType,
+  isNull: (r: number) => boolean,
+): RowWriter | undefined {
+  const raw = vector as unknown as RawVector;
+  const typeId = vector.type.typeId;
+  const view = raw.dataView;
+  if (typeId !== DuckDBTypeId.DECIMAL || view === undefined) {
+    return undefined;
+  }
+  const t = vector.type as unknown as { width: number; scale: number };
+  const targetScale = type.name === 'money' || type.name === 'smallmoney' ? 4 : type.scale;
+  if (t.scale !== targetScale) {
+    return undefined;
+  }
+  const width = t.width;
+  const n = width <= 4 ? 2 : width <= 9 ? 4 : width <= 18 ? 8 : 16;
+  const src = bytesOf(view);
+  if (type.name === 'money') {
+    if (n < 8) {
+      return undefined;
+    }
+    return (r, w) => {
+      if (isNull(r)) {
+        w.buf[w.pos++] = 0;
+        return;
+      }
+      const at = r * n;
+      w.buf[w.pos++] = 8;
+      // MONEY is the int64 value as its high then low 32-bit halves.
+      w.pos = w.buf.writeInt32LE(view.getInt32(at + 4, true), w.pos);
+      w.pos = w.buf.writeUInt32LE(view.getUint32(at, true), w.pos);
+    };
+  }
+  if (type.name === 'smallmoney') {
+    return undefined;
+  }
+  // The wire magnitude (4/8/12/16 bytes) can be narrower than DuckDB's storage (2/4/8/16):
+  // the value fits the declared precision, so the extra high bytes are zero.
+  const out = type.maxLength - 1;
+  return (r, w) => {
+    if (isNull(r)) {
+      w.buf[w.pos++] = 0;
+      return;
+    }
+    w.buf[w.pos++] = out + 1;
+    writeScaledInteger(w, src, r * n, n, Math.max(out, n));
+    if (n > out) {
+      w.pos -= n - out;
+    }
+  };
+}
+
 /**
  * A direct encoder for a column of a chunk, or undefined when this (DuckDB type, SQL type) pair
  * has none (strings, GUIDs, rarer types go through getItem()). `digits` is the hidden 100 ns
@@ -130,134 +284,19 @@ export function fastColumn(
       return lengthPrefixedCopy(bytesOf(items), 8, isNull);
     }
     case 'bit': {
-      const view = raw.dataView;
-      if (typeId !== DuckDBTypeId.BOOLEAN || view === undefined) {
-        return undefined;
-      }
-      const src = bytesOf(view);
-      return (r, w) => {
-        if (isNull(r)) {
-          w.buf[w.pos++] = 0;
-          return;
-        }
-        w.buf[w.pos++] = 1;
-        w.buf[w.pos++] = src[r] === 0 ? 0 : 1;
-      };
+      return bitColumn(vector, isNull);
     }
     case 'date': {
-      if (typeId !== DuckDBTypeId.DATE || !(items instanceof Int32Array)) {
-        return undefined;
-      }
-      return (r, w) => {
-        if (isNull(r)) {
-          w.buf[w.pos++] = 0;
-          return;
-        }
-        w.buf[w.pos++] = 3;
-        w.pos = w.buf.writeUIntLE((items[r] as number) + epochDays, w.pos, 3);
-      };
+      return dateColumn(vector, isNull);
     }
     case 'datetime2': {
-      if (typeId !== DuckDBTypeId.TIMESTAMP || !(items instanceof BigInt64Array)) {
-        return undefined;
-      }
-      const halves = new Int32Array(items.buffer, items.byteOffset, items.length * 2);
-      const digitItems = (digits as unknown as RawVector | undefined)?.items;
-      const digitBytes =
-        digits !== undefined && digits.type.typeId === DuckDBTypeId.UTINYINT && digitItems !== undefined
-          ? bytesOf(digitItems)
-          : undefined;
-      const scale = type.scale;
-      const timeLen = timeByteLength(scale);
-      const div = scale >= 6 ? 1 : 10 ** (6 - scale);
-      const mul = scale >= 6 ? 10 ** (scale - 6) : 1;
-      const perDay = 86_400 * 10 ** scale;
-      return (r, w) => {
-        if (isNull(r)) {
-          w.buf[w.pos++] = 0;
-          return;
-        }
-        const hi = halves[2 * r + 1] as number;
-        let days: number;
-        let ofDay: number;
-        if (hi > -0x100000 && hi < 0x100000) {
-          // |micros| < 2^52: exact as a double.
-          const micros = hi * 4294967296 + ((halves[2 * r] as number) >>> 0);
-          days = Math.floor(micros / microsPerDay);
-          ofDay = micros - days * microsPerDay;
-        } else {
-          const micros = items[r] as bigint;
-          let d = micros / microsPerDayBig;
-          let rest = micros - d * microsPerDayBig;
-          if (rest < 0n) {
-            d -= 1n;
-            rest += microsPerDayBig;
-          }
-          days = Number(d);
-          ofDay = Number(rest);
-        }
-        let ticks = div === 1 ? ofDay * mul : Math.round(ofDay / div);
-        if (digitBytes !== undefined && scale === 7) {
-          ticks += digitBytes[r] as number;
-        }
-        if (ticks >= perDay) {
-          ticks -= perDay;
-          days += 1;
-        }
-        w.buf[w.pos++] = timeLen + 3;
-        w.pos = w.buf.writeUIntLE(ticks, w.pos, timeLen);
-        w.pos = w.buf.writeUIntLE(days + epochDays, w.pos, 3);
-      };
+      return datetime2Column(vector, type, isNull, digits);
     }
     case 'decimal':
     case 'numeric':
     case 'money':
     case 'smallmoney': {
-      const view = raw.dataView;
-      if (typeId !== DuckDBTypeId.DECIMAL || view === undefined) {
-        return undefined;
-      }
-      const t = vector.type as unknown as { width: number; scale: number };
-      const targetScale = type.name === 'money' || type.name === 'smallmoney' ? 4 : type.scale;
-      if (t.scale !== targetScale) {
-        return undefined;
-      }
-      const width = t.width;
-      const n = width <= 4 ? 2 : width <= 9 ? 4 : width <= 18 ? 8 : 16;
-      const src = bytesOf(view);
-      if (type.name === 'money') {
-        if (n < 8) {
-          return undefined;
-        }
-        return (r, w) => {
-          if (isNull(r)) {
-            w.buf[w.pos++] = 0;
-            return;
-          }
-          const at = r * n;
-          w.buf[w.pos++] = 8;
-          // MONEY is the int64 value as its high then low 32-bit halves.
-          w.pos = w.buf.writeInt32LE(view.getInt32(at + 4, true), w.pos);
-          w.pos = w.buf.writeUInt32LE(view.getUint32(at, true), w.pos);
-        };
-      }
-      if (type.name === 'smallmoney') {
-        return undefined;
-      }
-      // The wire magnitude (4/8/12/16 bytes) can be narrower than DuckDB's storage (2/4/8/16):
-      // the value fits the declared precision, so the extra high bytes are zero.
-      const out = type.maxLength - 1;
-      return (r, w) => {
-        if (isNull(r)) {
-          w.buf[w.pos++] = 0;
-          return;
-        }
-        w.buf[w.pos++] = out + 1;
-        writeScaledInteger(w, src, r * n, n, Math.max(out, n));
-        if (n > out) {
-          w.pos -= n - out;
-        }
-      };
+      return decimalColumn(vector, type, isNull);
     }
     default:
       return undefined;
