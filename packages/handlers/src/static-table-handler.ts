@@ -1,6 +1,7 @@
 import { LakeLayout, publishTable } from '@sync/parquet-duckdb';
 import { batchOptions, extractToStaging } from './extract-unit.js';
 import { lakeTableDir, stagedToPublished } from './lake-paths.js';
+import { checkDataQuality } from './quality-checks.js';
 import type { TableHandler } from './table-handler.js';
 import type { StaticUnit } from './work-unit.js';
 
@@ -47,7 +48,9 @@ export const staticTableHandler: TableHandler<'static', undefined, StaticTableSt
     });
     const predicate =
       table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
-    return extractToStaging(unit, plan, predicate, ctx, {}, batchOptions(table));
+    const result = await extractToStaging(unit, plan, predicate, ctx, {}, batchOptions(table));
+    await checkDataQuality(table, unit, plan, result.files, ctx);
+    return result;
   },
 
   async commit(table, units, results, _snapshot, _state, run) {

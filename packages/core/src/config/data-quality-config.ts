@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DeepReadonly } from './deep-freeze.js';
 import { sqlName } from './names.js';
 
 /**
@@ -52,4 +53,4 @@ export const dataQualityConfigSchema = z
   }));
 
 /** Parsed `data_quality` checks (camelCase). */
-export type DataQualityConfig = z.output<typeof dataQualityConfigSchema>;
+export type DataQualityConfig = DeepReadonly<z.output<typeof dataQualityConfigSchema>>;
