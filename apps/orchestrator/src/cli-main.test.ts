@@ -102,7 +102,6 @@ describe('sqlsync CLI arguments', () => {
       const { io, err, out } = capture();
       expect(await main([command, '--config', file], io)).toBe(EXIT.usage);
       expect(err.join('\n')).toContain('static_tables[0].load_strategy: not supported yet');
-      expect(err.join('\n')).toContain('static_tables[0].primary_key_columns: not supported yet');
       expect(JSON.parse(out[out.length - 1] ?? '').status).toBe('config_error');
     }
   });
