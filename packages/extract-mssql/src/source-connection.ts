@@ -13,6 +13,7 @@ import {
 } from './partition-catalog.js';
 import type { PartitionSpec, SourcePartitionScheme } from './partitioning.js';
 import type { RowPredicate } from './predicate.js';
+import { selectPermission } from './select-permission.js';
 import { primaryKeyColumns } from './primary-key.js';
 
 /**
@@ -96,6 +97,14 @@ export class SourceConnection {
     options?: SourcePartitionsOptions,
   ): Promise<SourcePartition[]> {
     return sourcePartitions(this.pool, plan, spec, options);
+  }
+
+  /**
+   * Whether the login may SELECT from the table (`HAS_PERMS_BY_NAME`); `undefined` when the server
+   * cannot find it.
+   */
+  canSelect(schemaName: string, tableName: string): Promise<boolean | undefined> {
+    return selectPermission(this.pool, schemaName, tableName);
   }
 
   /** Closes the connections: idle ones now, one still reading once its read has ended. */
