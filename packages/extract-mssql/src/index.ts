@@ -21,4 +21,5 @@ export {
   rowSerialisationExpression,
 } from './row-hash.js';
 export { SourceConnection } from './source-connection.js';
+export type { TableHashAlgorithm } from './table-hash.js';
 export type { ColumnOptions, MappedColumn, UnsupportedTypePolicy } from './type-mapping.js';

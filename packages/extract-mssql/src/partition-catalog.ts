@@ -10,6 +10,7 @@ import {
 } from './partitioning.js';
 import { predicateParameters, type RowPredicate } from './predicate.js';
 import { queryRows } from './query-rows.js';
+import { rowHashFoldExpression } from './row-hash.js';
 import { qualifiedName, quoteIdentifier } from './tsql.js';
 
 /**
@@ -53,8 +54,11 @@ export interface SourcePartition {
   readonly rowCount: string;
   /** MAX of the last-modified column as text (ISO 8601 for dates); absent when none is configured. */
   readonly maxModified?: string | null;
-  /** CHECKSUM_AGG(BINARY_CHECKSUM(*)) of the partition's rows. */
-  readonly checksum: number | null;
+  /**
+   * The partition's rows folded into one order-independent value: the exact sum of a 64-bit slice
+   * of each row's SHA-256 over every column (see `row-hash.ts`), as text.
+   */
+  readonly rowHashSum: string | null;
   /** `scheme` only: rows of the partition in `sys.dm_db_partition_stats`. */
   readonly catalogRows?: string;
   /** `scheme` only: the boundaries below and above the partition (null: unbounded). */
@@ -120,8 +124,10 @@ export async function sourcePartitionScheme(
 }
 
 /**
- * The fingerprint query: one GROUP BY over the partition key computing COUNT_BIG(*),
- * CHECKSUM_AGG(BINARY_CHECKSUM(*)) and MAX of the last-modified column, ordered by key (NULL first).
+ * The fingerprint query: one GROUP BY over the partition key computing COUNT_BIG(*), the fold of
+ * the rows' SHA-256 hashes ({@link rowHashFoldExpression}: unlike CHECKSUM_AGG's XOR, a column set
+ * to one value on an even number of rows moves it) and MAX of the last-modified column, ordered
+ * by key (NULL first).
  * The MAX is returned as text (ISO 8601 for date/time types, `0x…` for binary and rowversion) so
  * no digit is lost in the driver.
  *
@@ -137,7 +143,7 @@ export function partitionFingerprintStatement(
   const parts = [
     `${key.text} AS [partition_key]`,
     'COUNT_BIG(*) AS [row_count]',
-    'CHECKSUM_AGG(BINARY_CHECKSUM(*)) AS [checksum]',
+    `${rowHashFoldExpression(plan.schema.columns, 'hashbytes_sha256')} AS [row_hash_sum]`,
   ];
   if (options.lastModifiedColumn !== undefined) {
     const column = plan.schema.columns.find((c) => c.name === options.lastModifiedColumn);
@@ -168,7 +174,7 @@ export function partitionFingerprintStatement(
  * and predicate; for a scheme, joined with the catalog's rows per partition and boundaries.
  *
  * @example
- * for (const p of await sourcePartitions(pool, plan, spec)) console.log(p.key, p.rowCount, p.checksum);
+ * for (const p of await sourcePartitions(pool, plan, spec)) console.log(p.key, p.rowCount, p.rowHashSum);
  */
 export async function sourcePartitions(
   pool: ConnectionPool,
@@ -191,11 +197,10 @@ export async function sourcePartitions(
   }
   return rows.map((row) => {
     const key = text(row.partition_key);
-    const checksum = row.checksum === null || row.checksum === undefined ? null : Number(row.checksum);
     const partition: SourcePartition = {
       key,
       rowCount: String(row.row_count),
-      checksum,
+      rowHashSum: text(row.row_hash_sum),
       ...(options.lastModifiedColumn === undefined ? {} : { maxModified: text(row.max_modified) }),
       predicate: partitionPredicate(spec, key),
     };

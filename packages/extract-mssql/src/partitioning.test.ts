@@ -2,6 +2,7 @@ import type { SourceColumn } from '@sync/core';
 import { describe, expect, it } from 'vitest';
 import { partitionFingerprintStatement } from './partition-catalog.js';
 import { nextBucketStart, partitionPredicate, partitionSpecFor } from './partitioning.js';
+import { rowHashFoldExpression } from './row-hash.js';
 
 function column(name: string, sqlType: string, scale = 0, maxLength = 8): SourceColumn {
   return { name, sqlType, maxLength, precision: 0, scale, nullable: true, lakeType: { kind: 'string' } };
@@ -109,7 +110,7 @@ describe('nextBucketStart', () => {
 });
 
 describe('partitionFingerprintStatement', () => {
-  it('groups by the partition key with COUNT_BIG, CHECKSUM_AGG and the exact MAX of the last-modified column', () => {
+  it('groups by the partition key with COUNT_BIG, the row hash fold and the exact MAX of the last-modified column', () => {
     const plan = {
       schema: { schemaName: 'sales', tableName: 'Orders', columns },
       columns: [],
@@ -123,7 +124,7 @@ describe('partitionFingerprintStatement', () => {
     expect(
       partitionFingerprintStatement(plan, spec, { lastModifiedColumn: 'D', where: { sql: '[Cob] > 0' } }),
     ).toBe(
-      'SELECT CONVERT(char(10), DATEFROMPARTS(YEAR([Day]), MONTH([Day]), 1), 23) AS [partition_key], COUNT_BIG(*) AS [row_count], CHECKSUM_AGG(BINARY_CHECKSUM(*)) AS [checksum], CONVERT(varchar(40), MAX([D]), 126) AS [max_modified] FROM [sales].[Orders] WHERE [Cob] > 0 GROUP BY YEAR([Day]), MONTH([Day]) ORDER BY YEAR([Day]), MONTH([Day]);',
+      `SELECT CONVERT(char(10), DATEFROMPARTS(YEAR([Day]), MONTH([Day]), 1), 23) AS [partition_key], COUNT_BIG(*) AS [row_count], ${rowHashFoldExpression(columns, 'hashbytes_sha256')} AS [row_hash_sum], CONVERT(varchar(40), MAX([D]), 126) AS [max_modified] FROM [sales].[Orders] WHERE [Cob] > 0 GROUP BY YEAR([Day]), MONTH([Day]) ORDER BY YEAR([Day]), MONTH([Day]);`,
     );
   });
 });

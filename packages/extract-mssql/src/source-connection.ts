@@ -13,8 +13,9 @@ import {
 } from './partition-catalog.js';
 import type { PartitionSpec, SourcePartitionScheme } from './partitioning.js';
 import type { RowPredicate } from './predicate.js';
-import { selectPermission } from './select-permission.js';
 import { primaryKeyColumns } from './primary-key.js';
+import { selectPermission } from './select-permission.js';
+import { sourceTableHash, type TableHashAlgorithm } from './table-hash.js';
 
 /**
  * One SQL Server source: the only thing handlers hold of the database. It describes tables, streams
@@ -83,6 +84,14 @@ export class SourceConnection {
   /** The columns of the table's primary key in key order; empty when it has none. */
   primaryKey(schemaName: string, tableName: string): Promise<string[]> {
     return primaryKeyColumns(this.pool, schemaName, tableName);
+  }
+
+  /**
+   * The table's hash over the rows matching the predicate, folded on the server so one short
+   * value crosses the network: `<algorithm>:<row count>:<fold>`. See `hash_algorithm`.
+   */
+  tableHash(plan: TableReadPlan, algorithm: TableHashAlgorithm, predicate?: RowPredicate): Promise<string> {
+    return sourceTableHash(this.pool, plan, algorithm, predicate);
   }
 
   /** The partition scheme the table is stored on, or `undefined` when it is not partitioned. */

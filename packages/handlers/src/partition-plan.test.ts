@@ -4,7 +4,7 @@ import { type PartitionRecord, planPartitions } from './partition-plan.js';
 function months(n: number, rows = '100'): PartitionRecord[] {
   return Array.from({ length: n }, (_, i) => ({
     value: `2024-${String(i + 1).padStart(2, '0')}`,
-    fingerprint: { rowCount: rows, checksum: i },
+    fingerprint: { rowCount: rows, rowHashSum: String(i) },
   }));
 }
 
@@ -23,7 +23,7 @@ describe('planPartitions', () => {
   it('re-reads only moved fingerprints, new partitions and the newest N', () => {
     const previous = { directoryKey: 'Day_month', partitions: months(4) };
     const now = months(5).map((p) =>
-      p.value === '2024-02' ? { ...p, fingerprint: { rowCount: '101', checksum: 1 } } : p,
+      p.value === '2024-02' ? { ...p, fingerprint: { rowCount: '101', rowHashSum: '1' } } : p,
     );
     const planned = planPartitions({ ...base, newestPartitionsToRefresh: 2, partitions: now, previous });
     expect(planned.map((p) => [p.value, p.reason])).toEqual([
@@ -43,20 +43,42 @@ describe('planPartitions', () => {
   it('names each moved component and compares only components both sides have', () => {
     const previous = {
       directoryKey: 'Day_month',
-      partitions: [{ value: '2024-01', fingerprint: { rowCount: '1', checksum: 5 } }],
+      partitions: [{ value: '2024-01', fingerprint: { rowCount: '1', rowHashSum: '5' } }],
     };
     const same = [
-      { value: '2024-01', fingerprint: { rowCount: '1', checksum: 5, maxModified: '2024-01-02' } },
+      { value: '2024-01', fingerprint: { rowCount: '1', rowHashSum: '5', maxModified: '2024-01-02' } },
     ];
     expect(planPartitions({ ...base, newestPartitionsToRefresh: 0, partitions: same, previous })).toEqual([]);
-    const moved = [{ value: '2024-01', fingerprint: { rowCount: '1', checksum: 6 } }];
+    const moved = [{ value: '2024-01', fingerprint: { rowCount: '1', rowHashSum: '6' } }];
     expect(
       planPartitions({ ...base, newestPartitionsToRefresh: 0, partitions: moved, previous })[0]?.reason,
-    ).toBe('fingerprint changed (checksum)');
+    ).toBe('fingerprint changed (row hash)');
+  });
+
+  it('re-reads once, saying so, a partition whose state holds the old CHECKSUM_AGG fingerprint', () => {
+    const previous = {
+      directoryKey: 'Day_month',
+      partitions: [{ value: '2024-01', fingerprint: { rowCount: '2', checksum: 0 } }],
+    };
+    const now = [{ value: '2024-01', fingerprint: { rowCount: '2', rowHashSum: '-77' } }];
+    expect(
+      planPartitions({ ...base, newestPartitionsToRefresh: 0, partitions: now, previous }).map(
+        (p) => p.reason,
+      ),
+    ).toEqual(['fingerprint changed (fingerprint kind (checksum, now row hash))']);
+    // Once recorded with the row hash, the same partition is left alone.
+    expect(
+      planPartitions({
+        ...base,
+        newestPartitionsToRefresh: 0,
+        partitions: now,
+        previous: { ...previous, partitions: now },
+      }),
+    ).toEqual([]);
   });
 
   it('never counts the NULL partition among the newest', () => {
-    const partitions = [{ value: null, fingerprint: { rowCount: '3', checksum: 1 } }, ...months(2)];
+    const partitions = [{ value: null, fingerprint: { rowCount: '3', rowHashSum: '1' } }, ...months(2)];
     const previous = { directoryKey: 'Day_month', partitions };
     const planned = planPartitions({ ...base, newestPartitionsToRefresh: 5, partitions, previous });
     expect(planned.map((p) => p.value)).toEqual(['2024-01', '2024-02']);
@@ -103,7 +125,7 @@ describe('planPartitions', () => {
   it('re-reads everything and removes the old directories when the layout changes', () => {
     const previous = {
       directoryKey: 'Day',
-      partitions: [{ value: '2024-01-05', fingerprint: { rowCount: '1', checksum: 1 } }],
+      partitions: [{ value: '2024-01-05', fingerprint: { rowCount: '1', rowHashSum: '1' } }],
     };
     const planned = planPartitions({ ...base, partitions: months(1), previous });
     expect(planned).toEqual([
@@ -111,7 +133,7 @@ describe('planPartitions', () => {
         value: '2024-01',
         action: 'replace',
         reason: 'partition layout changed (was Day)',
-        fingerprint: { rowCount: '100', checksum: 0 },
+        fingerprint: { rowCount: '100', rowHashSum: '0' },
         directoryKey: 'Day_month',
       },
       {

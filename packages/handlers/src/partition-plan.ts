@@ -64,7 +64,7 @@ function sameBoundaries(
  *
  * @example
  * planPartitions({ directoryKey: 'Day_month', partitions, previous, newestPartitionsToRefresh: 1, removeMissingPartitions: false })
- * // [{ value: '2024-03', action: 'replace', reason: 'fingerprint changed (row count, checksum)', … }]
+ * // [{ value: '2024-03', action: 'replace', reason: 'fingerprint changed (row count, row hash)', … }]
  */
 export function planPartitions(input: PartitionPlanInput): PlannedPartition[] {
   const { previous, directoryKey } = input;

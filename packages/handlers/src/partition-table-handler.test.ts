@@ -40,10 +40,10 @@ const snapshot: PartitionSnapshot = {
   partitioning: 'granularity month over [OrderDate] (date), no source partition scheme',
   directoryKey: 'OrderDate_month',
   partitions: [
-    { value: null, fingerprint: { rowCount: '2', checksum: 7 }, predicate: partitionPredicate(spec, null) },
+    { value: null, fingerprint: { rowCount: '2', rowHashSum: '7' }, predicate: partitionPredicate(spec, null) },
     {
       value: '2024-01',
-      fingerprint: { rowCount: '5', checksum: 1 },
+      fingerprint: { rowCount: '5', rowHashSum: '1' },
       predicate: partitionPredicate(spec, '2024-01-01'),
     },
   ],
@@ -78,7 +78,7 @@ describe('partitionTableHandler.plan', () => {
       key: 'OrderDate_month',
       value: '2024-01',
       action: 'replace',
-      fingerprint: { rowCount: '5', checksum: 1 },
+      fingerprint: { rowCount: '5', rowHashSum: '1' },
     });
   });
 

@@ -30,7 +30,7 @@ interface UnitBase<K extends TableKind> {
  * or removed.
  *
  * @example
- * unit.partition // { key: 'OrderDate_month', value: '2024-01', action: 'replace', fingerprint: { rowCount: '5', checksum: 1 } }
+ * unit.partition // { key: 'OrderDate_month', value: '2024-01', action: 'replace', fingerprint: { rowCount: '5', rowHashSum: '-812' } }
  */
 export interface PartitionUnit extends UnitBase<'partition'> {
   readonly partition: UnitPartition;
