@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import {
   type Logger,
   listTables,
@@ -7,14 +6,11 @@ import {
   StateStore,
   type TableConfig,
   toSqlSyncError,
-  withRetry,
 } from '@sync/core';
 import {
-  handlerFor,
   openRun,
   type RunInfo,
   type RunResources,
-  type TableHandler,
   type TableKind,
   type UnitResult,
   type WorkUnit,
@@ -22,6 +18,14 @@ import {
 import { newRunId } from './run-id.js';
 import type { RunProgressEvent } from './run-progress.js';
 import type { PlanSummary, RunSummary, TableSummary } from './run-summary.js';
+import {
+  commitTable,
+  failedTable,
+  planTable,
+  roundSeconds,
+  runUnitWithRetry,
+  type TablePlan,
+} from './table-steps.js';
 import { InlineUnitRunner, MixedUnitRunner, type UnitRunner } from './unit-pool.js';
 
 /** Which tables a run covers; both filters together narrow further. Defaults to all. */
@@ -40,15 +44,6 @@ export interface PipelineDeps {
   readonly logger: Logger;
   /** Defaults to `() => new Date()`. */
   readonly now?: () => Date;
-}
-
-/** A table once planned: its handler, what it read from the source, and its units. */
-interface TablePlan {
-  readonly table: TableConfig;
-  readonly handler: TableHandler;
-  readonly snapshot: unknown;
-  readonly state: unknown;
-  readonly units: readonly WorkUnit[];
 }
 
 /**
@@ -184,7 +179,7 @@ export class Pipeline {
       tables_processed: ordered.length - failed,
       tables_failed: failed,
       total_records: rows,
-      total_duration_seconds: round((performance.now() - started) / 1000),
+      total_duration_seconds: roundSeconds((performance.now() - started) / 1000),
       lake_root: run.lakeRoot,
       tables: ordered,
     };
@@ -238,7 +233,7 @@ export class Pipeline {
     };
   }
 
-  async #planTable(
+  #planTable(
     table: TableConfig,
     resources: RunResources,
     stateStore: StateStore,
@@ -246,48 +241,7 @@ export class Pipeline {
     logger: Logger,
     signal: AbortSignal | undefined,
   ): Promise<TablePlan> {
-    const handler = handlerFor(table);
-    const state = await this.#readState(table, stateStore, logger);
-    const snapshot = await handler.snapshot(table, resources.context(logger, signal));
-    const units = handler.plan(table, snapshot, state, run);
-    logger.info(
-      {
-        table: table.id,
-        partitioning: handler.describe?.(snapshot),
-        units: units.map((u) => ({ id: u.id, reason: u.reason })),
-      },
-      'planned',
-    );
-    return { table, handler, snapshot, state, units };
-  }
-
-  /**
-   * A table's state. A corrupt state file is healed conservatively when `state.enable_self_healing`
-   * is on: the last backup if it is sound, else no state at all — which makes the handler re-read
-   * everything (every partition of a partition table) rather than trust a damaged watermark.
-   */
-  async #readState(table: TableConfig, stateStore: StateStore, logger: Logger): Promise<unknown> {
-    try {
-      return await stateStore.read(table.id);
-    } catch (error) {
-      if (
-        !(error instanceof SqlSyncError) ||
-        error.code !== 'STATE_CORRUPT' ||
-        !this.#config.state.enableSelfHealing
-      ) {
-        throw error;
-      }
-      const backup = await stateStore.readBackup(table.id).catch(() => undefined);
-      logger.warn(
-        {
-          err: error,
-          table: table.id,
-          healedFrom: backup === undefined ? 'nothing: full re-read' : 'backup',
-        },
-        'state file is corrupt; self-healing',
-      );
-      return backup;
-    }
+    return planTable(this.#config, table, resources, stateStore, run, logger, signal);
   }
 
   async #runTable(
@@ -336,23 +290,7 @@ export class Pipeline {
       const results = settled.map((s) => (s as PromiseFulfilledResult<UnitResult>).value);
       // No publish starts once the run is stopped (SIGTERM): the lake keeps the previous run.
       signal?.throwIfAborted();
-      const state = await plan.handler.commit(table, plan.units, results, plan.snapshot, plan.state, run);
-      await stateStore.write(table.id, state);
-      const lakePath = plan.handler.lakeDir(table, run.lakeRoot);
-      const partitioning = plan.handler.describe?.(plan.snapshot);
-      return {
-        table: table.id,
-        kind: table.kind,
-        status: 'ok',
-        rows: results.reduce((n, r) => n + r.rows, 0),
-        bytes: results.reduce((n, r) => n + r.bytes, 0),
-        lake_path: lakePath,
-        files: plan.units.flatMap((u, i) => plan.handler.publishedFiles(u, results[i]?.files ?? [])),
-        units: plan.units.map((u, i) => ({ id: u.id, reason: u.reason, rows: results[i]?.rows ?? 0 })),
-        dropped_sub_microsecond_values: results.reduce((n, r) => n + r.droppedSubMicrosecondValues, 0),
-        duration_seconds: round((performance.now() - started) / 1000),
-        ...(partitioning === undefined ? {} : { partitioning }),
-      };
+      return await commitTable(plan, results, stateStore, run, started);
     } catch (error) {
       return this.#failed(table, error, started, logger);
     }
@@ -365,44 +303,11 @@ export class Pipeline {
     logger: Logger,
     signal: AbortSignal | undefined,
   ): Promise<UnitResult> {
-    return withRetry(
-      async () => {
-        await rm(unit.stagingDir, { recursive: true, force: true });
-        const result = await runner.run({ config: this.#config, unit }, signal);
-        if (result.error !== undefined) {
-          throw SqlSyncError.fromJSON(result.error);
-        }
-        return result;
-      },
-      {
-        attempts: this.#config.processing.retryAttempts + 1,
-        baseDelayMs: Math.min(1000, this.#config.processing.retryDelaySeconds * 1000),
-        ...(signal === undefined ? {} : { signal }),
-        onRetry: (error, attempt, delayMs) =>
-          logger.warn(
-            { err: error, table: unit.tableId, unit: unit.id, attempt, delayMs },
-            'unit failed; retrying',
-          ),
-      },
-    );
+    return runUnitWithRetry(this.#config, unit, runner, logger, signal);
   }
 
   #failed(table: TableConfig, error: unknown, started: number, logger: Logger): TableSummary {
-    const failure = toSqlSyncError(error, 'INTERNAL', { table: table.id });
-    logger.error({ err: failure, table: table.id }, 'table failed');
-    return {
-      table: table.id,
-      kind: table.kind,
-      status: 'failed',
-      rows: 0,
-      bytes: 0,
-      lake_path: handlerFor(table).lakeDir(table, this.#config.state.parquetDirectory),
-      files: [],
-      units: [],
-      dropped_sub_microsecond_values: 0,
-      duration_seconds: round((performance.now() - started) / 1000),
-      error: failure.toJSON(),
-    };
+    return failedTable(this.#config, table, error, started, logger);
   }
 }
 
@@ -430,8 +335,4 @@ class Semaphore {
       }
     }
   }
-}
-
-function round(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
 }
