@@ -22,17 +22,26 @@ export interface CatalogColumn {
   readonly tz?: string;
 }
 
-/** The hidden DuckDB column that keeps a scale-7 time/datetime2/datetimeoffset column's seventh digit. */
+/** The hidden DuckDB column that keeps a scale-7 time/datetime2/datetimeoffset column's seventh digit.
+ *
+ * @example
+ * hiddenDigitName('Ts') // 'Ts__100ns' */
 export function hiddenDigitName(column: string): string {
   return `${column}__100ns`;
 }
 
-/** The hidden DuckDB column that keeps a datetimeoffset column's offset in minutes. */
+/** The hidden DuckDB column that keeps a datetimeoffset column's offset in minutes.
+ *
+ * @example
+ * hiddenOffsetName('At') // 'At__tz' */
 export function hiddenOffsetName(column: string): string {
   return `${column}__tz`;
 }
 
-/** The hidden side columns of a column (100 ns digit, offset), as DuckDB names them. */
+/** The hidden side columns of a column (100 ns digit, offset), as DuckDB names them.
+ *
+ * @example
+ * hiddenColumnsOf(column) // ['At__100ns', 'At__tz'] for a datetimeoffset(7) */
 export function hiddenColumnsOf(column: CatalogColumn): string[] {
   return [column.ns100, column.tz].filter((h): h is string => h !== undefined);
 }
@@ -40,6 +49,9 @@ export function hiddenColumnsOf(column: CatalogColumn): string[] {
 /**
  * True for the SQL Server types whose values need a hidden 100 ns digit column: the scale-7
  * types whose seventh fractional digit DuckDB's microsecond TIME / TIMESTAMP / TIMESTAMPTZ drop.
+ *
+ * @example
+ * needsHiddenDigit(sqlType('datetime2', 7)) // true
  */
 export function needsHiddenDigit(type: SqlType): boolean {
   return (

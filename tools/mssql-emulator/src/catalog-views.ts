@@ -1,9 +1,15 @@
 import { quoteString } from './sql-quoting.js';
 import { systemTypes } from './types/sql-type.js';
 
-/** The DuckDB schema holding the emulator's own metadata tables. */
+/** The DuckDB schema holding the emulator's own metadata tables.
+ *
+ * @example
+ * `SELECT * FROM ${metaSchema}.objects` */
 export const metaSchema = '__emulator';
-/** The DuckDB schema T-SQL's `INFORMATION_SCHEMA` resolves to (DuckDB has its own). */
+/** The DuckDB schema T-SQL's `INFORMATION_SCHEMA` resolves to (DuckDB has its own).
+ *
+ * @example
+ * `SELECT * FROM ${infoSchema}.TABLES` */
 export const infoSchema = 'tsql_information_schema';
 
 const m = metaSchema;

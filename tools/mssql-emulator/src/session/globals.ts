@@ -4,7 +4,10 @@ import { quoteString } from '../sql-quoting.js';
 const version =
   'Microsoft SQL Server 2022 (RTM-CU12) (KB5033663) - 16.0.4003.1 (X64) \n\tmssql-emulator (DuckDB backend) Developer Edition (64-bit)';
 
-/** The last rowversion drawn by any session (the sequence's start − 1 before the first). */
+/** The last rowversion drawn by any session (the sequence's start − 1 before the first).
+ *
+ * @example
+ * `SELECT ${lastRowversionSql} + 1` // the next rowversion */
 export const lastRowversionSql = `(SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() WHERE schema_name = '${metaSchema}' AND sequence_name = 'rowversion')`;
 
 /** The session state `@@` globals read. */
@@ -15,7 +18,10 @@ export interface GlobalsSource {
   readonly tranCount: number;
 }
 
-/** `SCOPE_IDENTITY()` / `@@IDENTITY` as DuckDB SQL: the last identity this session inserted. */
+/** `SCOPE_IDENTITY()` / `@@IDENTITY` as DuckDB SQL: the last identity this session inserted.
+ *
+ * @example
+ * identitySql(5n) // 'CAST(5 AS DECIMAL(38,0))' */
 export function identitySql(lastIdentity: bigint | undefined): string {
   return lastIdentity === undefined
     ? 'CAST(NULL AS DECIMAL(38,0))'

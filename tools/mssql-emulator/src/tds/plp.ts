@@ -5,6 +5,9 @@ import type { TdsWriter } from './tds-writer.js';
  * tedious (19.x) re-concatenates everything it holds for every packet that arrives meanwhile
  * (`Buffer.concat([buffer.slice(position), packet])`), so one 10 MiB chunk costs it gigabytes of
  * copying — seconds per value. Chunks about a packet long keep that copying linear.
+ *
+ * @example
+ * Math.ceil(n / plpChunkBytes) // chunks of an n-byte value
  */
 export const plpChunkBytes = 8000;
 

@@ -102,6 +102,9 @@ export function textEncoderFor(type: SqlType): [ValueEncoder, number] | undefine
  * A writer of a VARCHAR column whose bytes were read in bulk. Pure-ASCII values of an nvarchar(n)
  * or varchar(n) column are written from the UTF-8 bytes directly (the same bytes as the string
  * path); anything else is decoded to a string and goes through the column's encoder.
+ *
+ * @example
+ * stringWriter(chunkStrings(vector, count), sqlType('nvarchar', 40), encoder)
  */
 export function stringWriter(s: ChunkStrings, type: SqlType, enc: ValueEncoder): RowWriter {
   const { src, off, len } = s;

@@ -12,6 +12,9 @@ export type ValueEncoder = (v: DuckDBValue, w: TdsWriter, digit?: number, offset
  * A nullable fixed-length value (BITN, INTN, FLTN, DECIMALN, MONEYN, the date/time types, GUID):
  * its length byte — 0 for NULL — then the `len` bytes `write` puts down. Returns the encoder and
  * its fixed size for {@link RowEncoder}'s ensure.
+ *
+ * @example
+ * lengthPrefixed(4, (v, w) => { w.pos = w.buf.writeInt32LE(Number(v), w.pos); }) // INTN(4)
  */
 export function lengthPrefixed(
   len: number,
@@ -30,7 +33,10 @@ export function lengthPrefixed(
   ];
 }
 
-/** Writes an unsigned little-endian integer of `len` bytes (≤ 6, value < 2^48). */
+/** Writes an unsigned little-endian integer of `len` bytes (≤ 6, value < 2^48).
+ *
+ * @example
+ * writeUIntLE(w, days, 3) // a DATE's 3 bytes */
 export function writeUIntLE(w: TdsWriter, v: number, len: number): void {
   w.pos = w.buf.writeUIntLE(v, w.pos, len);
 }

@@ -3,7 +3,10 @@ import { isName, isOp, isWord, itemRanges, type Token, topLevelWordIndex } from 
 import { selectListBounds } from './select-list.js';
 import type { SelectContext } from './select-rewrites.js';
 
-/** Result-type hints and names by position for the statement's top-level select list. */
+/** Result-type hints and names by position for the statement's top-level select list.
+ *
+ * @example
+ * selectHints(translator) // { hints: [int, nvarchar(40)], names: ['Id', 'Name'] } */
 export function selectHints(
   ctx: SelectContext,
 ): { hints: (SqlType | undefined)[]; names: string[] } | undefined {

@@ -36,6 +36,9 @@ function topSelect(t: readonly Token[]): number {
  * 100 ns digit column (named `<output name>__100ns`), and for each datetimeoffset item whose
  * offset is evident, that offset (`<output name>__tz`); the result writer folds them back in.
  * Grouping, DISTINCT and set operations are left alone: an extra column would change them.
+ *
+ * @example
+ * withHiddenDigits(translator) // SELECT [Ts] … → SELECT [Ts], "Ts__100ns" AS "Ts__100ns" …
  */
 export function withHiddenDigits(ctx: SelectContext): readonly Token[] {
   const t = ctx.tokens;
@@ -84,6 +87,9 @@ export function withHiddenDigits(ctx: SelectContext): readonly Token[] {
  * (see {@link DecimalTextType}): DuckDB's DECIMAL → VARCHAR cast is far slower than formatting
  * the vector's integers. Only plain queries without DISTINCT, grouping, set operations, ORDER BY
  * or INTO qualify, where the column's own values are all that is affected.
+ *
+ * @example
+ * withDecimalText(translator).textTypes // Map { 0 => nvarchar(41) written from the decimal }
  */
 export function withDecimalText(ctx: SelectContext): {
   tokens: readonly Token[];

@@ -232,7 +232,8 @@ function nameOf(t: Token): string {
   return t.kind === 'word' ? t.text : t.value;
 }
 
-export function sameType(a: SqlType, b: SqlType): boolean {
+/** Same declared type (name, length, precision, scale). */
+function sameType(a: SqlType, b: SqlType): boolean {
   return (
     a.name === b.name && a.maxLength === b.maxLength && a.precision === b.precision && a.scale === b.scale
   );

@@ -11,6 +11,9 @@ import type { FunctionCall, FunctionTranslator, TranslatedCall } from './functio
 /**
  * CAST/CONVERT of the expression in tokens [from, to) to `target`, with what SQL Server's
  * conversion depends on: the source type, a datetime2(7)'s hidden digit, a datetimeoffset's offset.
+ *
+ * @example
+ * convertRange(ctx, 2, 3, sqlType('varchar', 30), 121, false) // CONVERT(varchar(30), [d], 121)
  */
 export function convertRange(
   ctx: FunctionContext,
