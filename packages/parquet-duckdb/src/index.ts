@@ -1,4 +1,10 @@
 export { LakeLayout, NULL_PARTITION } from './lake-layout.js';
+export {
+  LakeUpsert,
+  type LakeUpsertRequest,
+  type UpsertCounts,
+  type UpsertWriteOptions,
+} from './lake-upsert.js';
 export { readParquetMetadata } from './parquet-metadata.js';
 export type { DuplicateKey, NullCount, QualityFigures, QualityQuery } from './parquet-quality.js';
 export { readQualityFigures } from './parquet-quality.js';
