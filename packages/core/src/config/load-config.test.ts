@@ -105,7 +105,7 @@ describe('loadConfig', () => {
       unsupportedTypes: 'error',
       partitionColumn: 'OrderDate',
       granularity: 'month',
-      newestPartitionsToRefresh: 1,
+      newestPartitionsToRefresh: 0,
       removeMissingPartitions: false,
     });
     // SCD tables are refused at load (not supported yet); their schema still fills in defaults.

@@ -42,19 +42,9 @@ describe('fields that are not supported yet', () => {
       'partition_tables[0].enable_partition_switching',
     ],
     [
-      'hash_algorithm: checksum',
-      { static_tables: [{ table_name: 'T', hash_algorithm: 'checksum' }] },
-      'static_tables[0].hash_algorithm',
-    ],
-    [
       'load_strategy: upsert',
       { static_tables: [{ table_name: 'T', load_strategy: 'upsert' }] },
       'static_tables[0].load_strategy',
-    ],
-    [
-      'force_reload_after_days',
-      { static_tables: [{ table_name: 'T', force_reload_after_days: 7 }] },
-      'static_tables[0].force_reload_after_days',
     ],
     [
       'scd_tables (and with them business_key_columns, last_modified_column, is_latest_column, effective_date_column, end_date_column, lookback_minutes)',
@@ -109,10 +99,21 @@ describe('fields that are not supported yet', () => {
       'partition_tables[0].enable_partition_switching',
       'state.state_retention_days',
       'state.validate_state_consistency',
-      'static_tables[0].hash_algorithm',
     ]);
     expect(config.warnings[0]?.message).toMatch(/^ignored: .*no ODBC driver/);
     expect(Object.isFrozen(config.warnings)).toBe(true);
+  });
+
+  it('accepts hash_algorithm and force_reload_after_days, now that static tables detect change', () => {
+    const config = parseConfig({
+      database,
+      static_tables: [{ table_name: 'T', hash_algorithm: 'checksum', force_reload_after_days: 7 }],
+    });
+    expect(config.staticTables[0]).toMatchObject({ hashAlgorithm: 'checksum', forceReloadAfterDays: 7 });
+    expect(config.warnings).toEqual([]);
+    expect(
+      parseConfig({ database, static_tables: [{ table_name: 'T' }] }).staticTables[0]?.hashAlgorithm,
+    ).toBe('hashbytes_sha256');
   });
 
   it('warns about nothing when the file leaves those fields out', () => {

@@ -78,12 +78,6 @@ const INERT_FIELDS: readonly InertField[] = [
     message:
       'ignored: not supported yet; state is not checked against the lake before a run (a corrupt state file is still healed per enable_self_healing); remove it',
   },
-  {
-    section: 'static_tables',
-    key: 'hash_algorithm',
-    message:
-      'ignored: hash-based change detection is not supported yet, so a static table is re-read in full every run; remove it',
-  },
 ];
 
 /**

@@ -21,9 +21,9 @@ export const partitionTableShape = {
     .number()
     .int()
     .nonnegative()
-    .default(1)
+    .default(0)
     .describe(
-      'Re-read this many newest partitions every run even if their fingerprint did not move. Defaults to 1.',
+      "Re-read this many newest partitions every run even if their fingerprint did not move (an opt-in: the fingerprint, a fold of every row's SHA-256, sees every change to the rows). Defaults to 0.",
     ),
   remove_missing_partitions: z
     .boolean()

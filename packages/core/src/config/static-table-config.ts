@@ -2,18 +2,17 @@ import { z } from 'zod';
 import { dataQualityConfigSchema } from './data-quality-config.js';
 import type { DeepReadonly } from './deep-freeze.js';
 import { sqlName } from './names.js';
-import { onlyAccepted, refusedAlways } from './not-supported-yet.js';
+import { onlyAccepted } from './not-supported-yet.js';
 import { checkLakeNames, commonTableOutput, commonTableShape } from './table-fields.js';
 
 export const staticTableShape = {
   ...commonTableShape,
-  hash_algorithm: onlyAccepted(
-    z.enum(['checksum', 'hashbytes_md5', 'hashbytes_sha256']).default('hashbytes_sha256'),
-    'hashbytes_sha256',
-    'hash-based change detection is not built; a static table is re-read in full every run. Remove the field',
-  ).describe(
-    'Server-side hash used to detect change. Not supported yet: only hashbytes_sha256 is accepted, and it changes nothing (warned at load). Defaults to hashbytes_sha256.',
-  ),
+  hash_algorithm: z
+    .enum(['checksum', 'hashbytes_md5', 'hashbytes_sha256'])
+    .default('hashbytes_sha256')
+    .describe(
+      'Server-side hash that detects change: an unchanged table is skipped (0 rows read, no file rewritten). hashbytes_sha256 / hashbytes_md5: HASHBYTES of every column of every row, folded on the server into one 64-bit-strong value; checksum: CHECKSUM_AGG(BINARY_CHECKSUM(*)), faster but 32 bits and XOR-folded (equal changes on an even number of rows cancel) and blind to some types. Defaults to hashbytes_sha256.',
+    ),
   load_strategy: onlyAccepted(
     z.enum(['replace', 'upsert']).default('replace'),
     'replace',
@@ -33,12 +32,14 @@ export const staticTableShape = {
     .describe(
       'Checks on the staged table before it is published (a failure publishes nothing). Defaults to none.',
     ),
-  force_reload_after_days: refusedAlways(
-    z.number().int().positive().optional(),
-    'a static table is re-read in full every run already. Remove the field',
-  ).describe(
-    'Reload in full when the last full load is older than this many days, even if unchanged. Not supported yet: refused when set.',
-  ),
+  force_reload_after_days: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'Reload in full when the last full load is this many days old or older, even if the table hash is unchanged. Defaults to never.',
+    ),
 } as const;
 
 /** A static (reference) table: re-read and replaced whole every run. */
