@@ -12,11 +12,13 @@ import {
 } from './test-support/static-table-context.js';
 import type { StaticUnit } from './work-unit.js';
 
+const snapshot = { tableHash: 'hashbytes_sha256:3:-42' };
+
 describe('staticTableHandler.plan', () => {
   it('plans one full-reload unit staged under the run, replacing the table directory', () => {
     const config = staticTableConfig(1433, '/', 'Rates', 'rates');
     const table = config.staticTables[0] as StaticTableConfig;
-    const units = staticTableHandler.plan(table, undefined, undefined, {
+    const units = staticTableHandler.plan(table, snapshot, undefined, {
       runId: 'r1',
       lakeRoot: '/lake',
       now: new Date(),
@@ -30,6 +32,8 @@ describe('staticTableHandler.plan', () => {
       lakeDir: '/lake/ref/rates',
     });
     expect(units[0]?.stagingDir.startsWith('/lake/_sqlsync/staging/r1/')).toBe(true);
+    expect(units[0]?.reason).toBe('full reload (no table hash recorded yet)');
+    expect(units[0]?.skip).toBeUndefined();
   });
 });
 
@@ -54,24 +58,54 @@ describe('static table against the emulator', () => {
   it('stages, validates and publishes the table', async () => {
     const { config, table, ctx } = t;
     const run = { runId: 'run1', lakeRoot: config.state.parquetDirectory, now: new Date() };
-    const units = staticTableHandler.plan(table, undefined, undefined, run);
+    const units = staticTableHandler.plan(table, snapshot, undefined, run);
     const result = await staticTableHandler.run(table, units[0] as StaticUnit, ctx);
     expect(result.rows).toBe(3);
     expect(result.validation?.sums.Rate).toEqual({
       source: '1234567890123456789012345678.9938765501',
       lake: '1234567890123456789012345678.9938765501',
     });
-    const state = await staticTableHandler.commit(table, units, [result], undefined, undefined, run);
+    const state = await staticTableHandler.commit(table, units, [result], snapshot, undefined, run);
     expect(state.rowCount).toBe(3);
+    expect(state).toMatchObject({ tableHash: snapshot.tableHash, lastFullLoadAt: run.now.toISOString() });
     expect(
       (await readdir((units[0] as StaticUnit).lakeDir)).filter((f) => f.endsWith('.parquet')),
     ).toHaveLength(1);
   });
 
+  it('skips an unchanged table: the unit reads nothing and commit publishes nothing', async () => {
+    const { config, table, ctx } = t;
+    const first = { runId: 'hash1', lakeRoot: config.state.parquetDirectory, now: new Date() };
+    const taken = await staticTableHandler.snapshot(table, ctx);
+    expect(taken.tableHash).toMatch(/^hashbytes_sha256:3:-?\d+$/);
+    const units = staticTableHandler.plan(table, taken, undefined, first);
+    const result = await staticTableHandler.run(table, units[0] as StaticUnit, ctx);
+    const state = await staticTableHandler.commit(table, units, [result], taken, undefined, first);
+    const lakeDir = (units[0] as StaticUnit).lakeDir;
+    const filesBefore = await readdir(lakeDir);
+    const second = { runId: 'hash2', lakeRoot: config.state.parquetDirectory, now: new Date() };
+    const again = await staticTableHandler.snapshot(table, ctx);
+    expect(again).toEqual(taken);
+    const [skip] = staticTableHandler.plan(table, again, state, second);
+    expect(skip).toMatchObject({ skip: true, reason: 'unchanged (hashbytes_sha256)' });
+    const skipped = await staticTableHandler.run(table, skip as StaticUnit, ctx);
+    expect(skipped.rows).toBe(0);
+    const kept = await staticTableHandler.commit(
+      table,
+      [skip as StaticUnit],
+      [skipped],
+      again,
+      state,
+      second,
+    );
+    expect(kept).toEqual({ ...state, lastRunId: 'hash2' });
+    expect(await readdir(lakeDir)).toEqual(filesBefore);
+  });
+
   it("reads in batches of the table's own batch_size", async () => {
     const { config, table, ctx } = t;
     const run = { runId: 'run-batches', lakeRoot: config.state.parquetDirectory, now: new Date() };
-    const [unit] = staticTableHandler.plan(table, undefined, undefined, run);
+    const [unit] = staticTableHandler.plan(table, snapshot, undefined, run);
     const byDefault = await staticTableHandler.run(table, unit as StaticUnit, ctx);
     expect(byDefault.batches).toBe(1); // 3 rows, processing.batch_size 50,000
     const small = await staticTableHandler.run({ ...table, batchSize: 2 }, unit as StaticUnit, ctx);
@@ -82,7 +116,7 @@ describe('static table against the emulator', () => {
   it('fails validation when one staged value is corrupted, naming table, unit, column and both sums', async () => {
     const { config, table, source, ctx } = t;
     const run = { runId: 'run2', lakeRoot: config.state.parquetDirectory, now: new Date() };
-    const unit = staticTableHandler.plan(table, undefined, undefined, run)[0] as StaticUnit;
+    const unit = staticTableHandler.plan(table, snapshot, undefined, run)[0] as StaticUnit;
     const lakeBefore = await readdir(unit.lakeDir);
     const result = await staticTableHandler.run(table, unit, ctx);
     const file = result.files[0] as string;

@@ -1,12 +1,19 @@
+import type { StaticTableConfig } from '@sync/core';
+import type { RowPredicate } from '@sync/extract-mssql';
 import { LakeLayout, publishTable } from '@sync/parquet-duckdb';
 import { batchOptions, extractToStaging } from './extract-unit.js';
 import { lakeTableDir, stagedToPublished } from './lake-paths.js';
 import { checkDataQuality } from './quality-checks.js';
+import { decideStaticLoad, loadSignature, type StaticLoadRecord } from './static-change.js';
 import type { TableHandler } from './table-handler.js';
-import type { StaticUnit } from './work-unit.js';
+import { emptyUnitResult, type StaticUnit } from './work-unit.js';
 
-/** What sqlsync remembers about a static table between runs. */
-export interface StaticTableState {
+/**
+ * What sqlsync remembers about a static table between runs; the change-detection fields
+ * ({@link StaticLoadRecord}: table hash, last full load, load signature) are absent from states
+ * written before they were kept, which makes the next run a full load.
+ */
+export interface StaticTableState extends StaticLoadRecord {
   readonly version: 1;
   readonly tableId: string;
   readonly lastRunId: string;
@@ -15,19 +22,39 @@ export interface StaticTableState {
   readonly rowCount: number;
 }
 
+/** What `snapshot` found: the table's hash as the server computed it (`hash_algorithm`). */
+export interface StaticSnapshot {
+  /** `<algorithm>:<row count>:<fold>`. */
+  readonly tableHash: string;
+}
+
+function customWhere(table: StaticTableConfig): RowPredicate | undefined {
+  return table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
+}
+
+function describeOptions(table: StaticTableConfig) {
+  return { columns: table.columns, unsupportedTypes: table.unsupportedTypes };
+}
+
 /**
- * Static (reference) tables: the whole table is one unit, read in full and published by replacing
- * the lake table's directory atomically (`load_strategy: replace`).
+ * Static (reference) tables: one unit per table. `snapshot` asks the server for the table's hash
+ * (`hash_algorithm`: a fold of per-row HASHBYTES, or CHECKSUM_AGG) — one short value crosses the
+ * network. When it equals the last full load's and that load is younger than
+ * `force_reload_after_days`, the unit is a skip: it reads no row and publishes nothing. Otherwise
+ * the table is read in full and published by replacing the lake table's directory atomically
+ * (`load_strategy: replace`).
  */
-export const staticTableHandler: TableHandler<'static', undefined, StaticTableState> = {
+export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTableState> = {
   kind: 'static',
 
-  async snapshot() {
-    return undefined;
+  async snapshot(table, ctx) {
+    const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
+    return { tableHash: await ctx.source.tableHash(plan, table.hashAlgorithm, customWhere(table)) };
   },
 
-  plan(table, _snapshot, _state, run): StaticUnit[] {
+  plan(table, snapshot, state, run): StaticUnit[] {
     const lakeDir = lakeTableDir(run.lakeRoot, table);
+    const decision = decideStaticLoad(table, snapshot.tableHash, state, run.now);
     return [
       {
         id: table.id,
@@ -36,24 +63,27 @@ export const staticTableHandler: TableHandler<'static', undefined, StaticTableSt
         runId: run.runId,
         stagingDir: new LakeLayout(run.lakeRoot).staged(run.runId, lakeDir),
         lakeDir,
-        reason: 'full reload (load_strategy replace)',
+        reason: decision.reason,
+        ...(decision.load === 'skip' ? { skip: true as const } : {}),
       },
     ];
   },
 
   async run(table, unit, ctx) {
-    const plan = await ctx.source.describe(table.schemaName, table.tableName, {
-      columns: table.columns,
-      unsupportedTypes: table.unsupportedTypes,
-    });
-    const predicate =
-      table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
-    const result = await extractToStaging(unit, plan, predicate, ctx, {}, batchOptions(table));
+    if (unit.skip === true) {
+      return emptyUnitResult(unit);
+    }
+    const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
+    const result = await extractToStaging(unit, plan, customWhere(table), ctx, {}, batchOptions(table));
     await checkDataQuality(table, unit, plan, result.files, ctx);
     return result;
   },
 
-  async commit(table, units, results, _snapshot, _state, run) {
+  async commit(table, units, results, snapshot, state, run) {
+    if (state !== undefined && units.every((u) => u.skip === true)) {
+      // Unchanged: the lake and the last full load's record stay as they were.
+      return { ...state, lastRunId: run.runId };
+    }
     for (const unit of units) {
       await publishTable({
         lakeRoot: run.lakeRoot,
@@ -63,12 +93,17 @@ export const staticTableHandler: TableHandler<'static', undefined, StaticTableSt
         stagedDir: unit.stagingDir,
       });
     }
+    // The hash is the one taken before the read: a change made during the read moves the next
+    // run's hash away from it, so that run reloads (never the other way round).
     return {
       version: 1,
       tableId: table.id,
       lastRunId: run.runId,
       lastLoadedAt: run.now.toISOString(),
       rowCount: results.reduce((n, r) => n + r.rows, 0),
+      tableHash: snapshot.tableHash,
+      lastFullLoadAt: run.now.toISOString(),
+      loadSignature: loadSignature(table),
     };
   },
 

@@ -49,12 +49,15 @@ export interface ScdUnit extends UnitBase<'scd'> {
 
 /**
  * A static table's unit: the whole table (its `custom_where_clause` aside), replacing the lake
- * table's directory.
+ * table's directory — or, with `skip`, nothing: the table's hash is unchanged, so the unit reads
+ * no row and its commit publishes nothing (its `reason` says why, in the run summary).
  *
  * @example
  * unit.lakeDir // '/data/lake/ref/rates'
  */
-export interface StaticUnit extends UnitBase<'static'> {}
+export interface StaticUnit extends UnitBase<'static'> {
+  readonly skip?: true;
+}
 
 /** The unit of each kind; a kind without one here is a compile error in `WorkUnitOf`. */
 interface UnitsByKind {

@@ -1,0 +1,76 @@
+import type { StaticTableConfig } from '@sync/core';
+
+/** What a static table's last full load recorded about the source, for change detection. */
+export interface StaticLoadRecord {
+  /** `<algorithm>:<row count>:<fold>` as `SourceConnection.tableHash` returned it. */
+  readonly tableHash?: string;
+  /** ISO instant of the last full load. */
+  readonly lastFullLoadAt?: string;
+  /** {@link loadSignature} of the config the last full load was written with. */
+  readonly loadSignature?: string;
+}
+
+/** The decision for one static table: read it in full, or leave the lake as it is. */
+export interface StaticLoadDecision {
+  readonly load: 'full' | 'skip';
+  /** Why, for the run summary (e.g. `unchanged (hashbytes_sha256)`, `forced reload: …`). */
+  readonly reason: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The config choices that shape the published files besides the source rows: where they go,
+ * which columns and how, which rows. A change to any reloads the table even if its hash is the same.
+ *
+ * @example
+ * loadSignature(table) // '{"target":"ref.rates","columns":{},"unsupportedTypes":"error","where":null}'
+ */
+export function loadSignature(table: StaticTableConfig): string {
+  return JSON.stringify({
+    target: `${table.targetSchema}.${table.targetTable}`,
+    columns: table.columns,
+    unsupportedTypes: table.unsupportedTypes,
+    where: table.customWhereClause ?? null,
+  });
+}
+
+/**
+ * Decides whether a static table is read this run; pure. Skipped only when the last full load
+ * recorded the same hash (same algorithm, row count and fold), was written with the same
+ * {@link loadSignature}, and is younger than `force_reload_after_days`. Anything missing from the
+ * record (a first run, a state written before hashes were kept) reads the table.
+ *
+ * @example
+ * decideStaticLoad(table, 'hashbytes_sha256:3:42', { tableHash: 'hashbytes_sha256:3:42', lastFullLoadAt, loadSignature: loadSignature(table) }, now)
+ * // { load: 'skip', reason: 'unchanged (hashbytes_sha256)' }
+ */
+export function decideStaticLoad(
+  table: StaticTableConfig,
+  tableHash: string,
+  last: StaticLoadRecord | undefined,
+  now: Date,
+): StaticLoadDecision {
+  if (last?.tableHash === undefined || last.lastFullLoadAt === undefined) {
+    return { load: 'full', reason: 'full reload (no table hash recorded yet)' };
+  }
+  if (last.loadSignature !== loadSignature(table)) {
+    return { load: 'full', reason: 'full reload (target, columns or custom_where_clause changed)' };
+  }
+  const algorithm = table.hashAlgorithm;
+  if (!last.tableHash.startsWith(`${algorithm}:`)) {
+    return { load: 'full', reason: `full reload (hash_algorithm is now ${algorithm})` };
+  }
+  if (last.tableHash !== tableHash) {
+    return { load: 'full', reason: `changed (${algorithm})` };
+  }
+  const days = table.forceReloadAfterDays;
+  const age = now.getTime() - Date.parse(last.lastFullLoadAt);
+  if (days !== undefined && !(age < days * DAY_MS)) {
+    return {
+      load: 'full',
+      reason: `forced reload: last full load ${Math.floor(age / DAY_MS)} days ago (force_reload_after_days ${days})`,
+    };
+  }
+  return { load: 'skip', reason: `unchanged (${algorithm})` };
+}
