@@ -15,6 +15,8 @@ import {
   type UnitResult,
   type WorkUnit,
 } from '@sync/handlers';
+import { type PipelineStatus, pipelineStatus } from './commands/pipeline-status.js';
+import { type ValidationReport, validateTables } from './commands/validate-tables.js';
 import { newRunId } from './run-id.js';
 import type { RunProgressEvent } from './run-progress.js';
 import type { PlanSummary, RunSummary, TableSummary } from './run-summary.js';
@@ -231,6 +233,32 @@ export class Pipeline {
       pipeline_name: this.#config.pipelineName,
       tables: planned,
     };
+  }
+
+  /**
+   * Checks the selected tables against the source's catalog, as the original tool's
+   * `validate_all_tables`: each table exists, its column types are supported (or skipped per
+   * `unsupported_types`), the columns its config names are there, and the login may SELECT from it.
+   * Writes nothing; an unreachable database is `status: 'failed'`, not thrown.
+   *
+   * @example
+   * const validation = await pipeline.validateAllTables();
+   * console.log(`Valid tables: ${validation.valid_tables}/${validation.total_tables}`);
+   */
+  validateAllTables(options: RunOptions = {}): Promise<ValidationReport> {
+    return validateTables(this.#config, this.selectTables(options), this.#logger, options.signal);
+  }
+
+  /**
+   * Whether the database is reachable and, per selected table, its recorded state (last run, its
+   * age, rows), the state file's health and its rows in the lake. Reads only.
+   *
+   * @example
+   * const status = await pipeline.getPipelineStatus();
+   * console.log(`Database connected: ${status.database_connected}`);
+   */
+  getPipelineStatus(options: RunOptions = {}): Promise<PipelineStatus> {
+    return pipelineStatus(this.#config, this.selectTables(options), this.#now);
   }
 
   #planTable(
