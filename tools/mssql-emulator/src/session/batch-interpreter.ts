@@ -7,17 +7,16 @@ import { isWord, type Token, tokenize, tokensText } from '../tsql/lexer.js';
 import { type StatementNode, splitStatements } from '../tsql/splitter.js';
 import type { BoundValue } from '../types/bound-value.js';
 import {
-  insertBulkStatement,
   printStatement,
   raiserrorStatement,
   throwStatement,
-  truncateStatement,
   useStatement,
   waitforStatement,
 } from './control-statements.js';
 import { execStatement } from './exec-statement.js';
 import { queryStatement, scalar } from './query-statements.js';
 import type { SessionContext } from './session-context.js';
+import { insertBulkStatement, truncateStatement } from './table-statements.js';
 import { declareStatement, setStatement } from './variable-statements.js';
 
 /** BREAK / CONTINUE unwinding to the innermost WHILE. */

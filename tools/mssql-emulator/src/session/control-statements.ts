@@ -1,7 +1,5 @@
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
 import { BatchAbort } from '../statement-context.js';
-import { CurCmd, DoneStatus } from '../tds/protocol.js';
-import { duckTableName, readObjectName } from '../tsql/create-table.js';
 import { isOp, isWord, type Token, tokenize } from '../tsql/lexer.js';
 import { scalar } from './query-statements.js';
 import type { SessionContext } from './session-context.js';
@@ -106,33 +104,4 @@ export async function throwStatement(_ctx: SessionContext, tokens: readonly Toke
       state: state?.kind === 'number' ? Number(state.text) : 1,
     },
   );
-}
-
-/**
- * `TRUNCATE TABLE t`.
- *
- * @example
- * await truncateStatement(ctx, tokenize('TRUNCATE TABLE dbo.T'));
- */
-export async function truncateStatement(ctx: SessionContext, tokens: readonly Token[]): Promise<void> {
-  if (!isWord(tokens[1], 'TABLE')) {
-    throw syntaxError(tokens[1]?.text ?? 'TRUNCATE');
-  }
-  const { name } = readObjectName(tokens, 2, ctx.host.database);
-  ctx.requireTable(name);
-  await ctx.conn.run(`DELETE FROM ${duckTableName(name)}`);
-  ctx.done(DoneStatus.Final, CurCmd.None, 0);
-}
-
-/**
- * `INSERT BULK t (…)`: the first half of a bulk load (mssql `bulk()`); the rows follow in a
- * BULK_LOAD message.
- *
- * @example
- * await insertBulkStatement(ctx, tokenize('INSERT BULK dbo.T ([a] int)'));
- */
-export async function insertBulkStatement(ctx: SessionContext, tokens: readonly Token[]): Promise<void> {
-  const { name } = readObjectName(tokens, 2, ctx.host.database);
-  ctx.expectBulkLoad(duckTableName(name), ctx.requireTable(name));
-  ctx.done(DoneStatus.Final, CurCmd.None, 0);
 }
