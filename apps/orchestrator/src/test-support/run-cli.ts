@@ -8,6 +8,18 @@ import { fileURLToPath } from 'node:url';
  */
 const BIN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'node_modules', '.bin');
 
+/**
+ * The PATH under which `sqlsync` is found by name: the workspace's `node_modules/.bin` first, then
+ * this Node's directory (for the shim's `env node`), then `env.PATH`. For other programs that call
+ * `sqlsync`, such as an Airflow stand-in running a generated DAG's commands.
+ *
+ * @example
+ * execFile('python3', ['run_dag.py'], { env: { ...process.env, PATH: cliSearchPath(process.env) } });
+ */
+export function cliSearchPath(env: NodeJS.ProcessEnv): string {
+  return [BIN_DIR, dirname(process.execPath), env.PATH ?? process.env.PATH ?? ''].join(delimiter);
+}
+
 /** What a finished `sqlsync` process left. */
 export interface CliRun {
   readonly code: number;
@@ -22,7 +34,7 @@ export interface CliRun {
  * workspace's `node_modules/.bin` first, then this Node's directory for the shim's `env node`).
  */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  const path = [BIN_DIR, dirname(process.execPath), env.PATH ?? process.env.PATH ?? ''].join(delimiter);
+  const path = cliSearchPath(env);
   return new Promise((resolve) => {
     execFile(
       'sqlsync',

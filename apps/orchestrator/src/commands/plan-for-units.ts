@@ -1,0 +1,81 @@
+import { type Logger, type PipelineConfig, StateStore, type TableConfig, toSqlSyncError } from '@sync/core';
+import { openRun, type RunInfo } from '@sync/handlers';
+import { PlanStore } from '../plan-store.js';
+import { newRunId } from '../run-id.js';
+import type { PlanSummary } from '../run-summary.js';
+import { planTable } from '../table-steps.js';
+
+/** The arguments of `sqlsync plan --json`. */
+export interface PlanForUnitsRequest {
+  readonly config: PipelineConfig;
+  /** The selected tables (`Pipeline.selectTables`). */
+  readonly tables: readonly TableConfig[];
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+  /** Defaults to `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Plans the selected tables as `sqlsync run` would, and persists each table that has units to run
+ * (`<lake>/_sqlsync/plans/<run_id>/<table>.json`: its units, snapshot and the state they were
+ * planned from) so that `sqlsync run --unit ID --run-id R` can run each unit in another process or
+ * on another machine, and `sqlsync publish --table T --run-id R` can commit the table. A table
+ * with no unit is listed but not persisted: there is nothing to publish. Like `sqlsync run`, it
+ * first finishes or rolls back any publish a crash left half done.
+ *
+ * @example
+ * const plan = await planForUnits({ config, tables: pipeline.selectTables(), logger });
+ * plan.run_id; // pass it to `run --unit` and `publish`
+ */
+export async function planForUnits(request: PlanForUnitsRequest): Promise<PlanSummary> {
+  const { config, tables, logger, signal } = request;
+  const now = (request.now ?? (() => new Date()))();
+  const run: RunInfo = { runId: newRunId(now), lakeRoot: config.state.parquetDirectory, now };
+  const log = logger.child({ run_id: run.runId });
+  const store = new PlanStore(run.lakeRoot);
+  const planned: PlanSummary['tables'][number][] = [];
+  if (tables.length > 0) {
+    const resources = await openRun(config, { recoverLake: true });
+    const stateStore = new StateStore(config.state.stateDirectory);
+    try {
+      for (const table of tables) {
+        try {
+          const plan = await planTable(config, table, resources, stateStore, run, log, signal);
+          if (plan.units.length > 0) {
+            await store.writePlan({
+              version: 1,
+              runId: run.runId,
+              plannedAt: now.toISOString(),
+              lakeRoot: run.lakeRoot,
+              tableId: table.id,
+              kind: table.kind,
+              snapshot: plan.snapshot,
+              ...(plan.state === undefined ? {} : { state: plan.state }),
+              units: plan.units,
+            });
+          }
+          const partitioning = plan.handler.describe?.(plan.snapshot);
+          planned.push({
+            table: table.id,
+            kind: table.kind,
+            ...(partitioning === undefined ? {} : { partitioning }),
+            units: plan.units.map((u) => ({ id: u.id, reason: u.reason })),
+          });
+        } catch (error) {
+          const failure = toSqlSyncError(error, 'INTERNAL', { table: table.id });
+          log.error({ err: failure, table: table.id }, 'table could not be planned');
+          planned.push({ table: table.id, kind: table.kind, units: [], error: failure.toJSON() });
+        }
+      }
+    } finally {
+      await resources.close();
+    }
+  }
+  return {
+    status: planned.some((t) => t.error !== undefined) ? 'failed' : 'ok',
+    run_id: run.runId,
+    pipeline_name: config.pipelineName,
+    tables: planned,
+  };
+}

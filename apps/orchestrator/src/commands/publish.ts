@@ -1,0 +1,114 @@
+import { join, resolve } from 'node:path';
+import { type Logger, type PipelineConfig, SqlSyncError, StateStore, type TableConfig } from '@sync/core';
+import { handlerFor, type UnitResult } from '@sync/handlers';
+import { PlanStore } from '../plan-store.js';
+import type { TableSummary } from '../run-summary.js';
+import { commitTable, readTableState } from '../table-steps.js';
+
+/** The arguments of `sqlsync publish --table T --run-id R`. */
+export interface PublishRequest {
+  readonly config: PipelineConfig;
+  /** The configured table (`Pipeline.selectTables` resolves the id). */
+  readonly table: TableConfig;
+  readonly runId: string;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+}
+
+/** What `publish` did: `published` now, or `already` by an earlier publish of the same run. */
+export interface PublishOutcome {
+  readonly outcome: 'published' | 'already';
+  readonly summary: TableSummary;
+}
+
+/**
+ * Publishes a table of a plan persisted by `sqlsync plan --json` once `sqlsync run --unit` has
+ * staged every unit of it: the same commit as `sqlsync run` (the handler's atomic directory swaps,
+ * then the state), then forgets the plan, the unit results and, with the run's last table, its
+ * staging. Publishing a table twice is a no-op answering the first summary. Throws `PUBLISH`,
+ * publishing nothing, when a unit has no result or a failed one (naming them), or when the table's
+ * state changed since the plan (another run published meanwhile: its newer data is kept).
+ *
+ * @example
+ * const { summary } = await publishPlanned({ config, table, runId, logger });
+ * summary.files; // the published Parquet files
+ */
+export async function publishPlanned(request: PublishRequest): Promise<PublishOutcome> {
+  const started = performance.now();
+  const { config, table, runId, logger, signal } = request;
+  const store = new PlanStore(config.state.parquetDirectory);
+  const log = logger.child({ run_id: runId });
+  const plan = await store.readPlan(runId, table.id);
+  if (plan === undefined) {
+    const published = await store.readPublished(runId, table.id);
+    if (published !== undefined) {
+      log.info({ table: table.id }, 'already published by this run; nothing to do');
+      return { outcome: 'already', summary: published };
+    }
+    throw new SqlSyncError(
+      'PUBLISH',
+      `${table.id}: run ${runId} has no plan of this table (${store.planFile(runId, table.id)}): it was not planned ` +
+        'in this run, or planned with no unit to run (nothing to publish)',
+      { context: { table: table.id } },
+    );
+  }
+  if (plan.kind !== table.kind) {
+    throw new SqlSyncError(
+      'USAGE',
+      `${table.id}: planned as a ${plan.kind} table, configured as ${table.kind}`,
+      {
+        context: { table: table.id },
+      },
+    );
+  }
+  const results: UnitResult[] = [];
+  const missing: string[] = [];
+  const failed: string[] = [];
+  for (const unit of plan.units) {
+    const result = await store.readResult(runId, unit.id);
+    if (result === undefined) {
+      missing.push(unit.id);
+    } else if (result.error !== undefined) {
+      failed.push(`${unit.id} (${result.error.code}: ${result.error.message})`);
+    } else {
+      results.push(result);
+    }
+  }
+  if (missing.length > 0 || failed.length > 0) {
+    throw new SqlSyncError(
+      'PUBLISH',
+      `${table.id}: not published, ${[
+        missing.length > 0 ? `units not run yet: ${missing.join(', ')}` : '',
+        failed.length > 0 ? `units failed: ${failed.join(', ')}` : '',
+      ]
+        .filter((s) => s !== '')
+        .join('; ')}; run them with \`sqlsync run --unit ID --run-id ${runId}\``,
+      { context: { table: table.id } },
+    );
+  }
+  const stateStore = new StateStore(config.state.stateDirectory, {
+    backupBeforeWrite: config.state.backupStateBeforeRun,
+  });
+  const current = await readTableState(config, table, stateStore, log);
+  if (JSON.stringify(current ?? null) !== JSON.stringify(plan.state ?? null)) {
+    throw new SqlSyncError(
+      'PUBLISH',
+      `${table.id}: stale plan: the table's state changed since run ${runId} was planned (another run published ` +
+        'it meanwhile); nothing was published, so the newer data stays. Plan again with `sqlsync plan --json`',
+      { context: { table: table.id } },
+    );
+  }
+  signal?.throwIfAborted();
+  const run = { runId, lakeRoot: config.state.parquetDirectory, now: new Date(plan.plannedAt) };
+  const summary = await commitTable(
+    { table, handler: handlerFor(table), snapshot: plan.snapshot, state: plan.state, units: plan.units },
+    results,
+    stateStore,
+    run,
+    started,
+  );
+  await store.writePublished(runId, summary);
+  await store.removeTable(plan, join(resolve(config.state.parquetDirectory), '_sqlsync', 'staging', runId));
+  log.info({ table: table.id, rows: summary.rows, units: plan.units.length }, 'published');
+  return { outcome: 'published', summary };
+}

@@ -1,0 +1,3 @@
+from airflow._graph import DAG
+
+__all__ = ["DAG"]

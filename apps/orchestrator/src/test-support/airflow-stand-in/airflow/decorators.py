@@ -1,0 +1,3 @@
+from airflow._graph import task
+
+__all__ = ["task"]

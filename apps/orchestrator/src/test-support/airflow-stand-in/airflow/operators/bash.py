@@ -1,0 +1,3 @@
+from airflow._graph import BashOperator
+
+__all__ = ["BashOperator"]

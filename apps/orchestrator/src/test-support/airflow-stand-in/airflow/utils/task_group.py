@@ -1,0 +1,3 @@
+from airflow._graph import TaskGroup
+
+__all__ = ["TaskGroup"]
