@@ -10,7 +10,10 @@ import {
   toSqlSyncError,
 } from '@sync/core';
 import { SQLSYNC_VERSION, type TableKind } from '@sync/handlers';
+import { configSchemaText } from './commands/config-schema.js';
+import { opsCommand } from './commands/ops-cli.js';
 import { Pipeline } from './pipeline.js';
+import { type ProgressTerminal, startProgress } from './progress-display.js';
 import type { RunSummary } from './run-summary.js';
 
 /**
@@ -37,13 +40,21 @@ Commands:
   run        Copy the configured tables into the lake
   plan       List the units a run would execute now, with their reasons, as JSON (writes nothing);
              --json is accepted and changes nothing (plan always prints JSON)
-  validate   Check the config file and exit
+  validate   Check every table against the database: exists, column types supported, the columns the
+             config names present, SELECT permission; JSON report, exit 1 when a table is invalid
+             (--offline: check the config file only, without connecting)
+  status     Database reachable?, and per table: last run, its age, state file health, rows in the lake
+             (JSON; a table for people when stdout is a terminal); exit 1 when unreachable or damaged
+  config-schema
+             Print the JSON Schema of the config file (for editors)
 
 Options:
   -c, --config FILE       Config file (YAML or JSON). Required.
   -t, --table ID          Only this table (schema.table); repeatable
       --type KIND         Only tables of this kind: partition, scd or static; repeatable
       --skip-exit-code    Exit 99 instead of 0 when there is nothing to do (Airflow marks the task skipped)
+      --no-progress       run: no live progress display (shown only when stderr is a terminal)
+      --offline           validate: the config file only
   -h, --help              Show this help
   -v, --version           Show the version
 
@@ -59,6 +70,10 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Builds the logger once the config's `log_level` and `log_file` are known. Defaults to `createLogger`. */
   readonly createLogger?: (options: LoggerOptions) => Logger;
+  /** stderr when it is a terminal: `run` draws its progress display there. Defaults to none. */
+  readonly stderrTerminal?: ProgressTerminal;
+  /** Whether stdout is a terminal (`status` then prints a table). Defaults to false. */
+  readonly stdoutIsTTY?: boolean;
 }
 
 const KINDS: readonly TableKind[] = ['partition', 'scd', 'static'];
@@ -87,7 +102,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.ok;
   }
   const command = positionals[0];
-  if (command !== 'run' && command !== 'plan' && command !== 'validate') {
+  if (command === 'config-schema') {
+    io.stdout(configSchemaText());
+    return EXIT.ok;
+  }
+  if (command !== 'status' && command !== 'run' && command !== 'plan' && command !== 'validate') {
     io.stderr(
       `sqlsync: ${command === undefined ? 'a command is required' : `unknown command ${command}`}\n\n${USAGE}`,
     );
@@ -125,15 +144,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   for (const warning of config.warnings) {
     logger.warn({ file: values.config, configPath: warning.path }, `${warning.path}: ${warning.message}`);
   }
-  if (command === 'validate') {
-    io.stdout(JSON.stringify({ status: 'ok', config: values.config }));
-    return EXIT.ok;
-  }
   const pipeline = new Pipeline(config, { logger });
   const selection = {
     ...(values.table === undefined ? {} : { tableNames: values.table }),
     ...(types.length === 0 ? {} : { tableTypes: types as TableKind[] }),
   };
+  if (command === 'validate' || command === 'status') {
+    const outcome = await opsCommand({
+      command,
+      pipeline,
+      selection,
+      configFile: values.config,
+      offline: values.offline === true,
+      stdoutIsTTY: io.stdoutIsTTY === true,
+      stdout: io.stdout,
+      stderr: io.stderr,
+    });
+    return EXIT[outcome];
+  }
   if (command === 'plan') {
     try {
       const plan = await pipeline.plan(selection);
@@ -157,9 +185,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // On a terminal, a live progress display; the run's own logger then writes through it.
+  const progress = startProgress({
+    terminal: io.stderrTerminal,
+    disabled: values['no-progress'] === true,
+    config,
+    createLogger: io.createLogger ?? createLogger,
+  });
+  const runPipeline =
+    progress === undefined ? pipeline : new Pipeline(progress.config, { logger: progress.logger });
   let summary: RunSummary;
   try {
-    summary = await pipeline.run({ ...selection, signal: controller.signal });
+    summary = await runPipeline.run({
+      ...selection,
+      signal: controller.signal,
+      ...(progress === undefined ? {} : { onProgress: (event) => progress.display.update(event) }),
+    });
   } catch (error) {
     // Once stopped, whatever the run threw on its way out is a consequence of the signal.
     const failure = controller.signal.aborted
@@ -170,6 +211,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(JSON.stringify({ status: 'failed', error: failure.toJSON() }));
     return interruptedExit(stoppedBy) ?? (USAGE_CODES.has(failure.code) ? EXIT.usage : EXIT.failed);
   } finally {
+    progress?.display.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -206,6 +248,8 @@ function parse(argv: readonly string[]) {
       type: { type: 'string', multiple: true },
       'skip-exit-code': { type: 'boolean' },
       json: { type: 'boolean' },
+      offline: { type: 'boolean' },
+      'no-progress': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

@@ -5,6 +5,17 @@ const code = await main(process.argv.slice(2), {
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
   env: process.env,
+  stdoutIsTTY: process.stdout.isTTY === true,
+  ...(process.stderr.isTTY === true
+    ? {
+        stderrTerminal: {
+          write: (text: string) => process.stderr.write(text),
+          get columns() {
+            return process.stderr.columns;
+          },
+        },
+      }
+    : {}),
 });
 // Let stdout drain before exiting, so the summary line is never cut off in a pipe.
 process.stdout.write('', () => process.exit(code));
