@@ -139,7 +139,7 @@ describe('sqlsync CLI arguments', () => {
     expect(logs).toEqual([]);
   });
 
-  it('accepts plan --json (plan always prints JSON) and refuses --json elsewhere', async () => {
+  it('accepts plan --json (a config without tables: nothing to plan or save) and refuses --json elsewhere', async () => {
     const file = join(work, 'plan.yaml');
     await writeFile(file, database());
     const plan = capture();

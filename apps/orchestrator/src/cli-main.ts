@@ -12,6 +12,7 @@ import {
 import { SQLSYNC_VERSION, type TableKind } from '@sync/handlers';
 import { configSchemaText } from './commands/config-schema.js';
 import { opsCommand } from './commands/ops-cli.js';
+import { scaleOutCommand } from './commands/scale-out-cli.js';
 import { Pipeline } from './pipeline.js';
 import { type ProgressTerminal, startProgress } from './progress-display.js';
 import type { RunSummary } from './run-summary.js';
@@ -38,8 +39,16 @@ const USAGE = `Usage: sqlsync <command> [options]
 
 Commands:
   run        Copy the configured tables into the lake
-  plan       List the units a run would execute now, with their reasons, as JSON (writes nothing);
-             --json is accepted and changes nothing (plan always prints JSON)
+  plan       List the units a run would execute now, with their reasons, as JSON (writes nothing)
+  plan --json
+             The same, and save the plan under the lake for run --unit and publish (Airflow);
+             prints its run_id; with --skip-exit-code, exits 99 when no table has a unit to run
+  run --unit ID --run-id RUN
+             Run one unit of a saved plan into staging (retry-safe; publishes nothing)
+  publish --table ID --run-id RUN
+             Publish a planned table once all its units ran (refuses a stale plan)
+  airflow-dag [--out FILE] [--dag-config PATH] [--sqlsync-command CMD] [--dag-id ID] [--schedule CRON]
+             Write an Airflow DAG running the config's tables (stdout without --out)
   validate   Check every table against the database: exists, column types supported, the columns the
              config names present, SELECT permission; JSON report, exit 1 when a table is invalid
              (--offline: check the config file only, without connecting)
@@ -106,7 +115,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(configSchemaText());
     return EXIT.ok;
   }
-  if (command !== 'status' && command !== 'run' && command !== 'plan' && command !== 'validate') {
+  if (!['run', 'plan', 'validate', 'status', 'publish', 'airflow-dag'].includes(command ?? '')) {
     io.stderr(
       `sqlsync: ${command === undefined ? 'a command is required' : `unknown command ${command}`}\n\n${USAGE}`,
     );
@@ -161,6 +170,34 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       stderr: io.stderr,
     });
     return EXIT[outcome];
+  }
+  if (
+    command === 'publish' ||
+    command === 'airflow-dag' ||
+    (command === 'run' && values.unit !== undefined) ||
+    (command === 'plan' && values.json === true)
+  ) {
+    return EXIT[
+      await scaleOutCommand({
+        command: command as string,
+        config,
+        configFile: values.config,
+        selectTables: () => pipeline.selectTables(selection),
+        tableNames: values.table ?? [],
+        typesGiven: types.length > 0,
+        skipExitCode: values['skip-exit-code'] === true,
+        unit: values.unit,
+        runId: values['run-id'],
+        out: values.out,
+        dagConfig: values['dag-config'],
+        sqlsyncCommand: values['sqlsync-command'],
+        dagId: values['dag-id'],
+        schedule: values.schedule,
+        logger,
+        stdout: io.stdout,
+        stderr: io.stderr,
+      })
+    ];
   }
   if (command === 'plan') {
     try {
@@ -250,6 +287,13 @@ function parse(argv: readonly string[]) {
       json: { type: 'boolean' },
       offline: { type: 'boolean' },
       'no-progress': { type: 'boolean' },
+      unit: { type: 'string' },
+      'run-id': { type: 'string' },
+      out: { type: 'string' },
+      'dag-config': { type: 'string' },
+      'sqlsync-command': { type: 'string' },
+      'dag-id': { type: 'string' },
+      schedule: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
