@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,10 +89,21 @@ describe('the packed packages, installed outside the repository', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('installs real copies, not links into the monorepo', async () => {
+  it('installs real copies, not links into the monorepo, whose source maps resolve inside the package', async () => {
     for (const name of PACKAGES) {
       const dir = await realpath(join(app, 'node_modules', name));
       expect(dir.startsWith(join(app, 'node_modules'))).toBe(true);
+      const maps = (await readdir(join(dir, 'dist'), { recursive: true })).filter((f) => f.endsWith('.map'));
+      expect(maps.length).toBeGreaterThan(0);
+      for (const map of maps) {
+        const { sources } = JSON.parse(await readFile(join(dir, 'dist', map), 'utf8')) as {
+          sources: string[];
+        };
+        for (const source of sources) {
+          const path = resolve(dirname(join(dir, 'dist', map)), source);
+          expect(path.startsWith(dir) && existsSync(path), `${name}: ${map} -> ${source}`).toBe(true);
+        }
+      }
     }
   });
 
