@@ -15,6 +15,17 @@ export interface TableSummary {
   readonly units: readonly { readonly id: string; readonly reason: string; readonly rows: number }[];
   /** What the handler found in the source, e.g. which partitioning a partition table has. */
   readonly partitioning?: string;
+  /**
+   * A static `load_strategy: upsert` table's keys: new, changed (read), gone from the source
+   * (removed) and unchanged (kept from the lake); `full_read` says why the whole table was read.
+   */
+  readonly upsert?: {
+    readonly inserted: number;
+    readonly updated: number;
+    readonly deleted: number;
+    readonly unchanged: number;
+    readonly full_read?: string;
+  };
   /** datetime2/time values whose 100 ns digit was dropped by the µs lake type (never silent). */
   readonly dropped_sub_microsecond_values: number;
   readonly duration_seconds: number;

@@ -166,6 +166,27 @@ export async function commitTable(
     dropped_sub_microsecond_values: results.reduce((n, r) => n + r.droppedSubMicrosecondValues, 0),
     duration_seconds: roundSeconds((performance.now() - started) / 1000),
     ...(partitioning === undefined ? {} : { partitioning }),
+    ...upsertSummary(results),
+  };
+}
+
+/** The upsert counts of a table's units, summed, in the summary's snake_case (none: no field). */
+function upsertSummary(results: readonly UnitResult[]): Pick<TableSummary, 'upsert'> {
+  const outcomes = results.flatMap((r) => (r.upsert === undefined ? [] : [r.upsert]));
+  if (outcomes.length === 0) {
+    return {};
+  }
+  const sum = (field: 'inserted' | 'updated' | 'deleted' | 'unchanged'): number =>
+    outcomes.reduce((n, o) => n + o[field], 0);
+  const fullRead = outcomes.find((o) => o.fullRead !== undefined)?.fullRead;
+  return {
+    upsert: {
+      inserted: sum('inserted'),
+      updated: sum('updated'),
+      deleted: sum('deleted'),
+      unchanged: sum('unchanged'),
+      ...(fullRead === undefined ? {} : { full_read: fullRead }),
+    },
   };
 }
 

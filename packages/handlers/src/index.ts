@@ -18,6 +18,7 @@ export {
   type UnitPartition,
   type UnitResult,
   type UnitValidation,
+  type UpsertOutcome,
   type WorkUnit,
   type WorkUnitOf,
 } from './work-unit.js';

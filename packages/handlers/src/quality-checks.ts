@@ -1,6 +1,7 @@
 import { type DataQualityConfig, SqlSyncError } from '@sync/core';
 import type { TableReadPlan } from '@sync/extract-mssql';
 import { type QualityFigures, readQualityFigures } from '@sync/parquet-duckdb';
+import { tableKey } from './table-key.js';
 import type { UnitContext } from './unit-context.js';
 import type { WorkUnit } from './work-unit.js';
 
@@ -36,7 +37,9 @@ export async function checkDataQuality(
   if (checks === undefined || stagedFiles.length === 0) {
     return;
   }
-  const key = checks.primaryKeyUnique ? await uniqueKey(table, ctx) : undefined;
+  const key = checks.primaryKeyUnique
+    ? await tableKey(table, ctx, 'data_quality.primary_key_unique')
+    : undefined;
   const columns = new Set(plan.schema.columns.map((c) => c.name));
   const named: [string, readonly string[]][] = [
     ['data_quality.not_null_columns', checks.notNullColumns],
@@ -115,23 +118,4 @@ function qualityFailures(
 function keyText(key: readonly string[], values: readonly (string | null)[]): string {
   const shown = values.map((v) => (v === null ? 'NULL' : `'${v.replaceAll("'", "''")}'`));
   return key.length === 1 ? `${key[0]} = ${shown[0]}` : `(${key.join(', ')}) = (${shown.join(', ')})`;
-}
-
-/** The key `primary_key_unique` checks: the configured one, else the source's primary key. */
-async function uniqueKey(
-  table: QualityCheckedTable,
-  ctx: Pick<UnitContext, 'source'>,
-): Promise<readonly string[]> {
-  if (table.primaryKeyColumns !== undefined) {
-    return table.primaryKeyColumns;
-  }
-  const key = await ctx.source.primaryKey(table.schemaName, table.tableName);
-  if (key.length === 0) {
-    throw new SqlSyncError(
-      'CONFIG_INVALID',
-      `${table.id}: data_quality.primary_key_unique: the table has no primary key in the source; set primary_key_columns`,
-      { context: { table: table.id, configPath: 'data_quality.primary_key_unique' } },
-    );
-  }
-  return key;
 }

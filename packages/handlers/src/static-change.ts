@@ -13,6 +13,8 @@ export interface StaticLoadRecord {
 /** The decision for one static table: read it in full, or leave the lake as it is. */
 export interface StaticLoadDecision {
   readonly load: 'full' | 'skip';
+  /** `force_reload_after_days` forced the load: an upsert then reads the whole table too. */
+  readonly forced?: true;
   /** Why, for the run summary (e.g. `unchanged (hashbytes_sha256)`, `forced reload: …`). */
   readonly reason: string;
 }
@@ -69,6 +71,7 @@ export function decideStaticLoad(
   if (days !== undefined && !(age < days * DAY_MS)) {
     return {
       load: 'full',
+      forced: true,
       reason: `forced reload: last full load ${Math.floor(age / DAY_MS)} days ago (force_reload_after_days ${days})`,
     };
   }

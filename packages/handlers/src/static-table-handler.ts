@@ -5,8 +5,9 @@ import { batchOptions, extractToStaging } from './extract-unit.js';
 import { lakeTableDir, stagedToPublished } from './lake-paths.js';
 import { checkDataQuality } from './quality-checks.js';
 import { decideStaticLoad, loadSignature, type StaticLoadRecord } from './static-change.js';
+import { runStaticUpsert } from './static-upsert.js';
 import type { TableHandler } from './table-handler.js';
-import { emptyUnitResult, type StaticUnit } from './work-unit.js';
+import { emptyUnitResult, type StaticUnit, type UpsertOutcome } from './work-unit.js';
 
 /**
  * What sqlsync remembers about a static table between runs; the change-detection fields
@@ -42,7 +43,8 @@ function describeOptions(table: StaticTableConfig) {
  * network. When it equals the last full load's and that load is younger than
  * `force_reload_after_days`, the unit is a skip: it reads no row and publishes nothing. Otherwise
  * the table is read in full and published by replacing the lake table's directory atomically
- * (`load_strategy: replace`).
+ * (`load_strategy: replace`), or, with `load_strategy: upsert`, only its new and changed rows are
+ * read and merged with the lake's unchanged ones (`runStaticUpsert`) before the same publish.
  */
 export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTableState> = {
   kind: 'static',
@@ -65,6 +67,7 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
         lakeDir,
         reason: decision.reason,
         ...(decision.load === 'skip' ? { skip: true as const } : {}),
+        ...(decision.forced === true ? { forced: true as const } : {}),
       },
     ];
   },
@@ -74,7 +77,10 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
       return emptyUnitResult(unit);
     }
     const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
-    const result = await extractToStaging(unit, plan, customWhere(table), ctx, {}, batchOptions(table));
+    const result =
+      table.loadStrategy === 'upsert'
+        ? await runStaticUpsert(table, unit, plan, ctx)
+        : await extractToStaging(unit, plan, customWhere(table), ctx, {}, batchOptions(table));
     await checkDataQuality(table, unit, plan, result.files, ctx);
     return result;
   },
@@ -84,7 +90,10 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
       // Unchanged: the lake and the last full load's record stay as they were.
       return { ...state, lastRunId: run.runId };
     }
-    for (const unit of units) {
+    for (const [i, unit] of units.entries()) {
+      if (results[i]?.upsert !== undefined && results[i]?.files.length === 0) {
+        continue; // an upsert that found no key changed staged nothing: the lake stays as it is
+      }
       await publishTable({
         lakeRoot: run.lakeRoot,
         runId: run.runId,
@@ -100,9 +109,14 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
       tableId: table.id,
       lastRunId: run.runId,
       lastLoadedAt: run.now.toISOString(),
-      rowCount: results.reduce((n, r) => n + r.rows, 0),
+      rowCount: results.reduce((n, r) => n + (r.upsert === undefined ? r.rows : lakeRows(r.upsert)), 0),
       tableHash: snapshot.tableHash,
-      lastFullLoadAt: run.now.toISOString(),
+      // An upsert that read only changed rows is not a full load (force_reload_after_days counts from the last one).
+      lastFullLoadAt:
+        results.some((r) => r.upsert !== undefined && r.upsert.fullRead === undefined) &&
+        state?.lastFullLoadAt !== undefined
+          ? state.lastFullLoadAt
+          : run.now.toISOString(),
       loadSignature: loadSignature(table),
     };
   },
@@ -120,3 +134,8 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
     return stagedToPublished(unit, stagedFiles);
   },
 };
+
+/** Rows of the table an upsert published: the unchanged ones and those read. */
+function lakeRows(upsert: UpsertOutcome): number {
+  return upsert.inserted + upsert.updated + upsert.unchanged;
+}

@@ -57,6 +57,8 @@ export interface ScdUnit extends UnitBase<'scd'> {
  */
 export interface StaticUnit extends UnitBase<'static'> {
   readonly skip?: true;
+  /** `force_reload_after_days` forced this load: an upsert reads the whole table, not only changed rows. */
+  readonly forced?: true;
 }
 
 /** The unit of each kind; a kind without one here is a compile error in `WorkUnitOf`. */
@@ -137,6 +139,22 @@ export interface UnitValidation {
   readonly sums: Readonly<Record<string, { readonly source: string | null; readonly lake: string | null }>>;
 }
 
+/**
+ * How an upsert's source keys compared with the lake's: `inserted` (new keys), `updated` (row
+ * hash differs), `deleted` (gone from the source), `unchanged`. Only inserted and updated rows are
+ * read, unless `fullRead` says why the whole table was read instead.
+ *
+ * @example
+ * const outcome: UpsertOutcome = { inserted: 1, updated: 2, deleted: 0, unchanged: 997 };
+ */
+export interface UpsertOutcome {
+  readonly inserted: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly unchanged: number;
+  readonly fullRead?: string;
+}
+
 /** What running a unit produced (all plain data, so it crosses thread boundaries). */
 export interface UnitResult {
   readonly unitId: string;
@@ -148,6 +166,8 @@ export interface UnitResult {
   /** Arrow record batches read (absent when nothing was read). */
   readonly batches?: number;
   readonly validation?: UnitValidation;
+  /** A static `load_strategy: upsert` unit's key counts (absent for every other unit). */
+  readonly upsert?: UpsertOutcome;
   readonly durationMs: number;
   readonly error?: SerializedError;
 }

@@ -49,9 +49,14 @@ describe('static_tables[].data_quality', () => {
     );
   });
 
-  it('refuses primary_key_columns that no check reads', () => {
+  it('refuses primary_key_columns that nothing reads, and accepts them for upsert', () => {
     expect(refusal({ primary_key_columns: ['Id'] })).toBe(
-      'sqlsync.yaml: static_tables[0].primary_key_columns: is only used by data_quality.primary_key_unique: true; set that or remove the field',
+      'sqlsync.yaml: static_tables[0].primary_key_columns: is only used by load_strategy: upsert and data_quality.primary_key_unique: true; set one or remove the field',
     );
+    const config = parseConfig({
+      database,
+      static_tables: [{ table_name: 'T', load_strategy: 'upsert', primary_key_columns: ['Id'] }],
+    });
+    expect(config.staticTables[0]).toMatchObject({ loadStrategy: 'upsert', primaryKeyColumns: ['Id'] });
   });
 });

@@ -42,11 +42,6 @@ describe('fields that are not supported yet', () => {
       'partition_tables[0].enable_partition_switching',
     ],
     [
-      'load_strategy: upsert',
-      { static_tables: [{ table_name: 'T', load_strategy: 'upsert' }] },
-      'static_tables[0].load_strategy',
-    ],
-    [
       'scd_tables (and with them business_key_columns, last_modified_column, is_latest_column, effective_date_column, end_date_column, lookback_minutes)',
       {
         scd_tables: [
@@ -77,8 +72,8 @@ describe('fields that are not supported yet', () => {
   );
 
   it('says what to do instead', () => {
-    expect(refusal({ static_tables: [{ table_name: 'T', load_strategy: 'upsert' }] })).toBe(
-      'sqlsync.yaml: static_tables[0].load_strategy: not supported yet (only replace is accepted): use load_strategy: replace (the table is re-read and replaced in full every run)',
+    expect(refusal({ database: { ...database, integrated_security: true } })).toMatch(
+      /^sqlsync\.yaml: database\.integrated_security: not supported yet \(only false is accepted\): \S/,
     );
   });
 

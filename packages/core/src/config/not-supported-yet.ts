@@ -9,8 +9,8 @@ import type { ConfigProblem } from './config-error.js';
  * is accepted.
  *
  * @example
- * load_strategy: onlyAccepted(z.enum(['replace', 'upsert']).default('replace'), 'replace', 'use replace'),
- * // load_strategy: upsert -> "static_tables[0].load_strategy: not supported yet (only replace is accepted): use replace"
+ * integrated_security: onlyAccepted(z.boolean().default(false), false, 'set username and password'),
+ * // integrated_security: true -> "database.integrated_security: not supported yet (only false is accepted): set username and password"
  */
 export function onlyAccepted<T extends z.ZodType>(schema: T, accepted: z.output<T>, instead: string): T {
   return schema.refine((value) => value === undefined || value === accepted, {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { dataQualityConfigSchema } from './data-quality-config.js';
 import type { DeepReadonly } from './deep-freeze.js';
 import { sqlName } from './names.js';
-import { onlyAccepted } from './not-supported-yet.js';
 import { checkLakeNames, commonTableOutput, commonTableShape } from './table-fields.js';
 
 export const staticTableShape = {
@@ -13,19 +12,18 @@ export const staticTableShape = {
     .describe(
       'Server-side hash that detects change: an unchanged table is skipped (0 rows read, no file rewritten). hashbytes_sha256 / hashbytes_md5: HASHBYTES of every column of every row, folded on the server into one 64-bit-strong value; checksum: CHECKSUM_AGG(BINARY_CHECKSUM(*)), faster but 32 bits and XOR-folded (equal changes on an even number of rows cancel) and blind to some types. Defaults to hashbytes_sha256.',
     ),
-  load_strategy: onlyAccepted(
-    z.enum(['replace', 'upsert']).default('replace'),
-    'replace',
-    'use load_strategy: replace (the table is re-read and replaced in full every run)',
-  ).describe(
-    'replace rewrites the whole table every run; upsert (send only changed rows) is not supported yet and is refused. Defaults to replace.',
-  ),
+  load_strategy: z
+    .enum(['replace', 'upsert'])
+    .default('replace')
+    .describe(
+      'replace reads and rewrites the whole table when it changed; upsert compares per-row hashes (hash_algorithm) of every key with the lake and reads only new and changed rows, dropping keys gone from the source (needs a unique key: primary_key_columns or the source primary key). Defaults to replace.',
+    ),
   primary_key_columns: z
     .array(sqlName)
     .min(1)
     .optional()
     .describe(
-      "Row identity for data_quality.primary_key_unique. Defaults to the table's primary key in the source catalog.",
+      "Row identity for load_strategy: upsert and data_quality.primary_key_unique. Defaults to the table's primary key in the source catalog.",
     ),
   data_quality: dataQualityConfigSchema
     .optional()
@@ -48,11 +46,16 @@ export const staticTableConfigSchema = z
   .superRefine(checkLakeNames)
   .superRefine((v, ctx) => {
     // A key nothing reads would be a field parsed and ignored.
-    if (v.primary_key_columns !== undefined && v.data_quality?.primaryKeyUnique !== true) {
+    if (
+      v.primary_key_columns !== undefined &&
+      v.load_strategy !== 'upsert' &&
+      v.data_quality?.primaryKeyUnique !== true
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['primary_key_columns'],
-        message: 'is only used by data_quality.primary_key_unique: true; set that or remove the field',
+        message:
+          'is only used by load_strategy: upsert and data_quality.primary_key_unique: true; set one or remove the field',
       });
     }
   })
