@@ -4,7 +4,7 @@ import type { RunProgressEvent } from './run-progress.js';
 /** Where the display draws: stderr when it is a terminal. */
 export interface ProgressTerminal {
   write(text: string): void;
-  /** Terminal width; lines are cut to fit so that a redraw knows how many lines to erase. Defaults to 100. */
+  /** Terminal width; lines are cut to fit so that a redraw knows how many lines to erase. Defaults to 100 (also for 0). */
   readonly columns?: number | undefined;
 }
 
@@ -127,7 +127,9 @@ export class ProgressDisplay {
     if (this.#started === undefined) {
       return;
     }
-    const width = Math.max(20, (this.#terminal.columns ?? 100) - 1);
+    // A pseudo-terminal may report 0 columns: then the default.
+    const columns = this.#terminal.columns ?? 0;
+    const width = Math.max(20, (columns > 0 ? columns : 100) - 1);
     const lines = this.lines().map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
     this.#terminal.write(`${lines.join('\n')}\n`);
     this.#drawn = lines.length;
