@@ -4,6 +4,7 @@ import type { SqlType } from '../../types/sql-type.js';
 import { translateChecksum } from '../checksum-sql.js';
 import type { Token } from '../lexer.js';
 import type { FunctionCall, FunctionTranslator, TranslatedCall } from './function-call.js';
+import { digestSql } from './hashbytes-sql.js';
 
 /**
  * The bytes SQL Server hashes for a HASHBYTES input: nvarchar as UTF-16LE, varchar in code page
@@ -63,7 +64,7 @@ function hashbytes(call: FunctionCall): TranslatedCall | undefined {
   }
   const d = args[1];
   const src = d === undefined ? undefined : ctx.typeOf(d[0], d[1]);
-  return call.done(`__emulator_hashbytes('${algo}', ${hashInput(call.arg(1), src)})`);
+  return call.done(digestSql(algo, hashInput(call.arg(1), src)));
 }
 
 /**
