@@ -56,6 +56,7 @@ describe('decideStaticLoad', () => {
     expect(decideStaticLoad(t, hash, recordOf(t, hash, '2026-03-03T12:00:01Z'), now).load).toBe('skip');
     expect(decideStaticLoad(t, hash, recordOf(t, hash, '2026-03-02T12:00:00Z'), now)).toEqual({
       load: 'full',
+      forced: true,
       reason: 'forced reload: last full load 8 days ago (force_reload_after_days 7)',
     });
     // Without the setting, an old load is never forced.
