@@ -49,6 +49,7 @@ function metadataTablesSql(): string {
       CREATE TABLE ${m}.types (system_type_id UTINYINT, user_type_id INTEGER, name VARCHAR, max_length SMALLINT,
         precision UTINYINT, scale UTINYINT);
       INSERT INTO ${m}.types VALUES ${typeRows};
+      CREATE TABLE ${m}.connections (session_id SMALLINT, encrypt_option VARCHAR, auth_scheme VARCHAR);
 `;
 }
 
@@ -62,6 +63,9 @@ function sysViewsSql(database: string): string {
         CAST(0 AS UTINYINT) AS temporal_type, 'NON_TEMPORAL_TABLE' AS temporal_type_desc,
         false AS is_memory_optimized, false AS is_external, false AS is_node, false AS is_edge
         FROM sys.objects WHERE type = 'U';
+      CREATE VIEW sys.dm_exec_connections AS SELECT session_id, most_recent_session_id, encrypt_option,
+        auth_scheme, 'TCP' AS net_transport, 'TSQL' AS protocol_type FROM (SELECT *, session_id AS most_recent_session_id
+        FROM ${m}.connections);
       CREATE VIEW sys.views AS SELECT * FROM sys.objects WHERE type = 'V';
       CREATE VIEW sys.key_constraints AS SELECT o.*, i.index_id AS unique_index_id, false AS is_system_named
         FROM sys.objects o JOIN ${m}.indexes i ON i.object_id = o.parent_object_id AND i.name = o.name

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './emulator.js';
 
 const usage =
-  'usage: mssql-emulator [--port N] [--host H] [--user U] [--password P] [--database D] [--seed file.sql]';
+  'usage: mssql-emulator [--port N] [--host H] [--user U] [--password P] [--database D] [--seed file.sql]\n' +
+  '       [--tls-cert cert.pem --tls-key key.pem] [--access-token-file token.txt]...';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -15,6 +16,9 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       database: { type: 'string' },
       seed: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'access-token-file': { type: 'string', multiple: true },
       help: { type: 'boolean' },
     },
   });
@@ -23,6 +27,19 @@ async function main(): Promise<void> {
     return;
   }
   const seedSql = values.seed === undefined ? undefined : await readFile(values.seed, 'utf8');
+  const certFile = values['tls-cert'];
+  const keyFile = values['tls-key'];
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new Error('--tls-cert and --tls-key go together');
+  }
+  const tls =
+    certFile === undefined || keyFile === undefined
+      ? undefined
+      : { cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8') };
+  // Tokens come from files, never the command line (where `ps` shows them).
+  const accessTokens = await Promise.all(
+    (values['access-token-file'] ?? []).map(async (f) => (await readFile(f, 'utf8')).trim()),
+  );
   const emulator = await startEmulator({
     port: values.port === undefined ? 0 : Number(values.port),
     host: values.host,
@@ -30,6 +47,8 @@ async function main(): Promise<void> {
     password: values.password,
     database: values.database,
     seedSql,
+    tls,
+    accessTokens,
   });
   process.stdout.write(`listening on ${emulator.host}:${emulator.port}\n`);
   const stop = (): void => {

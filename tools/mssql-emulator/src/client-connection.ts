@@ -1,8 +1,12 @@
 import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import type { ConnectionRegistry } from './connection-registry.js';
 import { Session } from './session/session.js';
 import { SqlServerError } from './sql-server-error.js';
 import type { RequestOutput, SessionHost } from './statement-context.js';
 import { ByteReader } from './tds/byte-reader.js';
+import { parseLogin7 } from './tds/login7.js';
+import { clientEncryption, Encryption, preloginResponse, serverEncryption } from './tds/prelogin.js';
 import { CurCmd, DoneStatus, PacketStatus, PacketType, TokenType } from './tds/protocol.js';
 import { parseRpcRequest, type RpcParam, type RpcRequest, skipAllHeaders } from './tds/rpc-request.js';
 import { ClientGoneError, TdsWriter } from './tds/tds-writer.js';
@@ -13,6 +17,7 @@ import {
   writeReturnStatus,
   writeReturnValueInt,
 } from './tds/tokens.js';
+import { startTlsInTds } from './tls-in-tds.js';
 import type { BoundValue } from './types/bound-value.js';
 
 /** One statement text a client sent, as {@link Emulator.statements} records it. */
@@ -27,6 +32,11 @@ export interface CapturedStatement {
 /** What a connection needs from the emulator beyond a session's needs. */
 export interface ServerHost extends SessionHost {
   readonly password: string;
+  /** The server certificate and key; without them PRELOGIN answers ENCRYPT_NOT_SUP. */
+  readonly tls: SecureContext | undefined;
+  /** Access tokens a FEDAUTH login is accepted with (as the emulator's user). */
+  readonly accessTokens: readonly string[];
+  readonly connections: ConnectionRegistry;
   capture(statement: CapturedStatement): void;
 }
 
@@ -68,6 +78,8 @@ export class ClientConnection {
   /** Statements prepared with sp_prepare, by handle. */
   private readonly prepared = new Map<number, string>();
   private nextHandle = 1;
+  private encrypted = false;
+  private readonly onBytes = (chunk: Buffer): void => this.onData(chunk);
 
   constructor(
     private readonly socket: Socket,
@@ -76,7 +88,7 @@ export class ClientConnection {
   ) {
     this.writer = new TdsWriter(socket, 4096);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', this.onBytes);
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
   }
@@ -90,6 +102,7 @@ export class ClientConnection {
     const session = this.session;
     this.session = undefined;
     if (session !== undefined) {
+      void this.host.connections.remove(this.spid).catch(() => undefined);
       session.interrupt();
       // Let a running statement unwind before the DuckDB connection goes away.
       const finish = (): void => {
@@ -195,7 +208,7 @@ export class ClientConnection {
         this.socket.destroy();
         return;
       }
-      await this.preLogin();
+      await this.preLogin(m.data);
       return;
     }
     if (m.type === PacketType.Login7 && !this.loggedIn) {
@@ -256,30 +269,26 @@ export class ClientConnection {
     };
   }
 
-  private async preLogin(): Promise<void> {
-    // VERSION, ENCRYPTION (not supported), INSTOPT, THREADID, MARS (off), terminator.
-    const options: [number, Buffer][] = [
-      [0x00, Buffer.from([16, 0, 0x0f, 0xa3, 0, 0])],
-      [0x01, Buffer.from([0x02])],
-      [0x02, Buffer.from([0x00])],
-      [0x03, Buffer.alloc(4)],
-      [0x04, Buffer.from([0x00])],
-    ];
-    const headerLength = options.length * 5 + 1;
-    let offset = headerLength;
-    const header = Buffer.alloc(headerLength);
-    let h = 0;
-    for (const [token, data] of options) {
-      header[h] = token;
-      header.writeUInt16BE(offset, h + 1);
-      header.writeUInt16BE(data.length, h + 3);
-      h += 5;
-      offset += data.length;
-    }
-    header[h] = 0xff;
+  private async preLogin(data: Buffer): Promise<void> {
+    const encryption = serverEncryption(clientEncryption(data), this.host.tls !== undefined);
     this.writer.begin();
-    this.writer.bytes(Buffer.concat([header, ...options.map(([, d]) => d)]));
+    this.writer.bytes(preloginResponse(encryption));
     await this.writer.flush(true);
+    if (encryption !== Encryption.On || this.host.tls === undefined) {
+      return;
+    }
+    // The TLS handshake follows inside PRELOGIN packets; from then on the stream is TLS.
+    this.socket.off('data', this.onBytes);
+    try {
+      const clear = await startTlsInTds(this.socket, this.host.tls);
+      clear.on('data', this.onBytes);
+      clear.on('error', () => this.socket.destroy());
+      this.writer.retarget(clear);
+      this.encrypted = true;
+    } catch {
+      // The client refused the certificate (or went away): nothing more to say to it.
+      this.socket.destroy();
+    }
   }
 
   /** Answers a LOGIN7 with `before`, then SQL Server's error 18456, and closes the connection. */
@@ -302,24 +311,15 @@ export class ClientConnection {
   }
 
   private async login(data: Buffer): Promise<void> {
-    const r = new ByteReader(data);
-    const packetSize = data.readUInt32LE(8);
-    const field = (offsetPos: number): Buffer => {
-      const ib = data.readUInt16LE(offsetPos);
-      const cch = data.readUInt16LE(offsetPos + 2);
-      return data.subarray(ib, ib + cch * 2);
-    };
-    void r;
-    const user = field(40).toString('utf16le');
-    const scrambled = Buffer.from(field(44));
-    for (let i = 0; i < scrambled.length; i++) {
-      const b = (scrambled[i] as number) ^ 0xa5;
-      scrambled[i] = ((b & 0x0f) << 4) | (b >> 4);
-    }
-    const password = scrambled.toString('utf16le');
-    const database = field(68).toString('utf16le');
+    const { packetSize, user: loginUser, password, database, accessToken } = parseLogin7(data);
+    // SQL Server names a principal it could not map from a token this way in error 18456.
+    const user = accessToken === undefined ? loginUser : '<token-identified principal>';
     this.writer.begin();
-    if (user !== this.host.user || password !== this.host.password) {
+    const accepted =
+      accessToken === undefined
+        ? loginUser === this.host.user && password === this.host.password
+        : this.host.accessTokens.includes(accessToken);
+    if (!accepted) {
       await this.refuseLogin(user, []);
       return;
     }
@@ -336,7 +336,8 @@ export class ClientConnection {
     }
     this.session = await Session.create(this.host, this.spid);
     const size = Math.min(Math.max(packetSize === 0 ? 4096 : packetSize, 512), 32767);
-    writeLoginSuccess(this.writer, this.host.database, size);
+    await this.host.connections.add(this.spid, { encrypted: this.encrypted, authScheme: 'SQL' });
+    writeLoginSuccess(this.writer, this.host.database, size, accessToken !== undefined);
     await this.writer.flush(true);
     this.writer.packetSize = size;
     this.loggedIn = true;

@@ -1,10 +1,12 @@
 import { appendFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { CAPTURE_ENV } from './capture-env.js';
 import { Catalog } from './catalog.js';
 import { type CapturedStatement, ClientConnection, type ServerHost } from './client-connection.js';
+import { ConnectionRegistry } from './connection-registry.js';
 import { FaultInjector } from './faults.js';
 import { registerHostFunctions } from './host-functions.js';
 import { Session } from './session/session.js';
@@ -24,6 +26,16 @@ export interface EmulatorOptions {
   readonly database?: string;
   /** T-SQL run before the first connection is accepted; `GO` lines separate batches. */
   readonly seedSql?: string;
+  /**
+   * A server certificate and its key (PEM): clients asking for encryption get TLS inside TDS, as
+   * from SQL Server. Without it PRELOGIN answers ENCRYPT_NOT_SUP. Defaults to none.
+   */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /**
+   * Access tokens accepted from a LOGIN7 FEDAUTH extension (Entra ID access-token logins), as
+   * the emulator's user; any other token is refused with error 18456. Defaults to none.
+   */
+  readonly accessTokens?: readonly string[];
 }
 
 /** A running emulator. */
@@ -98,6 +110,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const captureFile =
     captureDir === undefined || captureDir === '' ? undefined : join(captureDir, `${process.pid}.jsonl`);
   const faults = new FaultInjector();
+  const connections = new ConnectionRegistry(instance);
   const host: ServerHost = {
     instance,
     catalog,
@@ -106,6 +119,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     password: config.password,
     faults,
     rowversionFloors: new Map(),
+    // TLS 1.2 at most: inside TDS (not TDS 8 "strict") that is what SQL Server and tedious speak.
+    tls:
+      options.tls === undefined
+        ? undefined
+        : createSecureContext({ key: options.tls.key, cert: options.tls.cert, maxVersion: 'TLSv1.2' }),
+    accessTokens: [...(options.accessTokens ?? [])],
+    connections,
     capture: (s) => {
       statements.push(s);
       if (captureFile !== undefined) {
@@ -192,6 +212,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       // Give sessions a moment to unwind before the instance goes.
       await new Promise((r) => setTimeout(r, 20));
       execSession.close();
+      await connections.close();
       instance.closeSync();
     },
   };

@@ -8,4 +8,5 @@ export {
 } from './emulator.js';
 export { FaultInjector } from './faults.js';
 export { SqlServerError, type SqlServerErrorOptions } from './sql-server-error.js';
+export { createTestCertificates, type TestCertificates } from './test-certificates.js';
 export { checkTsql, tsqlCaptureGlobalSetup } from './tsql-grammar-check.js';

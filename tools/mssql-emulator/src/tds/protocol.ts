@@ -27,6 +27,7 @@ export const TokenType = {
   Info: 0xab,
   ReturnValue: 0xac,
   LoginAck: 0xad,
+  FeatureExtAck: 0xae,
   Row: 0xd1,
   NbcRow: 0xd2,
   EnvChange: 0xe3,

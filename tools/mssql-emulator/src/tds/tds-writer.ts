@@ -30,10 +30,15 @@ export class TdsWriter {
   packetSize: number;
 
   constructor(
-    private readonly socket: Socket,
+    private socket: Socket,
     packetSize: number,
   ) {
     this.packetSize = packetSize;
+  }
+
+  /** Writes to `socket` from now on (the TLS stream once a connection is encrypted). */
+  retarget(socket: Socket): void {
+    this.socket = socket;
   }
 
   /** Starts a new message (resets packet numbering). */

@@ -78,8 +78,11 @@ export function writeEnvChangeBytes(
   w.bytes(oldValue);
 }
 
-/** The tokens of a successful login: database, collation, language and packet size, then LOGINACK. */
-export function writeLoginSuccess(w: TdsWriter, database: string, packetSize: number): void {
+/**
+ * The tokens of a successful login: database, collation, language, LOGINACK (and FEATUREEXTACK
+ * when the login used an access token), packet size.
+ */
+export function writeLoginSuccess(w: TdsWriter, database: string, packetSize: number, fedAuth = false): void {
   writeEnvChangeText(w, EnvChangeType.Database, database, 'master');
   writeMessage(
     w,
@@ -104,6 +107,13 @@ export function writeLoginSuccess(w: TdsWriter, database: string, packetSize: nu
   w.u8(0);
   w.u8(0x0f);
   w.u8(0xa3);
+  if (fedAuth) {
+    // FEATUREEXTACK for FEDAUTH with the security-token library: no data (no nonce was sent).
+    w.u8(TokenType.FeatureExtAck);
+    w.u8(0x02);
+    w.u32(0);
+    w.u8(0xff);
+  }
   writeEnvChangeText(w, EnvChangeType.PacketSize, String(packetSize), String(packetSize));
   writeDone(w, TokenType.Done, DoneStatus.Final);
 }
