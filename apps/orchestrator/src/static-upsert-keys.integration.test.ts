@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -29,6 +29,10 @@ GO
 INSERT INTO [k].[Heap] VALUES (N'EUR', 1), (N'USD', 2), (N'EUR', 3);
 GO
 CREATE TABLE [k].[Events] ([At] datetime2(7) NOT NULL PRIMARY KEY, [Note] nvarchar(10) NULL);
+GO
+CREATE TABLE [k].[Codes] ([Id] int NOT NULL PRIMARY KEY, [Note] nvarchar(10) NULL);
+GO
+INSERT INTO [k].[Codes] VALUES (1, N'a'), (2, N'b'), (3, N'c'), (4, N'd'), (5, N'e'), (6, N'f');
 GO
 INSERT INTO [k].[Events] VALUES ('2025-01-01T00:00:00.0000001', N'a'), ('2025-01-02T00:00:00', N'b'), ('2025-01-03T00:00:00', N'c'), ('2025-01-04T00:00:00', N'd'), ('2025-01-05T00:00:00', N'e'), ('2025-01-06T00:00:00', N'f');`);
     lake = new CliLake(emulator, work, PASSWORD);
@@ -108,5 +112,33 @@ INSERT INTO [k].[Events] VALUES ('2025-01-01T00:00:00.0000001', N'a'), ('2025-01
       upsert: { inserted: 6, full_read: 'full read: the lake has no row hashes yet' },
     });
     expect(await lakeNotes()).toEqual(['A', 'B', 'C', 'd', 'e', 'f']);
+  });
+
+  it('force_reload_after_days makes an upsert read in full; a partial upsert keeps the last full load', async () => {
+    const table = { schema_name: 'k', table_name: 'Codes', load_strategy: 'upsert' };
+    const stateFile = join(work, 'state', 'k.Codes.json');
+    const lastFullLoad = async (): Promise<string> =>
+      JSON.parse(await readFile(stateFile, 'utf8')).state.lastFullLoadAt as string;
+    expect((await lake.run([table])).code).toBe(0);
+    const fullLoad = await lastFullLoad();
+    await emulator.exec(`UPDATE [k].[Codes] SET [Note] = N'B' WHERE [Id] = 2;`);
+    const partial = await lake.run([table]);
+    expect(tableOf(partial)).toMatchObject({ rows: 1, upsert: { updated: 1, unchanged: 5 } });
+    expect(await lastFullLoad()).toBe(fullLoad);
+    // As if the last full load were long ago.
+    const file = JSON.parse(await readFile(stateFile, 'utf8'));
+    file.state.lastFullLoadAt = '2000-01-01T00:00:00.000Z';
+    await writeFile(stateFile, JSON.stringify(file));
+    const forced = await lake.run([{ ...table, force_reload_after_days: 1 }]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(tableOf(forced)).toMatchObject({
+      rows: 6,
+      upsert: {
+        updated: 0,
+        unchanged: 6,
+        full_read: expect.stringMatching(/^forced reload: last full load \d+ days ago/),
+      },
+    });
+    expect(await lastFullLoad()).not.toBe('2000-01-01T00:00:00.000Z');
   });
 });
