@@ -94,10 +94,7 @@ describe('sqlsync CLI arguments', () => {
 
   it('exits 2 naming a field that is not supported yet, before connecting', async () => {
     const file = join(work, 'scd.yaml');
-    await writeFile(
-      file,
-      `${database()}scd_tables: [{table_name: T, business_key_columns: [Id]}]\n`,
-    );
+    await writeFile(file, `${database()}scd_tables: [{table_name: T, business_key_columns: [Id]}]\n`);
     for (const command of ['validate', 'plan', 'run']) {
       const { io, err, out } = capture();
       expect(await main([command, '--config', file], io)).toBe(EXIT.usage);

@@ -1,4 +1,5 @@
 export type { ConfigProblem } from './config/config-error.js';
+export type { DataQualityConfig } from './config/data-quality-config.js';
 export type { DatabaseConfig } from './config/database-config.js';
 export { databaseConfigSchema } from './config/database-config.js';
 export type { DeepReadonly } from './config/deep-freeze.js';
@@ -22,7 +23,6 @@ export type { SCDTableConfig } from './config/scd-table-config.js';
 export { scdTableConfigSchema } from './config/scd-table-config.js';
 export type { StateConfig } from './config/state-config.js';
 export { stateConfigSchema } from './config/state-config.js';
-export type { DataQualityConfig } from './config/data-quality-config.js';
 export type { StaticTableConfig } from './config/static-table-config.js';
 export { staticTableConfigSchema } from './config/static-table-config.js';
 export * from './errors.js';
