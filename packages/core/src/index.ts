@@ -2,6 +2,7 @@ export type { ConfigProblem } from './config/config-error.js';
 export type { DataQualityConfig } from './config/data-quality-config.js';
 export type { DatabaseConfig } from './config/database-config.js';
 export { databaseConfigSchema } from './config/database-config.js';
+export { AUTHENTICATION_MODES, type AuthenticationMode } from './config/database-login.js';
 export type { DeepReadonly } from './config/deep-freeze.js';
 export { deepFreeze } from './config/deep-freeze.js';
 export { CONFIG_ENV_VARS } from './config/env-overrides.js';

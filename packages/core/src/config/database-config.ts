@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { AUTHENTICATION_MODES, authenticationProblems, tlsProblems } from './database-login.js';
 import type { DeepReadonly } from './deep-freeze.js';
 import { sqlName } from './names.js';
-import { onlyAccepted } from './not-supported-yet.js';
 
 export const databaseShape = {
   server: sqlName.describe('SQL Server host name or IP address. Env: SQLSYNC_SERVER.'),
@@ -13,29 +13,100 @@ export const databaseShape = {
     .max(65535)
     .default(1433)
     .describe('TCP port. Defaults to 1433. Env: SQLSYNC_PORT.'),
-  username: z.string().min(1).optional().describe('SQL login; required. Env: SQLSYNC_USERNAME.'),
+  authentication: z
+    .enum(AUTHENTICATION_MODES)
+    .default('sql')
+    .describe(
+      'How sqlsync logs in: sql (a SQL login: username + password), ntlm (a Windows domain account: username + password + domain), entra-service-principal (tenant_id + client_id + client_secret), entra-managed-identity (optional client_id of a user-assigned identity), entra-default (the Azure credential chain: environment, workload identity, managed identity, Azure CLI…; optional client_id), entra-access-token (access_token or access_token_file). Defaults to sql. Env: SQLSYNC_AUTHENTICATION.',
+    ),
+  username: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Login name (sql, ntlm); required there. Env: SQLSYNC_USERNAME.'),
   password: z
     .string()
     .optional()
     .describe(
-      'Password of the SQL login; prefer the SQLSYNC_PASSWORD environment variable to writing it here.',
+      'Password (sql, ntlm); prefer the SQLSYNC_PASSWORD environment variable or password_file to writing it here.',
     ),
-  integrated_security: onlyAccepted(
-    z.boolean().default(false),
-    false,
-    'Windows integrated authentication is not available through the tedious driver; set username and password (for example via SQLSYNC_USERNAME / SQLSYNC_PASSWORD)',
-  ).describe(
-    'Windows/NTLM authentication instead of a SQL login. Not supported yet: only false is accepted. Defaults to false.',
-  ),
+  password_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A file holding the password (sql, ntlm), read at each connection; instead of password.'),
+  domain: z.string().min(1).optional().describe('Windows domain of the account (ntlm); required there.'),
+  integrated_security: z
+    .boolean()
+    .default(false)
+    .describe(
+      "The original tool's Windows authentication: true means authentication: ntlm (with username, password and domain: tedious cannot use the current Windows logon). Defaults to false.",
+    ),
+  tenant_id: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Entra ID tenant (directory) id (entra-service-principal); required there. Env: SQLSYNC_TENANT_ID.',
+    ),
+  client_id: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Application (client) id: required for entra-service-principal; for entra-managed-identity and entra-default, the client id of a user-assigned managed identity (optional). Env: SQLSYNC_CLIENT_ID.',
+    ),
+  client_secret: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Client secret (entra-service-principal); prefer SQLSYNC_CLIENT_SECRET or client_secret_file to writing it here.',
+    ),
+  client_secret_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A file holding the client secret, read at each connection; instead of client_secret.'),
+  access_token: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'An Entra ID access token for https://database.windows.net/ (entra-access-token); prefer SQLSYNC_ACCESS_TOKEN or access_token_file.',
+    ),
+  access_token_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'A file holding the access token, read at each connection (so a token refreshed in the file is picked up); instead of access_token.',
+    ),
   encrypt: z
     .boolean()
     .default(true)
-    .describe('Encrypt the connection (TLS). Defaults to true. Env: SQLSYNC_ENCRYPT.'),
+    .describe(
+      'Encrypt the connection (TLS); a server that cannot encrypt is refused. Defaults to true. Env: SQLSYNC_ENCRYPT.',
+    ),
   trust_server_certificate: z
     .boolean()
-    .default(true)
+    .default(false)
     .describe(
-      'Accept the server certificate without validating it. Defaults to true (as the original tool).',
+      "Accept the server certificate without verifying it (insecure). Defaults to false (the original tool's default was true). Env: SQLSYNC_TRUST_SERVER_CERTIFICATE.",
+    ),
+  ca_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "PEM file of the CA(s) that issued the server certificate, trusted in place of Node's bundled CAs (for a private CA or a self-signed certificate). Env: SQLSYNC_CA_FILE.",
+    ),
+  host_name_in_certificate: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The name the server certificate must carry when it differs from server (an IP address, an alias, a load balancer). Defaults to server.',
     ),
   connection_timeout: z
     .number()
@@ -77,33 +148,49 @@ export const databaseShape = {
 export const databaseConfigSchema = z
   .strictObject(databaseShape)
   .superRefine((v, ctx) => {
-    if (!v.integrated_security) {
-      for (const key of ['username', 'password'] as const) {
-        if (v[key] === undefined) {
-          const env = key === 'username' ? 'SQLSYNC_USERNAME' : 'SQLSYNC_PASSWORD';
-          ctx.addIssue({
-            code: 'custom',
-            path: [key],
-            message: `required: sqlsync logs in with a SQL login (set it here or in ${env})`,
-          });
-        }
-      }
+    const mode = v.integrated_security ? 'ntlm' : v.authentication;
+    if (v.integrated_security && v.authentication !== 'sql' && v.authentication !== 'ntlm') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['integrated_security'],
+        message: `means authentication: ntlm, but authentication is ${v.authentication}; remove one`,
+      });
+    }
+    for (const problem of authenticationProblems(mode, v)) {
+      ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
+    }
+    for (const problem of tlsProblems(v)) {
+      ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
     }
   })
   .transform((v) => ({
     server: v.server,
     database: v.database,
     port: v.port,
-    ...(v.username === undefined ? {} : { username: v.username }),
-    ...(v.password === undefined ? {} : { password: v.password }),
-    integratedSecurity: v.integrated_security,
+    authentication: v.integrated_security ? ('ntlm' as const) : v.authentication,
+    ...optional('username', v.username),
+    ...optional('password', v.password),
+    ...optional('passwordFile', v.password_file),
+    ...optional('domain', v.domain),
+    ...optional('tenantId', v.tenant_id),
+    ...optional('clientId', v.client_id),
+    ...optional('clientSecret', v.client_secret),
+    ...optional('clientSecretFile', v.client_secret_file),
+    ...optional('accessToken', v.access_token),
+    ...optional('accessTokenFile', v.access_token_file),
     encrypt: v.encrypt,
     trustServerCertificate: v.trust_server_certificate,
+    ...optional('caFile', v.ca_file),
+    ...optional('hostNameInCertificate', v.host_name_in_certificate),
     connectionTimeout: v.connection_timeout,
     commandTimeout: v.command_timeout,
     applicationName: v.application_name,
     packetSize: v.packet_size,
   }));
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
 
 /** Parsed connection settings (camelCase, frozen). Timeouts are in seconds. */
 export type DatabaseConfig = DeepReadonly<z.output<typeof databaseConfigSchema>>;

@@ -68,9 +68,9 @@ describe('loadConfig', () => {
       port: 1433,
       username: 'etl',
       password: 's3cret',
-      integratedSecurity: false,
+      authentication: 'sql',
       encrypt: true,
-      trustServerCertificate: true,
+      trustServerCertificate: false,
       connectionTimeout: 30,
       commandTimeout: 300,
       applicationName: 'sqlsync',
@@ -280,7 +280,7 @@ describe('parseConfig errors', () => {
       parseConfig({ database: { server: 'db', database: 'Sales', username: 'etl' } }),
     );
     expect(error.message).toBe(
-      '<inline>: database.password: required: sqlsync logs in with a SQL login (set it here or in SQLSYNC_PASSWORD)',
+      '<inline>: database.password: required for authentication sql: set password (or SQLSYNC_PASSWORD) or password_file',
     );
   });
 

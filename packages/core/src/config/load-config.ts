@@ -18,7 +18,7 @@ import { CONFIG_FILE_KEYS, type PipelineConfig, pipelineConfigSchema } from './p
  * `env` defaults to no overrides, so the result depends on the document alone.
  *
  * @example
- * const config = parseConfig({ database: { server: 'db', database: 'Sales', integrated_security: true } });
+ * const config = parseConfig({ database: { server: 'db', database: 'Sales', username: 'etl', password_file: '/run/secrets/db' } });
  * config.processing.batchSize; // 50000
  */
 export function parseConfig(

@@ -20,11 +20,6 @@ describe('fields that are not supported yet', () => {
   // Each case: a field set to a value sqlsync would silently ignore, and the path the refusal names.
   const cases: [string, Record<string, unknown>, string][] = [
     [
-      'integrated_security: true',
-      { database: { ...database, integrated_security: true } },
-      'database.integrated_security',
-    ],
-    [
       'enable_sql_server_partition_switching: false',
       { processing: { enable_sql_server_partition_switching: false } },
       'processing.enable_sql_server_partition_switching',
@@ -72,8 +67,8 @@ describe('fields that are not supported yet', () => {
   );
 
   it('says what to do instead', () => {
-    expect(refusal({ database: { ...database, integrated_security: true } })).toMatch(
-      /^sqlsync\.yaml: database\.integrated_security: not supported yet \(only false is accepted\): \S/,
+    expect(refusal({ enable_structured_logging: false })).toMatch(
+      /^sqlsync\.yaml: enable_structured_logging: not supported yet \(only true is accepted\): \S/,
     );
   });
 

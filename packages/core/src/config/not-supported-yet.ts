@@ -9,8 +9,8 @@ import type { ConfigProblem } from './config-error.js';
  * is accepted.
  *
  * @example
- * integrated_security: onlyAccepted(z.boolean().default(false), false, 'set username and password'),
- * // integrated_security: true -> "database.integrated_security: not supported yet (only false is accepted): set username and password"
+ * enable_structured_logging: onlyAccepted(z.boolean().default(true), true, 'logs are always JSON lines'),
+ * // enable_structured_logging: false -> "enable_structured_logging: not supported yet (only true is accepted): logs are always JSON lines"
  */
 export function onlyAccepted<T extends z.ZodType>(schema: T, accepted: z.output<T>, instead: string): T {
   return schema.refine((value) => value === undefined || value === accepted, {

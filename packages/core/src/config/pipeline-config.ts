@@ -140,7 +140,7 @@ export const pipelineConfigSchema = z
  *
  * @example
  * const config = await loadConfig('sqlsync.yaml');
- * config.database.trustServerCertificate; // true unless the file says otherwise
+ * config.database.trustServerCertificate; // false unless the file says otherwise
  * config.partitionTables[0]?.partitionColumn;
  * for (const w of config.warnings) logger.warn({ configPath: w.path }, w.message);
  */
