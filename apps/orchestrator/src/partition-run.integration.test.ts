@@ -173,8 +173,8 @@ describe('partition tables against the emulator', () => {
 
     const second = await run(cfg);
     expect(second.units.map((u) => [u.id, u.reason])).toEqual([
-      ['dbo.OrdersByMonth#OrderDate_month=2023-03', 'fingerprint changed (checksum, max last-modified)'],
-      ['dbo.OrdersByMonth#OrderDate_month=2024-07', 'fingerprint changed (checksum)'],
+      ['dbo.OrdersByMonth#OrderDate_month=2023-03', 'fingerprint changed (row hash, max last-modified)'],
+      ['dbo.OrdersByMonth#OrderDate_month=2024-07', 'fingerprint changed (row hash)'],
       ['dbo.OrdersByMonth#OrderDate_month=2025-01', 'new partition'],
     ]);
     expect(await lakePartitions(lakeRoot, 'orders')).toHaveLength(25);
