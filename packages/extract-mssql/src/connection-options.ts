@@ -1,5 +1,7 @@
-import { SqlSyncError } from '@sync/core';
-import type { ConnectionConfiguration } from 'tedious';
+import { readFileSync } from 'node:fs';
+import { type AuthenticationMode, SqlSyncError } from '@sync/core';
+import type { ConnectionAuthentication, ConnectionConfiguration } from 'tedious';
+import { refusePlaintextServer } from './connection-security.js';
 
 /**
  * What sqlsync needs to reach SQL Server; structurally the camelCased `database` section of the
@@ -10,16 +12,34 @@ export interface MssqlConnectionOptions {
   readonly database: string;
   /** Defaults to 1433. */
   readonly port?: number;
-  /** A SQL Server login. Defaults to ''. */
+  /** How to log in. Defaults to `'sql'`. */
+  readonly authentication?: AuthenticationMode;
+  /** Login name (sql, ntlm). Defaults to ''. */
   readonly username?: string;
-  /** Defaults to ''. */
+  /** Password (sql, ntlm). Defaults to '' (or the content of `passwordFile`). */
   readonly password?: string;
-  /** Windows integrated authentication; not available through the tedious driver. Defaults to false. */
-  readonly integratedSecurity?: boolean;
-  /** TLS to SQL Server. Defaults to true; the emulator needs false. */
+  /** A file holding the password, read at each connection. */
+  readonly passwordFile?: string;
+  /** Windows domain (ntlm). */
+  readonly domain?: string;
+  /** Entra ID tenant (entra-service-principal). */
+  readonly tenantId?: string;
+  /** Application (client) id, or a user-assigned managed identity's client id. */
+  readonly clientId?: string;
+  /** Client secret (entra-service-principal), or `clientSecretFile`. */
+  readonly clientSecret?: string;
+  readonly clientSecretFile?: string;
+  /** Entra ID access token (entra-access-token), or `accessTokenFile`, read at each connection. */
+  readonly accessToken?: string;
+  readonly accessTokenFile?: string;
+  /** TLS to SQL Server; a server that cannot encrypt is refused. Defaults to true; the plain emulator needs false. */
   readonly encrypt?: boolean;
-  /** Accept a self-signed server certificate. Defaults to false. */
+  /** Accept the server certificate without verifying it. Defaults to false. */
   readonly trustServerCertificate?: boolean;
+  /** PEM file of the CAs trusted for the server certificate. Defaults to Node's bundled CAs. */
+  readonly caFile?: string;
+  /** The name the server certificate must carry. Defaults to `server`. */
+  readonly hostNameInCertificate?: string;
   /** Seconds to wait for a connection. Defaults to 30. */
   readonly connectionTimeout?: number;
   /** Seconds a statement may run. Defaults to 600. */
@@ -31,31 +51,30 @@ export interface MssqlConnectionOptions {
 }
 
 /**
- * The tedious configuration of a connection: a SQL login, TDS 7.4, and rows handed over one by one
- * (`row` events), never collected by the driver.
+ * The tedious configuration of a connection: the login of `authentication`, TLS as configured
+ * (verified unless trusted; a server that cannot encrypt refused when `encrypt` is on), TDS 7.4,
+ * and rows handed over one by one (`row` events), never collected by the driver. Secret files
+ * and `caFile` are read here, so call it per connection to pick up a refreshed token file.
  *
  * @example
  * new tedious.Connection(tediousConfig({ server: 'localhost', database: 'shop', username: 'etl', password }))
  */
 export function tediousConfig(options: MssqlConnectionOptions): ConnectionConfiguration {
-  if (options.integratedSecurity === true) {
-    throw new SqlSyncError(
-      'CONFIG_INVALID',
-      'database.integrated_security: Windows integrated authentication is not available through the tedious driver; set username and password (for example via SQLSYNC_USERNAME / SQLSYNC_PASSWORD)',
-      { context: { configPath: 'database.integrated_security' } },
-    );
-  }
+  const encrypt = options.encrypt ?? true;
+  const port = options.port ?? 1433;
   return {
     server: options.server,
-    authentication: {
-      type: 'default',
-      options: { userName: options.username ?? '', password: options.password ?? '' },
-    },
+    authentication: tediousAuthentication(options),
     options: {
-      port: options.port ?? 1433,
+      port,
       database: options.database,
-      encrypt: options.encrypt ?? true,
+      encrypt,
       trustServerCertificate: options.trustServerCertificate ?? false,
+      ...(options.caFile === undefined
+        ? {}
+        : { cryptoCredentialsDetails: { ca: readSecretFile(options.caFile, 'ca_file') } }),
+      ...(options.hostNameInCertificate === undefined ? {} : { serverName: options.hostNameInCertificate }),
+      ...(encrypt ? { connector: refusePlaintextServer(options.server, port) } : {}),
       connectTimeout: (options.connectionTimeout ?? 30) * 1000,
       requestTimeout: (options.commandTimeout ?? 600) * 1000,
       appName: options.applicationName ?? 'sqlsync',
@@ -71,4 +90,67 @@ export function tediousConfig(options: MssqlConnectionOptions): ConnectionConfig
       rowCollectionOnRequestCompletion: false,
     },
   };
+}
+
+/**
+ * tedious's `authentication` for a mode. The Entra modes other than an access token get their
+ * token through tedious from `@azure/identity` (client secret, managed identity, the default
+ * credential chain) when the connection logs in.
+ */
+function tediousAuthentication(options: MssqlConnectionOptions): ConnectionAuthentication {
+  const mode = options.authentication ?? 'sql';
+  const password = (): string =>
+    options.passwordFile === undefined
+      ? (options.password ?? '')
+      : readSecretFile(options.passwordFile, 'password_file');
+  const clientId = options.clientId === undefined ? {} : { clientId: options.clientId };
+  switch (mode) {
+    case 'sql':
+      return { type: 'default', options: { userName: options.username ?? '', password: password() } };
+    case 'ntlm':
+      return {
+        type: 'ntlm',
+        options: { userName: options.username ?? '', password: password(), domain: options.domain ?? '' },
+      };
+    case 'entra-service-principal':
+      return {
+        type: 'azure-active-directory-service-principal-secret',
+        options: {
+          tenantId: options.tenantId ?? '',
+          clientId: options.clientId ?? '',
+          clientSecret:
+            options.clientSecretFile === undefined
+              ? (options.clientSecret ?? '')
+              : readSecretFile(options.clientSecretFile, 'client_secret_file'),
+        },
+      };
+    case 'entra-managed-identity':
+      return { type: 'azure-active-directory-msi-vm', options: clientId };
+    case 'entra-default':
+      return { type: 'azure-active-directory-default', options: clientId };
+    case 'entra-access-token':
+      return {
+        type: 'azure-active-directory-access-token',
+        options: {
+          token:
+            options.accessTokenFile === undefined
+              ? (options.accessToken ?? '')
+              : readSecretFile(options.accessTokenFile, 'access_token_file'),
+        },
+      };
+  }
+}
+
+/** A file's content without surrounding white space (a trailing newline is no part of a secret). */
+function readSecretFile(path: string, field: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    // The path is not secret; the content never reaches the message.
+    throw new SqlSyncError(
+      'CONFIG_INVALID',
+      `database.${field}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      { context: { configPath: `database.${field}` } },
+    );
+  }
 }

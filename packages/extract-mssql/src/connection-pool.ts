@@ -1,4 +1,5 @@
 import type { Connection, ConnectionConfiguration } from 'tedious';
+import { explainConnectionError } from './connection-security.js';
 import { tedious } from './driver.js';
 
 /**
@@ -40,16 +41,22 @@ export class ConnectionPool {
   private closing = false;
 
   private constructor(
-    private readonly config: ConnectionConfiguration,
+    private readonly configure: () => ConnectionConfiguration,
     private readonly max: number,
   ) {}
 
   /**
    * Opens the first connection, so that a wrong server, login or database fails here, and keeps
-   * it for the first request.
+   * it for the first request. `config` may be a function called for each new connection (so a
+   * token or password file is read again: a token refreshed in its file is used by the next
+   * connection). A certificate that fails verification or a server that cannot encrypt is
+   * reported as a `SqlSyncError` saying what to change.
    */
-  static async open(config: ConnectionConfiguration, max: number): Promise<ConnectionPool> {
-    const pool = new ConnectionPool(config, max);
+  static async open(
+    config: ConnectionConfiguration | (() => ConnectionConfiguration),
+    max: number,
+  ): Promise<ConnectionPool> {
+    const pool = new ConnectionPool(typeof config === 'function' ? config : () => config, max);
     pool.release(await pool.connect());
     return pool;
   }
@@ -129,7 +136,9 @@ export class ConnectionPool {
   /** Opens one more connection, counted from the start so that no two callers overshoot `max`. */
   private connect(): Promise<Connection> {
     this.size++;
+    let config: ConnectionConfiguration | undefined;
     return new Promise<Connection>((resolve, reject) => {
+      config = this.configure();
       let settled = false;
       const settle = (error: unknown): void => {
         if (!settled) {
@@ -141,7 +150,7 @@ export class ConnectionPool {
           }
         }
       };
-      const connection = new tedious.Connection(this.config);
+      const connection = new tedious.Connection(config);
       // tedious emits `error` for a socket failing between requests; without a listener Node would
       // throw it. The connection is then useless: the next acquire replaces it.
       connection.on('error', (error) => {
@@ -159,7 +168,7 @@ export class ConnectionPool {
     }).catch((error: unknown) => {
       this.size--;
       this.serveWaiter();
-      throw error;
+      throw (config === undefined ? undefined : explainConnectionError(error, config)) ?? error;
     });
   }
 

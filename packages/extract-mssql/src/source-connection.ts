@@ -39,7 +39,8 @@ export class SourceConnection {
    * time; a call finding them all busy waits its turn. `maxConnections` defaults to 1: one per
    * worker, so a unit's aggregates wait for its read to end. Fails with a classified
    * `SqlSyncError`: `SOURCE_CONNECTION` for a failed login or an unreachable server (a timeout is
-   * `SOURCE_QUERY`, retryable), `CONFIG_INVALID` for `integratedSecurity`, `USAGE` for a
+   * `SOURCE_QUERY`, retryable; a certificate failing verification or a server that cannot encrypt
+   * is `SOURCE_CONNECTION`, not retryable), `CONFIG_INVALID` for an unreadable secret file, `USAGE` for a
    * `maxConnections` below 1.
    */
   static async open(options: MssqlConnectionOptions, maxConnections = 1): Promise<SourceConnection> {
@@ -49,9 +50,8 @@ export class SourceConnection {
         `SourceConnection.open: maxConnections must be an integer >= 1, got ${maxConnections}`,
       );
     }
-    const config = tediousConfig(options);
     try {
-      return new SourceConnection(await ConnectionPool.open(config, maxConnections));
+      return new SourceConnection(await ConnectionPool.open(() => tediousConfig(options), maxConnections));
     } catch (error) {
       throw classifyDriverError(error);
     }
