@@ -336,7 +336,8 @@ export class ClientConnection {
     }
     this.session = await Session.create(this.host, this.spid);
     const size = Math.min(Math.max(packetSize === 0 ? 4096 : packetSize, 512), 32767);
-    await this.host.connections.add(this.spid, { encrypted: this.encrypted, authScheme: 'SQL' });
+    const method = accessToken === undefined ? 'password' : 'access-token';
+    await this.host.connections.add(this.spid, { encrypted: this.encrypted, authScheme: 'SQL' }, method);
     writeLoginSuccess(this.writer, this.host.database, size, accessToken !== undefined);
     await this.writer.flush(true);
     this.writer.packetSize = size;

@@ -9,6 +9,15 @@ export interface ConnectionSecurity {
   readonly authScheme: string;
 }
 
+/** One login the emulator accepted, as {@link Emulator.logins} lists it. */
+export interface AcceptedLogin {
+  readonly spid: number;
+  /** The session ran over TLS. */
+  readonly encrypted: boolean;
+  /** How the client logged in. */
+  readonly method: 'password' | 'access-token';
+}
+
 /**
  * The rows behind `sys.dm_exec_connections`: one per logged-in client connection, so a client
  * can ask whether its session is encrypted the way it asks SQL Server
@@ -21,10 +30,13 @@ export interface ConnectionSecurity {
 export class ConnectionRegistry {
   private connection: Promise<DuckDBConnection> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Every login accepted so far, in order (closed sessions included). */
+  readonly logins: AcceptedLogin[] = [];
 
   constructor(private readonly instance: DuckDBInstance) {}
 
-  add(spid: number, security: ConnectionSecurity): Promise<void> {
+  add(spid: number, security: ConnectionSecurity, method: AcceptedLogin['method']): Promise<void> {
+    this.logins.push({ spid, encrypted: security.encrypted, method });
     const encrypt = security.encrypted ? 'TRUE' : 'FALSE';
     const scheme = security.authScheme.replace(/'/g, "''");
     return this.run(`INSERT INTO ${metaSchema}.connections VALUES (${spid}, '${encrypt}', '${scheme}')`);

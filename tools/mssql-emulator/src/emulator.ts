@@ -6,7 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { CAPTURE_ENV } from './capture-env.js';
 import { Catalog } from './catalog.js';
 import { type CapturedStatement, ClientConnection, type ServerHost } from './client-connection.js';
-import { ConnectionRegistry } from './connection-registry.js';
+import { type AcceptedLogin, ConnectionRegistry } from './connection-registry.js';
 import { FaultInjector } from './faults.js';
 import { registerHostFunctions } from './host-functions.js';
 import { Session } from './session/session.js';
@@ -58,6 +58,8 @@ export interface Emulator {
   /** Every SQL batch and sp_executesql statement clients sent, in order. */
   readonly statements: readonly CapturedStatement[];
   clearStatements(): void;
+  /** Every login accepted so far: session id, whether it ran over TLS, password or access token. */
+  readonly logins: readonly AcceptedLogin[];
   readonly faults: FaultInjector;
   /** Closes client connections, the listener and the database. */
   close(): Promise<void>;
@@ -197,6 +199,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     clearStatements(): void {
       statements.length = 0;
+    },
+    get logins(): readonly AcceptedLogin[] {
+      return connections.logins;
     },
     faults,
     async close(): Promise<void> {

@@ -1,5 +1,6 @@
 export { CAPTURE_ENV } from './capture-env.js';
 export type { CapturedStatement } from './client-connection.js';
+export type { AcceptedLogin } from './connection-registry.js';
 export {
   type Emulator,
   type EmulatorOptions,

@@ -103,7 +103,11 @@ describe('access-token logins (FEDAUTH)', () => {
     });
 
   it('accepts a configured token over TLS', async () => {
+    const before = emulator.logins.length;
     expect(await firstValue(withToken('good-token'), 'SELECT SUSER_NAME()')).toBe(emulator.user);
+    const logins = emulator.logins.slice(before);
+    expect(logins.length).toBeGreaterThan(0);
+    expect(logins.every((l) => l.encrypted && l.method === 'access-token')).toBe(true);
   });
 
   it('refuses another token with error 18456', async () => {
