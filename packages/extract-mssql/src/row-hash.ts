@@ -12,7 +12,12 @@ const HASHBYTES: Readonly<Record<RowHashAlgorithm, { name: string; bytes: number
   hashbytes_md5: { name: 'MD5', bytes: 16 },
 };
 
-/** Bytes of a row hash: 32 for SHA-256, 16 for MD5. */
+/**
+ * Bytes of a row hash: 32 for SHA-256, 16 for MD5.
+ *
+ * @example
+ * rowHashBytes('hashbytes_md5') // 16
+ */
 export function rowHashBytes(algorithm: RowHashAlgorithm): number {
   return HASHBYTES[algorithm].bytes;
 }

@@ -8,7 +8,12 @@ const INTEGER_BYTES: Readonly<Record<string, { bytes: number; signed: boolean; d
   bigint: { bytes: 8, signed: true, duck: 'BIGINT' },
 };
 
-/** True for the SQL Server types held as bytes (DuckDB BLOB). */
+/**
+ * True for the SQL Server types held as bytes (DuckDB BLOB).
+ *
+ * @example
+ * isBinaryType(sqlType('varbinary', 32)) // true
+ */
 export function isBinaryType(type: SqlType | undefined): boolean {
   return type?.name === 'binary' || type?.name === 'varbinary' || type?.name === 'image';
 }
