@@ -45,7 +45,12 @@ describe('extractToStaging into several part files', () => {
   it('rolls into part files, validates count and exact sums over all of them, and drops stale parts', async () => {
     const { config, table, source, ctx } = t;
     const run = { runId: 'run1', lakeRoot: config.state.parquetDirectory, now: new Date() };
-    const unit = staticTableHandler.plan(table, { tableHash: 'hashbytes_sha256:0:' }, undefined, run)[0] as StaticUnit;
+    const unit = staticTableHandler.plan(
+      table,
+      { tableHash: 'hashbytes_sha256:0:' },
+      undefined,
+      run,
+    )[0] as StaticUnit;
     // Left by an earlier attempt of this unit that wrote more parts: must not be published.
     await mkdir(unit.stagingDir, { recursive: true });
     await writeFile(join(unit.stagingDir, 'part-run1-9.parquet'), 'stale');

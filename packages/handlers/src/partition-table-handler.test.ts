@@ -40,7 +40,11 @@ const snapshot: PartitionSnapshot = {
   partitioning: 'granularity month over [OrderDate] (date), no source partition scheme',
   directoryKey: 'OrderDate_month',
   partitions: [
-    { value: null, fingerprint: { rowCount: '2', rowHashSum: '7' }, predicate: partitionPredicate(spec, null) },
+    {
+      value: null,
+      fingerprint: { rowCount: '2', rowHashSum: '7' },
+      predicate: partitionPredicate(spec, null),
+    },
     {
       value: '2024-01',
       fingerprint: { rowCount: '5', rowHashSum: '1' },
