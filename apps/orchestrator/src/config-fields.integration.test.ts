@@ -118,15 +118,16 @@ INSERT INTO [shop].[Facts] VALUES (1, 20240101, 1.00), (2, 20240102, 2.00), (3, 
     expect(result.summary).toMatchObject({ status: 'ok', total_records: 2 });
   });
 
-  it('database.encrypt is what the client asks for; a server offering no TLS (the emulator) is still used, unencrypted', async () => {
+  it('database.encrypt: false connects in the clear; true refuses a server offering no TLS (this emulator) before the login', async () => {
     expect((await run(document({ database: { encrypt: false } }))).code).toBe(0);
     expect(new Set(proxy.encryptionRequests)).toEqual(new Set(['NOT_SUP'])); // no TLS at all
     proxy.reset();
-    // tedious treats encrypt: true as a request: the emulator answers NOT_SUP and the login goes in clear.
-    const result = await run(document({ database: { encrypt: true } }));
-    expect(result.code).toBe(0);
+    // tedious alone would go on in the clear after the server's ENCRYPT_NOT_SUP; sqlsync refuses.
+    const result = await run(document({ database: { encrypt: true }, processing: { retry_attempts: 0 } }));
+    expect(result.code).toBe(1);
+    expect(errorOf(result).message).toMatch(/does not support encryption.*database\.encrypt: false/);
     expect(new Set(proxy.encryptionRequests)).toEqual(new Set(['ON']));
-    expect(proxy.logins.length).toBeGreaterThan(0);
+    expect(proxy.logins).toEqual([]); // no LOGIN7, so no password, went over the wire
   });
 
   it('database.connection_timeout: a server that never answers the login fails after that many seconds', async () => {
