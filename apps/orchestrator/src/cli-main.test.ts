@@ -70,7 +70,7 @@ describe('sqlsync CLI arguments', () => {
       `database: {server: localhost, database: db, username: u, password: p}\nstate: {parquet_directory: ${join(work, 'lake')}, state_directory: ${join(work, 'state')}}\n`,
     );
     const validate = capture();
-    expect(await main(['validate', '--config', file], validate.io)).toBe(EXIT.ok);
+    expect(await main(['validate', '--offline', '--config', file], validate.io)).toBe(EXIT.ok);
     const run = capture();
     expect(await main(['run', '--config', file, '--skip-exit-code'], run.io)).toBe(EXIT.nothingToDo);
     expect(JSON.parse(run.out[run.out.length - 1] ?? '').status).toBe('nothing_to_do');
@@ -107,7 +107,7 @@ describe('sqlsync CLI arguments', () => {
     const file = join(work, 'driver.yaml');
     await writeFile(file, database(', driver: ODBC Driver 18 for SQL Server'));
     const { io, logs } = capture();
-    expect(await main(['validate', '--config', file], io)).toBe(EXIT.ok);
+    expect(await main(['validate', '--offline', '--config', file], io)).toBe(EXIT.ok);
     expect(logs).toEqual([
       expect.objectContaining({
         level: 'warn',
@@ -121,7 +121,7 @@ describe('sqlsync CLI arguments', () => {
     const logFile = join(work, 'logs', 'sqlsync.log');
     const file = join(work, 'log-file.yaml');
     await writeFile(file, `${database(', driver: x')}log_file: ${logFile}\n`);
-    expect(await main(['validate', '--config', file], capture().io)).toBe(EXIT.ok);
+    expect(await main(['validate', '--offline', '--config', file], capture().io)).toBe(EXIT.ok);
     const lines = (await readFile(logFile, 'utf8'))
       .trim()
       .split('\n')
@@ -132,7 +132,7 @@ describe('sqlsync CLI arguments', () => {
     const quiet = join(work, 'quiet.yaml');
     await writeFile(quiet, `${database(', driver: x')}log_level: ERROR\n`);
     const { io, logs } = capture();
-    expect(await main(['validate', '--config', quiet], io)).toBe(EXIT.ok);
+    expect(await main(['validate', '--offline', '--config', quiet], io)).toBe(EXIT.ok);
     expect(logs).toEqual([]);
   });
 
