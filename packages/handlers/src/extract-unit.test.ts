@@ -47,7 +47,7 @@ describe('extractToStaging into several part files', () => {
     const run = { runId: 'run1', lakeRoot: config.state.parquetDirectory, now: new Date() };
     const unit = staticTableHandler.plan(
       table,
-      { tableHash: 'hashbytes_sha256:0:' },
+      { tableHash: 'hashbytes_sha256:0:', sourceColumns: '[]' },
       undefined,
       run,
     )[0] as StaticUnit;

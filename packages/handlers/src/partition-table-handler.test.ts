@@ -86,12 +86,13 @@ describe('partitionTableHandler.plan', () => {
     });
   });
 
-  it('plans nothing once the state holds the same fingerprints and newest N is 0', async () => {
+  it('plans nothing once the state holds the same fingerprints (newest N defaults to 0)', async () => {
     const state = await partitionTableHandler.commit(table, [], [], snapshot, undefined, run);
     expect(state.partitions).toHaveLength(2);
-    const quiet = { ...table, newestPartitionsToRefresh: 0 };
-    expect(partitionTableHandler.plan(quiet, snapshot, state, run)).toEqual([]);
-    expect(partitionTableHandler.plan(table, snapshot, state, run).map((u) => u.reason)).toEqual([
+    expect(table.newestPartitionsToRefresh).toBe(0);
+    expect(partitionTableHandler.plan(table, snapshot, state, run)).toEqual([]);
+    const newest = { ...table, newestPartitionsToRefresh: 1 };
+    expect(partitionTableHandler.plan(newest, snapshot, state, run).map((u) => u.reason)).toEqual([
       'newest 1',
     ]);
   });

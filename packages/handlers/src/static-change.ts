@@ -1,4 +1,4 @@
-import type { StaticTableConfig } from '@sync/core';
+import type { SourceColumn, StaticTableConfig } from '@sync/core';
 
 /** What a static table's last full load recorded about the source, for change detection. */
 export interface StaticLoadRecord {
@@ -8,6 +8,14 @@ export interface StaticLoadRecord {
   readonly lastFullLoadAt?: string;
   /** {@link loadSignature} of the config the last full load was written with. */
   readonly loadSignature?: string;
+  /** {@link sourceColumnsSignature} of the source columns the last full load read. */
+  readonly sourceColumns?: string;
+}
+
+/** What the source looks like now: its table hash and its columns' signature. */
+export interface StaticSourceNow {
+  readonly tableHash: string;
+  readonly sourceColumns: string;
 }
 
 /** The decision for one static table: read it in full, or leave the lake as it is. */
@@ -38,18 +46,32 @@ export function loadSignature(table: StaticTableConfig): string {
 }
 
 /**
+ * The source columns as the lake is written from them: names, SQL types, lengths, precision,
+ * scale, nullability and lake types. A column's type changed with its values the same (`int` →
+ * `bigint`) leaves the row hashes alone, but the lake's files must be rewritten.
+ *
+ * @example
+ * sourceColumnsSignature(plan.schema.columns) // '[["Id","int",4,10,0,false,"int32"],…]'
+ */
+export function sourceColumnsSignature(columns: readonly SourceColumn[]): string {
+  return JSON.stringify(
+    columns.map((c) => [c.name, c.sqlType, c.maxLength, c.precision, c.scale, c.nullable, c.lakeType.kind]),
+  );
+}
+
+/**
  * Decides whether a static table is read this run; pure. Skipped only when the last full load
  * recorded the same hash (same algorithm, row count and fold), was written with the same
- * {@link loadSignature}, and is younger than `force_reload_after_days`. Anything missing from the
+ * {@link loadSignature} from the same source columns, and is younger than `force_reload_after_days`. Anything missing from the
  * record (a first run, a state written before hashes were kept) reads the table.
  *
  * @example
- * decideStaticLoad(table, 'hashbytes_sha256:3:42', { tableHash: 'hashbytes_sha256:3:42', lastFullLoadAt, loadSignature: loadSignature(table) }, now)
+ * decideStaticLoad(table, { tableHash: 'hashbytes_sha256:3:42', sourceColumns }, { tableHash: 'hashbytes_sha256:3:42', lastFullLoadAt, loadSignature: loadSignature(table), sourceColumns }, now)
  * // { load: 'skip', reason: 'unchanged (hashbytes_sha256)' }
  */
 export function decideStaticLoad(
   table: StaticTableConfig,
-  tableHash: string,
+  source: StaticSourceNow,
   last: StaticLoadRecord | undefined,
   now: Date,
 ): StaticLoadDecision {
@@ -59,11 +81,14 @@ export function decideStaticLoad(
   if (last.loadSignature !== loadSignature(table)) {
     return { load: 'full', reason: 'full reload (target, columns or custom_where_clause changed)' };
   }
+  if (last.sourceColumns !== source.sourceColumns) {
+    return { load: 'full', reason: 'full reload (the source columns changed)' };
+  }
   const algorithm = table.hashAlgorithm;
   if (!last.tableHash.startsWith(`${algorithm}:`)) {
     return { load: 'full', reason: `full reload (hash_algorithm is now ${algorithm})` };
   }
-  if (last.tableHash !== tableHash) {
+  if (last.tableHash !== source.tableHash) {
     return { load: 'full', reason: `changed (${algorithm})` };
   }
   const days = table.forceReloadAfterDays;

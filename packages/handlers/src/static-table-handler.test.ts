@@ -12,7 +12,7 @@ import {
 } from './test-support/static-table-context.js';
 import type { StaticUnit } from './work-unit.js';
 
-const snapshot = { tableHash: 'hashbytes_sha256:3:-42' };
+const snapshot = { tableHash: 'hashbytes_sha256:3:-42', sourceColumns: '[]' };
 
 describe('staticTableHandler.plan', () => {
   it('plans one full-reload unit staged under the run, replacing the table directory', () => {

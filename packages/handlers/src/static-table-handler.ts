@@ -4,7 +4,13 @@ import { LakeLayout, publishTable } from '@sync/parquet-duckdb';
 import { batchOptions, extractToStaging } from './extract-unit.js';
 import { lakeTableDir, stagedToPublished } from './lake-paths.js';
 import { checkDataQuality } from './quality-checks.js';
-import { decideStaticLoad, loadSignature, type StaticLoadRecord } from './static-change.js';
+import {
+  decideStaticLoad,
+  loadSignature,
+  type StaticLoadRecord,
+  type StaticSourceNow,
+  sourceColumnsSignature,
+} from './static-change.js';
 import { runStaticUpsert } from './static-upsert.js';
 import type { TableHandler } from './table-handler.js';
 import { emptyUnitResult, type StaticUnit, type UpsertOutcome } from './work-unit.js';
@@ -23,8 +29,11 @@ export interface StaticTableState extends StaticLoadRecord {
   readonly rowCount: number;
 }
 
-/** What `snapshot` found: the table's hash as the server computed it (`hash_algorithm`). */
-export interface StaticSnapshot {
+/**
+ * What `snapshot` found: the table's hash as the server computed it (`hash_algorithm`), and the
+ * signature of its columns.
+ */
+export interface StaticSnapshot extends StaticSourceNow {
   /** `<algorithm>:<row count>:<fold>`. */
   readonly tableHash: string;
 }
@@ -51,12 +60,15 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
 
   async snapshot(table, ctx) {
     const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
-    return { tableHash: await ctx.source.tableHash(plan, table.hashAlgorithm, customWhere(table)) };
+    return {
+      tableHash: await ctx.source.tableHash(plan, table.hashAlgorithm, customWhere(table)),
+      sourceColumns: sourceColumnsSignature(plan.schema.columns),
+    };
   },
 
   plan(table, snapshot, state, run): StaticUnit[] {
     const lakeDir = lakeTableDir(run.lakeRoot, table);
-    const decision = decideStaticLoad(table, snapshot.tableHash, state, run.now);
+    const decision = decideStaticLoad(table, snapshot, state, run.now);
     return [
       {
         id: table.id,
@@ -118,6 +130,7 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
           ? state.lastFullLoadAt
           : run.now.toISOString(),
       loadSignature: loadSignature(table),
+      sourceColumns: snapshot.sourceColumns,
     };
   },
 
