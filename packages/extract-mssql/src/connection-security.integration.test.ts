@@ -105,6 +105,19 @@ describe('TLS against the emulator', () => {
     expect(error.message).toContain('database.host_name_in_certificate');
   });
 
+  it('an expired certificate is refused as expired', async () => {
+    const expired = await startEmulator({ tls: { key: certs.key, cert: certs.expiredCert } });
+    try {
+      const error = await openError({ ...login(expired), caFile: certs.caFile });
+      expect(error.message).toContain(
+        `localhost:${expired.port}: the server certificate failed verification`,
+      );
+      expect(error.message).toContain('the certificate has expired');
+    } finally {
+      await expired.close();
+    }
+  });
+
   it('trust_server_certificate: true connects without verification', async () => {
     expect(await encryptOption({ ...login(tlsEmulator), trustServerCertificate: true })).toBe('TRUE');
   });
