@@ -177,7 +177,7 @@ describe('loadConfig', () => {
       SQLSYNC_PASSWORD: 'pw',
       SQLSYNC_PORT: '14330',
       SQLSYNC_ENCRYPT: 'false',
-      SQLSYNC_TRUST_SERVER_CERTIFICATE: '0',
+      SQLSYNC_TRUST_SERVER_CERTIFICATE: '1',
       SQLSYNC_LAKE_DIR: '/lake',
       SQLSYNC_STATE_DIR: '/state',
       SQLSYNC_UNRELATED: 'x',
@@ -189,7 +189,7 @@ describe('loadConfig', () => {
       password: 'pw',
       port: 14330,
       encrypt: false,
-      trustServerCertificate: false,
+      trustServerCertificate: true,
     });
     expect(config.state).toMatchObject({ parquetDirectory: '/lake', stateDirectory: '/state' });
   });
