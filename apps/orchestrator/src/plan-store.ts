@@ -17,6 +17,7 @@ export interface PersistedTablePlan {
   readonly runId: string;
   /** The run's clock (ISO instant): recorded in state as the load time at publish. */
   readonly plannedAt: string;
+  /** The absolute lake root the units stage under. */
   readonly lakeRoot: string;
   readonly tableId: string;
   readonly kind: TableKind;

@@ -137,7 +137,9 @@ export function runUnitWithRetry(
 
 /**
  * Publishes a planned table whose units all ran (the handler's `commit`: atomic directory swaps),
- * records the state it returns, and summarises the table.
+ * records the state it returns, and summarises the table. `onPublished` runs between the publish
+ * and the state write (`sqlsync publish` records there that the run's table is published, so a
+ * retry after a crash in between answers "already published" instead of publishing again).
  *
  * @example
  * const summary = await commitTable(plan, results, stateStore, run, performance.now());
@@ -149,12 +151,12 @@ export async function commitTable(
   stateStore: StateStore,
   run: RunInfo,
   started: number,
+  onPublished?: (summary: TableSummary) => Promise<void>,
 ): Promise<TableSummary> {
   const { table, handler } = plan;
   const state = await handler.commit(table, plan.units, results, plan.snapshot, plan.state, run);
-  await stateStore.write(table.id, state);
   const partitioning = handler.describe?.(plan.snapshot);
-  return {
+  const summary: TableSummary = {
     table: table.id,
     kind: table.kind,
     status: 'ok',
@@ -168,6 +170,9 @@ export async function commitTable(
     ...(partitioning === undefined ? {} : { partitioning }),
     ...upsertSummary(results),
   };
+  await onPublished?.(summary);
+  await stateStore.write(table.id, state);
+  return summary;
 }
 
 /** The upsert counts of a table's units, summed, in the summary's snake_case (none: no field). */

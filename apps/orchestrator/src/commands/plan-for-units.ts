@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type Logger, type PipelineConfig, StateStore, type TableConfig, toSqlSyncError } from '@sync/core';
 import { openRun, type RunInfo } from '@sync/handlers';
 import { PlanStore } from '../plan-store.js';
@@ -47,7 +48,8 @@ export async function planForUnits(request: PlanForUnitsRequest): Promise<PlanSu
               version: 1,
               runId: run.runId,
               plannedAt: now.toISOString(),
-              lakeRoot: run.lakeRoot,
+              // Absolute: a worker with another working directory must find the same lake.
+              lakeRoot: resolve(run.lakeRoot),
               tableId: table.id,
               kind: table.kind,
               snapshot: plan.snapshot,

@@ -39,17 +39,28 @@ export async function publishPlanned(request: PublishRequest): Promise<PublishOu
   const store = new PlanStore(config.state.parquetDirectory);
   const log = logger.child({ run_id: runId });
   const plan = await store.readPlan(runId, table.id);
-  if (plan === undefined) {
-    const published = await store.readPublished(runId, table.id);
-    if (published !== undefined) {
-      log.info({ table: table.id }, 'already published by this run; nothing to do');
-      return { outcome: 'already', summary: published };
+  // Published already (this marker is written before the state): answer as the first publish did.
+  const published = await store.readPublished(runId, table.id);
+  if (published !== undefined) {
+    if (plan !== undefined) {
+      await store.removeTable(plan, stagingRunDir(config, runId));
     }
+    log.info({ table: table.id }, 'already published by this run; nothing to do');
+    return { outcome: 'already', summary: published };
+  }
+  if (plan === undefined) {
     throw new SqlSyncError(
       'PUBLISH',
       `${table.id}: run ${runId} has no plan of this table (${store.planFile(runId, table.id)}): it was not planned ` +
         'in this run, or planned with no unit to run (nothing to publish)',
       { context: { table: table.id } },
+    );
+  }
+  if (plan.lakeRoot !== resolve(config.state.parquetDirectory)) {
+    throw new SqlSyncError(
+      'USAGE',
+      `${table.id}: run ${runId} was planned for the lake ${plan.lakeRoot}, but state.parquet_directory is ${resolve(config.state.parquetDirectory)} here`,
+      { context: { table: table.id, configPath: 'state.parquet_directory' } },
     );
   }
   if (plan.kind !== table.kind) {
@@ -106,9 +117,14 @@ export async function publishPlanned(request: PublishRequest): Promise<PublishOu
     stateStore,
     run,
     started,
+    (done) => store.writePublished(runId, done),
   );
-  await store.writePublished(runId, summary);
-  await store.removeTable(plan, join(resolve(config.state.parquetDirectory), '_sqlsync', 'staging', runId));
+  await store.removeTable(plan, stagingRunDir(config, runId));
   log.info({ table: table.id, rows: summary.rows, units: plan.units.length }, 'published');
   return { outcome: 'published', summary };
+}
+
+/** `<lake>/_sqlsync/staging/<run_id>`, where the run's units staged (run ids need no escaping). */
+function stagingRunDir(config: PipelineConfig, runId: string): string {
+  return join(resolve(config.state.parquetDirectory), '_sqlsync', 'staging', runId);
 }

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { type Logger, type PipelineConfig, SqlSyncError, toSqlSyncError } from '@sync/core';
 import type { UnitResult } from '@sync/handlers';
 import { PlanStore } from '../plan-store.js';
@@ -44,10 +45,10 @@ export async function runUnit(request: RunUnitRequest): Promise<UnitRunSummary> 
   const { config, runId, unitId, logger, signal } = request;
   const store = new PlanStore(config.state.parquetDirectory);
   const { plan, unit } = await store.findUnit(runId, unitId);
-  if (plan.lakeRoot !== config.state.parquetDirectory) {
+  if (plan.lakeRoot !== resolve(config.state.parquetDirectory)) {
     throw new SqlSyncError(
       'USAGE',
-      `--unit ${unitId}: run ${runId} was planned for the lake ${plan.lakeRoot}, but state.parquet_directory is ${config.state.parquetDirectory}`,
+      `--unit ${unitId}: run ${runId} was planned for the lake ${plan.lakeRoot}, but state.parquet_directory is ${resolve(config.state.parquetDirectory)} here`,
       { context: { table: plan.tableId, unit: unitId, configPath: 'state.parquet_directory' } },
     );
   }
