@@ -29,8 +29,9 @@ interface ConnectTarget {
  */
 export function refusePlaintextServer(server: string, port: number): () => Promise<Socket> {
   // tedious calls the connector with the host and port to connect to (the configured server, or
-  // the one a routing ENVCHANGE redirected it to, as Azure SQL's redirect policy does).
-  return (target?: ConnectTarget) =>
+  // the one a routing ENVCHANGE redirected it to, as Azure SQL's redirect policy does), and the
+  // signal that aborts when its connect timeout passes.
+  return (target?: ConnectTarget, _lookup?: unknown, signal?: AbortSignal) =>
     new Promise<Socket>((resolve, reject) => {
       const host = target?.host ?? server;
       const socket = connect({
@@ -39,9 +40,19 @@ export function refusePlaintextServer(server: string, port: number): () => Promi
         ...(target?.localAddress === undefined ? {} : { localAddress: target.localAddress }),
       });
       watchPrelogin(socket, `${host}:${target?.port ?? port}`);
-      socket.once('error', reject);
+      // A host that never answers must not keep the socket (and the process) alive after tedious
+      // gave up on it.
+      const onAbort = (): void => {
+        socket.destroy();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      socket.once('error', (error) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(error);
+      });
       socket.once('connect', () => {
-        socket.off('error', reject);
+        signal?.removeEventListener('abort', onAbort);
         resolve(socket);
       });
     });
