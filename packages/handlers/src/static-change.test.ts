@@ -56,9 +56,11 @@ describe('decideStaticLoad', () => {
         now,
       ).reason,
     ).toBe('full reload (the source columns changed)');
+    const checked = table({ data_quality: { min_rows: 1 } });
+    expect(decideStaticLoad(checked, found, recordOf(table()), now).load).toBe('full');
     const moved = table({ target_table: 'rates_v2' });
     expect(decideStaticLoad(moved, found, recordOf(table()), now).reason).toBe(
-      'full reload (target, columns or custom_where_clause changed)',
+      'full reload (target, columns, custom_where_clause, primary_key_columns or data_quality changed)',
     );
   });
 

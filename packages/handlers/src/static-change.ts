@@ -30,11 +30,13 @@ export interface StaticLoadDecision {
 const DAY_MS = 86_400_000;
 
 /**
- * The config choices that shape the published files besides the source rows: where they go,
- * which columns and how, which rows. A change to any reloads the table even if its hash is the same.
+ * The config choices that shape or vouch for the published files besides the source rows: where
+ * they go, which columns and how, which rows, and the data-quality checks they passed (a check
+ * added or changed must run on the data, so it is not skipped). A change to any reloads the table
+ * even if its hash is the same.
  *
  * @example
- * loadSignature(table) // '{"target":"ref.rates","columns":{},"unsupportedTypes":"error","where":null}'
+ * loadSignature(table) // '{"target":"ref.rates","columns":{},"unsupportedTypes":"error","where":null,"dataQuality":null,"primaryKey":null}'
  */
 export function loadSignature(table: StaticTableConfig): string {
   return JSON.stringify({
@@ -42,6 +44,8 @@ export function loadSignature(table: StaticTableConfig): string {
     columns: table.columns,
     unsupportedTypes: table.unsupportedTypes,
     where: table.customWhereClause ?? null,
+    dataQuality: table.dataQuality ?? null,
+    primaryKey: table.primaryKeyColumns ?? null,
   });
 }
 
@@ -79,7 +83,11 @@ export function decideStaticLoad(
     return { load: 'full', reason: 'full reload (no table hash recorded yet)' };
   }
   if (last.loadSignature !== loadSignature(table)) {
-    return { load: 'full', reason: 'full reload (target, columns or custom_where_clause changed)' };
+    return {
+      load: 'full',
+      reason:
+        'full reload (target, columns, custom_where_clause, primary_key_columns or data_quality changed)',
+    };
   }
   if (last.sourceColumns !== source.sourceColumns) {
     return { load: 'full', reason: 'full reload (the source columns changed)' };
