@@ -218,6 +218,22 @@ INSERT INTO [shop].[Facts] VALUES (1, 20240101, 1.00), (2, 20240102, 2.00), (3, 
     expect(delay).toBeLessThanOrEqual(1000);
   });
 
+  it('processing.retry_attempts also covers the snapshot: a deadlocked table-hash query is retried', async () => {
+    const retries = (result: Run) => result.logs.filter((l) => l.msg === 'snapshot failed; retrying');
+    const hash = /HASHBYTES.*FROM \[shop\]\.\[Small\]/s;
+
+    emulator.faults.failNext(hash, 1205);
+    const none = await run(document({ processing: { retry_attempts: 0 } }));
+    expect(none.code).toBe(1);
+    expect(errorOf(none)).toMatchObject({ message: expect.stringContaining('1205') });
+    expect(retries(none)).toEqual([]);
+
+    emulator.faults.failNext(hash, 1205);
+    const retried = await run(document({ processing: { retry_attempts: 1, retry_delay_seconds: 0 } }));
+    expect(retried.summary).toMatchObject({ status: 'ok' });
+    expect(retries(retried)).toHaveLength(1);
+  });
+
   it('processing.validate_precision_end_to_end: false skips the source figures (COUNT_BIG and exact SUMs)', async () => {
     const figures = () => emulator.statements.filter((s) => s.sql.includes('COUNT_BIG(*) AS [row_count]'));
     expect((await run(document({}))).code).toBe(0);

@@ -52,7 +52,14 @@ export async function planTable(
 ): Promise<TablePlan> {
   const handler = handlerFor(table);
   const state = await readTableState(config, table, stateStore, logger);
-  const snapshot = await handler.snapshot(table, resources.context(logger, signal));
+  // The snapshot reads the source (catalog, fingerprints, the table hash): a deadlock or a dropped
+  // connection there is as transient as in a unit's read, and is retried the same way.
+  const snapshot = await withRetry(
+    () => handler.snapshot(table, resources.context(logger, signal)),
+    sourceRetry(config, signal, (error, attempt, delayMs) =>
+      logger.warn({ err: error, table: table.id, attempt, delayMs }, 'snapshot failed; retrying'),
+    ),
+  );
   const units = handler.plan(table, snapshot, state, run);
   logger.info(
     {
@@ -122,17 +129,30 @@ export function runUnitWithRetry(
       }
       return result;
     },
-    {
-      attempts: config.processing.retryAttempts + 1,
-      baseDelayMs: Math.min(1000, config.processing.retryDelaySeconds * 1000),
-      ...(signal === undefined ? {} : { signal }),
-      onRetry: (error, attempt, delayMs) =>
-        logger.warn(
-          { err: error, table: unit.tableId, unit: unit.id, attempt, delayMs },
-          'unit failed; retrying',
-        ),
-    },
+    sourceRetry(config, signal, (error, attempt, delayMs) =>
+      logger.warn(
+        { err: error, table: unit.tableId, unit: unit.id, attempt, delayMs },
+        'unit failed; retrying',
+      ),
+    ),
   );
+}
+
+/**
+ * How a run retries what reads the source (a table's snapshot, a unit): transient errors only, up to
+ * `processing.retry_attempts` more tries, the first after `retry_delay_seconds` capped at 1 s.
+ */
+function sourceRetry(
+  config: PipelineConfig,
+  signal: AbortSignal | undefined,
+  onRetry: (error: unknown, attempt: number, delayMs: number) => void,
+): Parameters<typeof withRetry>[1] {
+  return {
+    attempts: config.processing.retryAttempts + 1,
+    baseDelayMs: Math.min(1000, config.processing.retryDelaySeconds * 1000),
+    ...(signal === undefined ? {} : { signal }),
+    onRetry,
+  };
 }
 
 /**
