@@ -186,7 +186,7 @@ describe('partition tables against the emulator', () => {
     expect(third.rows).toBe(0);
     // Only catalog and fingerprint queries went to the server: no partition was read or validated.
     expect(emulator.statements.filter((s) => s.sql.includes('@partition_'))).toEqual([]);
-  }, 180_000);
+  }, 480_000);
 
   it('retries a partition whose connection drops mid-read; the lake has no missing or duplicated row', async () => {
     const cfg = config('by-month', {
@@ -326,6 +326,6 @@ describe('partition tables against the emulator', () => {
       const third = await run(cfg);
       expect(third.rows).toBe(0);
       expect(third.units).toEqual([]);
-    }, 180_000);
+    }, 480_000);
   }
 });
