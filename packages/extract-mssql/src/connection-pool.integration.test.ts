@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MssqlConnectionOptions, tediousConfig } from './connection-options.js';
 import { ConnectionPool } from './connection-pool.js';
 import { SourceConnection } from './source-connection.js';
+import { emulatorLogin } from './test-support/sql-server-targets.js';
 
 const PASSWORD = 'Pool!Passw0rd';
 
@@ -31,14 +32,7 @@ describe('ConnectionPool against the emulator', () => {
     await emulator.exec('CREATE TABLE [dbo].[Numbers] ([Id] int NOT NULL PRIMARY KEY);');
     const values = Array.from({ length: 5_000 }, (_, i) => `(${i + 1})`);
     await emulator.exec(`INSERT INTO [dbo].[Numbers] VALUES ${values.join(',')};`);
-    options = {
-      server: emulator.host,
-      port: emulator.port,
-      database: 'master',
-      username: 'sa',
-      password: PASSWORD,
-      encrypt: false,
-    };
+    options = emulatorLogin(emulator, PASSWORD);
   }, 60_000);
 
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { keyHashReadPlan, ROW_HASH_COLUMN } from './key-hash-read.js';
 import { keyPredicates } from './key-predicate.js';
 import { SourceConnection } from './source-connection.js';
 import type { TableHashAlgorithm } from './table-hash.js';
+import { emulatorLogin } from './test-support/sql-server-targets.js';
 
 const PASSWORD = 'KeyHash!Passw0rd';
 const ALGORITHMS: readonly TableHashAlgorithm[] = ['hashbytes_sha256', 'hashbytes_md5', 'checksum'];
@@ -24,14 +25,7 @@ INSERT INTO [dbo].[Cells] VALUES
   (N'd', 3, N'a', N'x', 1.50, '2025-01-01T00:00:00.1234567'),
   (N't', 4, N'a', N'x', 1.50, '2025-01-01T00:00:00.1234567'),
   (N's', 5, N'ab', N'c', 1.50, '2025-01-01T00:00:00.1234567');`);
-    source = await SourceConnection.open({
-      server: emulator.host,
-      port: emulator.port,
-      database: 'master',
-      username: 'sa',
-      password: PASSWORD,
-      encrypt: false,
-    });
+    source = await SourceConnection.open(emulatorLogin(emulator, PASSWORD));
   }, 60_000);
 
   afterAll(async () => {

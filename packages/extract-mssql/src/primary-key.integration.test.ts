@@ -1,6 +1,7 @@
 import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceConnection } from './source-connection.js';
+import { emulatorLogin } from './test-support/sql-server-targets.js';
 
 const PASSWORD = 'PrimaryKey!Passw0rd';
 
@@ -16,14 +17,7 @@ GO
 CREATE TABLE [dbo].[Single] ([Code] nvarchar(3) NOT NULL PRIMARY KEY, [Rate] decimal(9,2) NULL);
 GO
 CREATE TABLE [dbo].[Heap] ([A] int NOT NULL, [B] int NULL);`);
-    source = await SourceConnection.open({
-      server: emulator.host,
-      port: emulator.port,
-      database: 'master',
-      username: 'sa',
-      password: PASSWORD,
-      encrypt: false,
-    });
+    source = await SourceConnection.open(emulatorLogin(emulator, PASSWORD));
   }, 60_000);
 
   afterAll(async () => {

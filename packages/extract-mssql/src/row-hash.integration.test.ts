@@ -7,6 +7,7 @@ import { ConnectionPool } from './connection-pool.js';
 import { queryRows } from './query-rows.js';
 import { rowHashExpression, rowSerialisationExpression } from './row-hash.js';
 import { sourceTableHash } from './table-hash.js';
+import { emulatorLogin } from './test-support/sql-server-targets.js';
 
 const PASSWORD = 'RowHash!Passw0rd';
 
@@ -127,17 +128,7 @@ describe('row serialisation and hash on the emulator', () => {
       (row, id) => `(${id}, ${row.map((k, i) => VALUES[COLUMNS[i] ?? '']?.[k]?.[0]).join(', ')})`,
     );
     await emulator.exec(`INSERT INTO [dbo].[Tricky] VALUES ${values.join(',\n')};`);
-    pool = await ConnectionPool.open(
-      tediousConfig({
-        server: emulator.host,
-        port: emulator.port,
-        database: 'master',
-        username: 'sa',
-        password: PASSWORD,
-        encrypt: false,
-      }),
-      1,
-    );
+    pool = await ConnectionPool.open(tediousConfig(emulatorLogin(emulator, PASSWORD)), 1);
     plan = await describeTable(pool, 'dbo', 'Tricky');
   }, 60_000);
 

@@ -2,6 +2,7 @@ import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SELECT_PERMISSION_QUERY } from './select-permission.js';
 import { SourceConnection } from './source-connection.js';
+import { emulatorLogin } from './test-support/sql-server-targets.js';
 
 const PASSWORD = 'Perms!Passw0rd';
 
@@ -13,14 +14,7 @@ describe('SourceConnection.canSelect against the emulator', () => {
     emulator = await startEmulator({ port: 0, password: PASSWORD });
     await emulator.exec(`CREATE SCHEMA [odd name];`);
     await emulator.exec(`CREATE TABLE [odd name].[Order Lines] ([Id] int NOT NULL PRIMARY KEY);`);
-    source = await SourceConnection.open({
-      server: emulator.host,
-      port: emulator.port,
-      database: 'master',
-      username: 'sa',
-      password: PASSWORD,
-      encrypt: false,
-    });
+    source = await SourceConnection.open(emulatorLogin(emulator, PASSWORD));
   }, 60_000);
 
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_BYTES } from './batch-stream.js';
 import { partitionSpecFor } from './partitioning.js';
 import { SourceConnection } from './source-connection.js';
+import { emulatorLogin } from './test-support/sql-server-targets.js';
 
 const PASSWORD = 'Extract!Passw0rd';
 const ROWS = 60_000;
@@ -26,14 +27,7 @@ describe('SourceConnection against the emulator', () => {
       }
       await emulator.exec(`INSERT INTO [dbo].[Facts] VALUES ${values.join(',')};`);
     }
-    source = await SourceConnection.open({
-      server: emulator.host,
-      port: emulator.port,
-      database: 'master',
-      username: 'sa',
-      password: PASSWORD,
-      encrypt: false,
-    });
+    source = await SourceConnection.open(emulatorLogin(emulator, PASSWORD));
   }, 120_000);
 
   afterAll(async () => {

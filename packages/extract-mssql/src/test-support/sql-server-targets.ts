@@ -59,19 +59,33 @@ export function parseConnectionString(text: string): MssqlConnectionOptions {
   };
 }
 
+/**
+ * How the tests log in to an emulator: `sa` with the emulator's password, database master, no TLS
+ * (an emulator started without a certificate cannot encrypt).
+ *
+ * @example
+ * source = await SourceConnection.open(emulatorLogin(emulator, PASSWORD));
+ */
+export function emulatorLogin(
+  emulator: Pick<Emulator, 'host' | 'port'>,
+  password: string,
+): MssqlConnectionOptions {
+  return {
+    server: emulator.host,
+    port: emulator.port,
+    database: 'master',
+    username: 'sa',
+    password,
+    encrypt: false,
+  };
+}
+
 /** The embedded emulator as a target. */
 export async function emulatorTarget(): Promise<SqlServerTarget> {
   const password = 'Targets!Passw0rd';
   const emulator: Emulator = await startEmulator({ port: 0, password });
   return {
-    options: {
-      server: emulator.host,
-      port: emulator.port,
-      database: 'master',
-      username: 'sa',
-      password,
-      encrypt: false,
-    },
+    options: emulatorLogin(emulator, password),
     exec: async (tsql) => {
       await emulator.exec(tsql);
     },
