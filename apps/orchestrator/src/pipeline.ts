@@ -5,7 +5,6 @@ import {
   SqlSyncError,
   StateStore,
   type TableConfig,
-  toSqlSyncError,
 } from '@sync/core';
 import {
   openRun,
@@ -24,6 +23,7 @@ import {
   commitTable,
   failedTable,
   planTable,
+  planTables,
   roundSeconds,
   runUnitWithRetry,
   type TablePlan,
@@ -201,38 +201,10 @@ export class Pipeline {
       lakeRoot: this.#config.state.parquetDirectory,
       now: this.#now(),
     };
-    const tables = this.selectTables(options);
     const logger = this.#logger.child({ run_id: run.runId, dry_run: true });
-    const planned: PlanSummary['tables'][number][] = [];
-    if (tables.length > 0) {
-      const resources = await openRun(this.#config);
-      const stateStore = new StateStore(this.#config.state.stateDirectory);
-      try {
-        for (const table of tables) {
-          try {
-            const plan = await this.#planTable(table, resources, stateStore, run, logger, options.signal);
-            const partitioning = plan.handler.describe?.(plan.snapshot);
-            planned.push({
-              table: table.id,
-              kind: table.kind,
-              ...(partitioning === undefined ? {} : { partitioning }),
-              units: plan.units.map((u) => ({ id: u.id, reason: u.reason })),
-            });
-          } catch (error) {
-            const failure = toSqlSyncError(error, 'INTERNAL', { table: table.id });
-            planned.push({ table: table.id, kind: table.kind, units: [], error: failure.toJSON() });
-          }
-        }
-      } finally {
-        await resources.close();
-      }
-    }
-    return {
-      status: planned.some((t) => t.error !== undefined) ? 'failed' : 'ok',
-      run_id: run.runId,
-      pipeline_name: this.#config.pipelineName,
-      tables: planned,
-    };
+    return planTables(this.#config, this.selectTables(options), run, logger, {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
   }
 
   /**

@@ -3,20 +3,21 @@ import {
   type Logger,
   type PipelineConfig,
   SqlSyncError,
-  type StateStore,
+  StateStore,
   type TableConfig,
   toSqlSyncError,
   withRetry,
 } from '@sync/core';
 import {
   handlerFor,
+  openRun,
   type RunInfo,
   type RunResources,
   type TableHandler,
   type UnitResult,
   type WorkUnit,
 } from '@sync/handlers';
-import type { TableSummary } from './run-summary.js';
+import type { PlanSummary, TableSummary } from './run-summary.js';
 import type { UnitRunner } from './unit-pool.js';
 
 /**
@@ -70,6 +71,62 @@ export async function planTable(
     'planned',
   );
   return { table, handler, snapshot, state, units };
+}
+
+/**
+ * Plans the given tables in order (`planTable` each, on one connection) and lists their units with
+ * their reasons, as `sqlsync plan` prints them. A table that cannot be planned is listed with its
+ * error and the others are still planned. `onPlanned` sees each plan before it is listed
+ * (`sqlsync plan --json` saves it there); `recoverLake` first finishes or rolls back a publish a
+ * crash left half done, as a run does.
+ *
+ * @example
+ * const summary = await planTables(config, pipeline.selectTables(), run, logger);
+ * summary.tables.flatMap((t) => t.units.map((u) => u.id));
+ */
+export async function planTables(
+  config: PipelineConfig,
+  tables: readonly TableConfig[],
+  run: RunInfo,
+  logger: Logger,
+  options: {
+    readonly recoverLake?: boolean;
+    readonly signal?: AbortSignal;
+    readonly onPlanned?: (plan: TablePlan) => Promise<void>;
+  } = {},
+): Promise<PlanSummary> {
+  const planned: PlanSummary['tables'][number][] = [];
+  if (tables.length > 0) {
+    const resources = await openRun(config, { recoverLake: options.recoverLake === true });
+    const stateStore = new StateStore(config.state.stateDirectory);
+    try {
+      for (const table of tables) {
+        try {
+          const plan = await planTable(config, table, resources, stateStore, run, logger, options.signal);
+          await options.onPlanned?.(plan);
+          const partitioning = plan.handler.describe?.(plan.snapshot);
+          planned.push({
+            table: table.id,
+            kind: table.kind,
+            ...(partitioning === undefined ? {} : { partitioning }),
+            units: plan.units.map((u) => ({ id: u.id, reason: u.reason })),
+          });
+        } catch (error) {
+          const failure = toSqlSyncError(error, 'INTERNAL', { table: table.id });
+          logger.error({ err: failure, table: table.id }, 'table could not be planned');
+          planned.push({ table: table.id, kind: table.kind, units: [], error: failure.toJSON() });
+        }
+      }
+    } finally {
+      await resources.close();
+    }
+  }
+  return {
+    status: planned.some((t) => t.error !== undefined) ? 'failed' : 'ok',
+    run_id: run.runId,
+    pipeline_name: config.pipelineName,
+    tables: planned,
+  };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { type Logger, type PipelineConfig, StateStore, type TableConfig, toSqlSyncError } from '@sync/core';
-import { openRun, type RunInfo } from '@sync/handlers';
+import type { Logger, PipelineConfig, TableConfig } from '@sync/core';
+import type { RunInfo } from '@sync/handlers';
 import { PlanStore } from '../plan-store.js';
 import { newRunId } from '../run-id.js';
 import type { PlanSummary } from '../run-summary.js';
-import { planTable } from '../table-steps.js';
+import { planTables } from '../table-steps.js';
 
 /** The arguments of `sqlsync plan --json`. */
 export interface PlanForUnitsRequest {
@@ -35,49 +35,24 @@ export async function planForUnits(request: PlanForUnitsRequest): Promise<PlanSu
   const run: RunInfo = { runId: newRunId(now), lakeRoot: config.state.parquetDirectory, now };
   const log = logger.child({ run_id: run.runId });
   const store = new PlanStore(run.lakeRoot);
-  const planned: PlanSummary['tables'][number][] = [];
-  if (tables.length > 0) {
-    const resources = await openRun(config, { recoverLake: true });
-    const stateStore = new StateStore(config.state.stateDirectory);
-    try {
-      for (const table of tables) {
-        try {
-          const plan = await planTable(config, table, resources, stateStore, run, log, signal);
-          if (plan.units.length > 0) {
-            await store.writePlan({
-              version: 1,
-              runId: run.runId,
-              plannedAt: now.toISOString(),
-              // Absolute: a worker with another working directory must find the same lake.
-              lakeRoot: resolve(run.lakeRoot),
-              tableId: table.id,
-              kind: table.kind,
-              snapshot: plan.snapshot,
-              ...(plan.state === undefined ? {} : { state: plan.state }),
-              units: plan.units,
-            });
-          }
-          const partitioning = plan.handler.describe?.(plan.snapshot);
-          planned.push({
-            table: table.id,
-            kind: table.kind,
-            ...(partitioning === undefined ? {} : { partitioning }),
-            units: plan.units.map((u) => ({ id: u.id, reason: u.reason })),
-          });
-        } catch (error) {
-          const failure = toSqlSyncError(error, 'INTERNAL', { table: table.id });
-          log.error({ err: failure, table: table.id }, 'table could not be planned');
-          planned.push({ table: table.id, kind: table.kind, units: [], error: failure.toJSON() });
-        }
+  return planTables(config, tables, run, log, {
+    recoverLake: true,
+    ...(signal === undefined ? {} : { signal }),
+    onPlanned: async (plan) => {
+      if (plan.units.length > 0) {
+        await store.writePlan({
+          version: 1,
+          runId: run.runId,
+          plannedAt: now.toISOString(),
+          // Absolute: a worker with another working directory must find the same lake.
+          lakeRoot: resolve(run.lakeRoot),
+          tableId: plan.table.id,
+          kind: plan.table.kind,
+          snapshot: plan.snapshot,
+          ...(plan.state === undefined ? {} : { state: plan.state }),
+          units: plan.units,
+        });
       }
-    } finally {
-      await resources.close();
-    }
-  }
-  return {
-    status: planned.some((t) => t.error !== undefined) ? 'failed' : 'ok',
-    run_id: run.runId,
-    pipeline_name: config.pipelineName,
-    tables: planned,
-  };
+    },
+  });
 }
