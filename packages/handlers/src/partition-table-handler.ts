@@ -3,6 +3,7 @@ import type { PartitionTableConfig } from '@sync/core';
 import {
   andPredicates,
   describePartitionSpec,
+  type PartitioningRequest,
   type PartitionSpec,
   partitionSpecFor,
   type RowPredicate,
@@ -57,23 +58,29 @@ function describeOptions(table: PartitionTableConfig) {
  * `<key>=<value>` atomically at commit. Partitions gone from the source are removed when
  * `remove_missing_partitions` is set. See the package README for the three partitionings.
  */
+/**
+ * The partitioning a partition table's config asks for: its column, and its granularity or source
+ * partition function and scheme where configured.
+ *
+ * @example
+ * partitionSpecFor(table.id, plan.schema.columns, partitioningRequest(table), scheme);
+ */
+export function partitioningRequest(table: PartitionTableConfig): PartitioningRequest {
+  return {
+    column: table.partitionColumn,
+    ...(table.granularity === undefined ? {} : { granularity: table.granularity }),
+    ...(table.partitionFunction === undefined ? {} : { partitionFunction: table.partitionFunction }),
+    ...(table.partitionScheme === undefined ? {} : { partitionScheme: table.partitionScheme }),
+  };
+}
+
 export const partitionTableHandler: TableHandler<'partition', PartitionSnapshot, PartitionTableState> = {
   kind: 'partition',
 
   async snapshot(table, ctx) {
     const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
     const scheme = await ctx.source.partitionScheme(table.schemaName, table.tableName);
-    const spec = partitionSpecFor(
-      table.id,
-      plan.schema.columns,
-      {
-        column: table.partitionColumn,
-        ...(table.granularity === undefined ? {} : { granularity: table.granularity }),
-        ...(table.partitionFunction === undefined ? {} : { partitionFunction: table.partitionFunction }),
-        ...(table.partitionScheme === undefined ? {} : { partitionScheme: table.partitionScheme }),
-      },
-      scheme,
-    );
+    const spec = partitionSpecFor(table.id, plan.schema.columns, partitioningRequest(table), scheme);
     const where = customWhere(table);
     const partitions = await ctx.source.partitions(plan, spec, {
       ...(table.lastModifiedColumn === undefined ? {} : { lastModifiedColumn: table.lastModifiedColumn }),

@@ -1,6 +1,7 @@
 import type { TableConfig } from '@sync/core';
 import { SqlSyncError, toSqlSyncError } from '@sync/core';
 import { partitionSpecFor } from '@sync/extract-mssql';
+import { partitioningRequest } from './partition-table-handler.js';
 import type { TableKind } from './table-kind.js';
 import type { UnitContext } from './unit-context.js';
 
@@ -63,17 +64,7 @@ export async function checkTable(table: TableConfig, ctx: UnitContext): Promise<
   if (table.kind === 'partition') {
     try {
       const scheme = await ctx.source.partitionScheme(table.schemaName, table.tableName);
-      partitionSpecFor(
-        table.id,
-        plan.schema.columns,
-        {
-          column: table.partitionColumn,
-          ...(table.granularity === undefined ? {} : { granularity: table.granularity }),
-          ...(table.partitionFunction === undefined ? {} : { partitionFunction: table.partitionFunction }),
-          ...(table.partitionScheme === undefined ? {} : { partitionScheme: table.partitionScheme }),
-        },
-        scheme,
-      );
+      partitionSpecFor(table.id, plan.schema.columns, partitioningRequest(table), scheme);
     } catch (error) {
       problems.push(tableProblem(error));
     }
