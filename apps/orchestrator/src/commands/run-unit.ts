@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Logger, type PipelineConfig, SqlSyncError, toSqlSyncError } from '@sync/core';
-import type { UnitResult } from '@sync/handlers';
+import { emptyUnitResult, type UnitResult } from '@sync/handlers';
 import { PlanStore } from '../plan-store.js';
 import { roundSeconds, runUnitWithRetry } from '../table-steps.js';
 import { InlineUnitRunner } from '../unit-pool.js';
@@ -62,16 +62,10 @@ export async function runUnit(request: RunUnitRequest): Promise<UnitRunSummary> 
   } catch (error) {
     const failure = toSqlSyncError(error, 'INTERNAL', { table: unit.tableId, unit: unit.id });
     log.error({ err: failure, table: unit.tableId, unit: unit.id }, 'unit failed');
-    const failed: UnitResult = {
-      unitId: unit.id,
-      tableId: unit.tableId,
-      rows: 0,
-      bytes: 0,
-      files: [],
-      droppedSubMicrosecondValues: 0,
+    const failed = emptyUnitResult(unit, {
       durationMs: performance.now() - started,
       error: failure.toJSON(),
-    };
+    });
     await store.writeResult(runId, failed);
     return summaryOf(runId, failed, started);
   } finally {
