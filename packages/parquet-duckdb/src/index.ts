@@ -25,4 +25,15 @@ export type { RecoveredPublish } from './recover-journals.js';
 export { recoverJournals } from './recover-journals.js';
 export type { PublishResult, ReplaceDirectoryRequest } from './replace-directory.js';
 export { replaceDirectory } from './replace-directory.js';
+export {
+  SCD_BUCKET_HASH,
+  SCD_DELETED_AT,
+  type ScdDateType,
+  type ScdHistoryColumns,
+  scdBucketDirName,
+  scdBucketSql,
+  scdDeletedAtSql,
+  scdEndOfTimeSql,
+  scdHistorySql,
+} from './scd-history-sql.js';
 export { writeParquet } from './write-parquet.js';
