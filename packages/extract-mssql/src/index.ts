@@ -15,6 +15,7 @@ export {
   type SourcePartitionScheme,
 } from './partitioning.js';
 export { andPredicates, type QueryParam, type QueryParamType, type RowPredicate } from './predicate.js';
+export { projectedReadPlan } from './projected-read-plan.js';
 export {
   type RowHashAlgorithm,
   rowHashBytes,
@@ -25,3 +26,11 @@ export {
 export { SourceConnection } from './source-connection.js';
 export type { TableHashAlgorithm } from './table-hash.js';
 export type { ColumnOptions, MappedColumn, UnsupportedTypePolicy } from './type-mapping.js';
+export {
+  type LastModifiedType,
+  lastModifiedProblem,
+  lastModifiedType,
+  type SourceWatermark,
+  watermarkLowerBound,
+  watermarkPredicate,
+} from './watermark.js';

@@ -16,6 +16,8 @@ import type { RowPredicate } from './predicate.js';
 import { primaryKeyColumns } from './primary-key.js';
 import { selectPermission } from './select-permission.js';
 import { sourceTableHash, type TableHashAlgorithm } from './table-hash.js';
+import { uniqueKeyColumns } from './unique-keys.js';
+import { type SourceWatermark, sourceWatermark } from './watermark.js';
 
 /**
  * One SQL Server source: the only thing handlers hold of the database. It describes tables, streams
@@ -84,6 +86,31 @@ export class SourceConnection {
   /** The columns of the table's primary key in key order; empty when it has none. */
   primaryKey(schemaName: string, tableName: string): Promise<string[]> {
     return primaryKeyColumns(this.pool, schemaName, tableName);
+  }
+
+  /**
+   * The columns of each unique index or unique constraint that is not the primary key and has no
+   * filter, each in key order (indexes in `index_id` order); empty when there is none.
+   *
+   * @example
+   * await source.uniqueKeys('dbo', 'Customers') // [['Email'], ['Region', 'CustomerNo']]
+   */
+  uniqueKeys(schemaName: string, tableName: string): Promise<string[][]> {
+    return uniqueKeyColumns(this.pool, schemaName, tableName);
+  }
+
+  /**
+   * `MAX(column)` over the rows matching the predicate and the server's `SYSDATETIME()`, in one
+   * statement, both as style 121 text of the column's own type (never through a JS Date);
+   * `value` is `null` for no rows. CONFIG_INVALID (`last_modified_column`) when the column is
+   * missing or not date, smalldatetime, datetime or datetime2.
+   *
+   * @example
+   * await source.watermark(plan, 'ModifiedAt')
+   * // { value: '2024-03-01 09:15:00.1234567', sourceNow: '2024-03-02 06:00:00.0000000', type: 'datetime2(7)' }
+   */
+  watermark(plan: TableReadPlan, column: string, predicate?: RowPredicate): Promise<SourceWatermark> {
+    return sourceWatermark(this.pool, plan, column, predicate);
   }
 
   /**
