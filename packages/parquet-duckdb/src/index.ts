@@ -36,4 +36,12 @@ export {
   scdEndOfTimeSql,
   scdHistorySql,
 } from './scd-history-sql.js';
+export {
+  type ScdBucketWrite,
+  ScdMerge,
+  type ScdMergeCounts,
+  type ScdMergeRequest,
+  type ScdMergeResult,
+  type ScdMergeTarget,
+} from './scd-merge.js';
 export { writeParquet } from './write-parquet.js';

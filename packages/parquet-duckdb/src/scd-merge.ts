@@ -1,0 +1,556 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { formatDecimal, parseDecimal } from '@sync/arrow-decimal';
+import { SqlSyncError } from '@sync/core';
+import { readParquetSql } from './parquet-source.js';
+import type { ParquetStats, StatsColumn } from './parquet-stats.js';
+import { copyOptionsSql, DEFAULT_ROW_GROUP_SIZE, type ParquetCompression } from './parquet-write-options.js';
+import {
+  SCD_BUCKET_HASH,
+  SCD_DELETED_AT,
+  type ScdDateType,
+  type ScdHistoryColumns,
+  scdBucketDirName,
+  scdBucketSql,
+  scdHistorySql,
+} from './scd-history-sql.js';
+import { quoteIdentifier, quoteStringLiteral } from './sql-quote.js';
+
+/** What to merge: the rows read from the source this run, and the lake table they go into. */
+export interface ScdMergeRequest {
+  /** `schema.table`, for error messages. */
+  readonly table: string;
+  /**
+   * Parquet files of the rows read from the source (the source columns, in source order); at least
+   * one file, which may hold no row.
+   */
+  readonly changedRows: readonly string[];
+  /**
+   * Parquet files of the business keys of every source row now (`detect_deletes`): a key in the lake
+   * whose latest version is open and that is not here is closed as deleted at `closeTime`. Absent:
+   * deletes are not detected.
+   */
+  readonly sourceKeys?: readonly string[];
+  /** The published table directory holding `bucket=<nn>` directories (it may not exist yet). */
+  readonly lakeTableDir: string;
+  readonly columns: ScdHistoryColumns;
+  /** The source column whose value is a version's effective date. */
+  readonly lastModifiedColumn: string;
+  readonly dateType: ScdDateType;
+  /** Buckets of the table (fixed at its first load). */
+  readonly bucketCount: number;
+  /**
+   * When keys gone from the source were deleted: the source's time at the run's snapshot, as text
+   * DuckDB casts to the date type (`2024-06-01 10:00:00.1234567`: digits beyond µs are cut).
+   */
+  readonly closeTime: string;
+  /** Decimal columns whose exact sums each bucket's expected figures carry. Defaults to none. */
+  readonly sumColumns?: readonly StatsColumn[];
+  /** DuckDB `memory_limit` in MiB (beyond it DuckDB spills to `tempDirectory`). Defaults to 256. */
+  readonly memoryLimitMb?: number;
+  /**
+   * A scratch directory of the merge's own: DuckDB spills there, and the rows read are split by
+   * bucket there. It is created, and emptied on `close()`.
+   */
+  readonly tempDirectory: string;
+  /** DuckDB `threads`. Defaults to 1. */
+  readonly threads?: number;
+}
+
+/** Where and how the merged buckets are written. */
+export interface ScdMergeTarget {
+  /** The staged table directory: bucket `b` goes to `<directory>/bucket=<nn>/<fileName>`. */
+  readonly directory: string;
+  /** The file name inside each bucket directory, e.g. `part-<run>-0.parquet`. */
+  readonly fileName: string;
+  /**
+   * Key-value metadata of every file (run id, table, unit, version, watermark); the merge adds
+   * `sqlsync.scd.bucket`, `sqlsync.scd.bucket_count`, `sqlsync.scd.bucket_hash` and
+   * `sqlsync.scd.business_key`. Defaults to none.
+   */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Defaults to `'zstd'`. */
+  readonly compression?: ParquetCompression;
+}
+
+/** What a run did to versions (summed over buckets). */
+export interface ScdMergeCounts {
+  /** Versions (key, last-modified) new to the lake. */
+  readonly versionsAdded: number;
+  /** Versions already in the lake read again with other values (or re-opened after a delete); rewritten. */
+  readonly versionsReplaced: number;
+  /** Versions read again exactly as the lake holds them; nothing changed. */
+  readonly versionsUnchanged: number;
+  /** Keys whose open latest version was closed because the key is gone from the source. */
+  readonly keysDeleted: number;
+}
+
+/** One rewritten bucket. */
+export interface ScdBucketWrite extends ScdMergeCounts {
+  readonly bucket: number;
+  /** `bucket=<nn>`. */
+  readonly directoryName: string;
+  /** The file written: `<target>/bucket=<nn>/<fileName>`. */
+  readonly file: string;
+  readonly rows: number;
+  readonly bytes: number;
+  /**
+   * What the new file must hold: the old bucket's rows and sums, less the replaced versions, plus
+   * the added and replacing ones (end dates and flags change no count or sum). Compare with
+   * `readParquetStats(file, sumColumns)` before publishing.
+   */
+  readonly expected: ParquetStats;
+}
+
+/** What `write` did. */
+export interface ScdMergeResult {
+  readonly counts: ScdMergeCounts;
+  /** The buckets holding touched keys, rewritten, in bucket order; untouched buckets are not written. */
+  readonly buckets: readonly ScdBucketWrite[];
+}
+
+const BUCKET = 'sqlsync_bucket';
+const CHANGE = 'sqlsync_change';
+
+/**
+ * The lake side of an SCD2 run, in one DuckDB session: merges the rows read from the source with
+ * the history of the keys they touch and writes only the buckets holding touched keys. `open`
+ * checks the rows read (no NULL in a key column, one row per (key, last-modified)) and splits them,
+ * and the source's key set, by bucket on disk; `write` then takes the buckets one by one, so memory
+ * holds one bucket's lake rows and changes at a time, never the whole history (a 2,000,000-key
+ * initial load is 16 buckets of 125,000). Per bucket:
+ *
+ * 1. each row read is `added` (no lake version with its key and last-modified), `unchanged` (one
+ *    with equal values in every source column) or `replaced` (one with other values, or closed by
+ *    a delete: it is re-opened);
+ * 2. with `sourceKeys`, keys whose open latest version is gone from the source are deleted;
+ * 3. nothing added, replaced or deleted: the bucket is not written. Otherwise the touched keys'
+ *    versions are recomputed ({@link scdHistorySql}) and written with the untouched keys' rows as
+ *    they were, ordered by key and effective date.
+ *
+ * Keys are compared column by column on their typed values, never as concatenated text. Always
+ * `close()` it.
+ *
+ * @example
+ * const merge = await ScdMerge.open({ table: 'crm.Customers', changedRows, lakeTableDir, columns,
+ *   lastModifiedColumn: 'LastModified', dateType: 'timestamp', bucketCount: 16,
+ *   closeTime: '2024-06-01 10:00:00.1234567', tempDirectory: scratch });
+ * try {
+ *   const { counts, buckets } = await merge.write({ directory: staged, fileName: 'part-r1-0.parquet' });
+ * } finally {
+ *   await merge.close();
+ * }
+ */
+export class ScdMerge {
+  #closed = false;
+
+  private constructor(
+    private readonly request: ScdMergeRequest,
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  /**
+   * Opens the session, checks the rows read and splits them by bucket. Throws `DATA_QUALITY` for a
+   * NULL key value or two rows of one version, `CONFIG_INVALID` when the lake's bucket directories
+   * are not those of `bucketCount`, `VALIDATION_FAILED` when a file cannot be read.
+   */
+  static async open(request: ScdMergeRequest): Promise<ScdMerge> {
+    const { columns, bucketCount } = request;
+    if (columns.keyColumns.length === 0) {
+      throw new SqlSyncError(
+        'USAGE',
+        `${request.table}: ScdMerge.open needs at least one business key column`,
+      );
+    }
+    if (request.changedRows.length === 0) {
+      throw new SqlSyncError('USAGE', `${request.table}: ScdMerge.open needs at least one file of rows read`);
+    }
+    if (!Number.isSafeInteger(bucketCount) || bucketCount < 1 || bucketCount > 1024) {
+      throw new SqlSyncError('USAGE', `${request.table}: bucket count must be 1..1024, got ${bucketCount}`);
+    }
+    await rm(request.tempDirectory, { recursive: true, force: true });
+    await mkdir(request.tempDirectory, { recursive: true });
+    const instance = await DuckDBInstance.create(':memory:', {
+      memory_limit: `${request.memoryLimitMb ?? 256}MB`,
+      threads: String(request.threads ?? 1),
+      temp_directory: join(request.tempDirectory, 'spill'),
+      preserve_insertion_order: 'false',
+    });
+    let connection: DuckDBConnection | undefined;
+    try {
+      connection = await instance.connect();
+      const merge = new ScdMerge(request, instance, connection);
+      await merge.#split(request.changedRows, columns.sourceColumns, 'changed');
+      if (request.sourceKeys !== undefined) {
+        await merge.#split(request.sourceKeys, columns.keyColumns, 'keys');
+      }
+      return merge;
+    } catch (error) {
+      connection?.closeSync();
+      instance.closeSync();
+      throw mergeError(error, `${request.table}: cannot prepare the SCD2 merge`);
+    }
+  }
+
+  /**
+   * Merges bucket by bucket and writes the buckets holding touched keys (see the class). Throws
+   * `DATA_QUALITY` for two rows read of one version, `VALIDATION_FAILED` when a file cannot be read
+   * or written.
+   */
+  async write(target: ScdMergeTarget): Promise<ScdMergeResult> {
+    const { bucketCount } = this.request;
+    const lakeBuckets = await this.#lakeBuckets();
+    const changed = await this.#splitBuckets('changed');
+    const sourceKeys = await this.#splitBuckets('keys');
+    const candidates = new Set(changed.keys());
+    if (this.request.sourceKeys !== undefined) {
+      for (const bucket of lakeBuckets.keys()) {
+        candidates.add(bucket);
+      }
+    }
+    const buckets: ScdBucketWrite[] = [];
+    const totals = { versionsAdded: 0, versionsReplaced: 0, versionsUnchanged: 0, keysDeleted: 0 };
+    for (const bucket of [...candidates].sort((a, b) => a - b)) {
+      const outcome = await this.#bucket(
+        bucket,
+        { lake: lakeBuckets.get(bucket), changed: changed.get(bucket), keys: sourceKeys.get(bucket) },
+        target,
+      ).catch((error: unknown) => {
+        throw mergeError(
+          error,
+          `${this.request.table}: cannot merge ${scdBucketDirName(bucket, bucketCount)}`,
+        );
+      });
+      totals.versionsAdded += outcome.counts.versionsAdded;
+      totals.versionsReplaced += outcome.counts.versionsReplaced;
+      totals.versionsUnchanged += outcome.counts.versionsUnchanged;
+      totals.keysDeleted += outcome.counts.keysDeleted;
+      if (outcome.written !== undefined) {
+        buckets.push(outcome.written);
+      }
+    }
+    return { counts: totals, buckets };
+  }
+
+  /** Closes the DuckDB session and removes the scratch directory. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    this.connection.closeSync();
+    this.instance.closeSync();
+    await rm(this.request.tempDirectory, { recursive: true, force: true });
+  }
+
+  /**
+   * Checks `files` for NULL key values, then writes their `columns` split by bucket into
+   * `<temp>/<name>/sqlsync_bucket=<b>/`, streaming (small row groups: DuckDB holds one open row
+   * group per bucket while splitting).
+   */
+  async #split(files: readonly string[], columns: readonly string[], name: string): Promise<void> {
+    const { keyColumns } = this.request.columns;
+    const from = readParquetSql(files);
+    const nulls = (
+      await this.connection.runAndReadAll(
+        `SELECT ${keyColumns.map((k) => `COUNT(*) FILTER (WHERE ${quoteIdentifier(k)} IS NULL)`).join(', ')} FROM ${from}`,
+      )
+    ).getRows()[0];
+    const nullColumn = keyColumns.find((_, i) => Number(nulls?.[i] ?? 0) > 0);
+    if (nullColumn !== undefined) {
+      throw new SqlSyncError(
+        'DATA_QUALITY',
+        `${this.request.table}: business key column ${nullColumn} is NULL in ${nulls?.[keyColumns.indexOf(nullColumn)]} source rows; an SCD2 business key cannot be NULL (set business_key_columns to non-NULL columns)`,
+        { context: { table: this.request.table, column: nullColumn, configPath: 'business_key_columns' } },
+      );
+    }
+    const rowGroupSize = Math.max(
+      2048,
+      Math.min(DEFAULT_ROW_GROUP_SIZE, Math.floor(250_000 / this.request.bucketCount)),
+    );
+    const list = columns.map(quoteIdentifier).join(', ');
+    await this.connection.run(
+      `COPY (SELECT ${list}, ${scdBucketSql(keyColumns, this.request.bucketCount)} AS ${BUCKET} FROM ${from})
+       TO ${quoteStringLiteral(join(this.request.tempDirectory, name))}
+       (FORMAT PARQUET, COMPRESSION zstd, PARTITION_BY (${BUCKET}), ROW_GROUP_SIZE ${rowGroupSize}, OVERWRITE_OR_IGNORE)`,
+    );
+  }
+
+  /** The bucket files written by `#split(…, name)`, by bucket. */
+  async #splitBuckets(name: string): Promise<Map<number, string[]>> {
+    return filesByBucket(join(this.request.tempDirectory, name), (entry) => {
+      const match = new RegExp(`^${BUCKET}=(\\d+)$`).exec(entry);
+      return match === null ? undefined : Number(match[1]);
+    });
+  }
+
+  /** The lake's bucket files, by bucket; a directory name not of this bucket count is `CONFIG_INVALID`. */
+  async #lakeBuckets(): Promise<Map<number, string[]>> {
+    const { bucketCount, table, lakeTableDir } = this.request;
+    return filesByBucket(lakeTableDir, (entry) => {
+      const match = /^bucket=(\d+)$/.exec(entry);
+      if (match === null) {
+        return undefined;
+      }
+      const bucket = Number(match[1]);
+      if (bucket >= bucketCount || scdBucketDirName(bucket, bucketCount) !== entry) {
+        throw new SqlSyncError(
+          'CONFIG_INVALID',
+          `${table}: the lake directory ${join(lakeTableDir, entry)} is not a bucket of bucket_count ${bucketCount}; the table was loaded with another bucket count: set bucket_count back, or delete the lake table directory and its state file to reload`,
+          { context: { table, configPath: 'bucket_count' } },
+        );
+      }
+      return bucket;
+    });
+  }
+
+  /** Frees one bucket's tables before the next bucket. */
+  async #dropBucketTables(): Promise<void> {
+    for (const name of ['c', 'l', 'm', 'g', 't', 'v']) {
+      await this.connection.run(`DROP TABLE IF EXISTS ${name}`);
+    }
+  }
+
+  async #bucket(
+    bucket: number,
+    files: {
+      readonly lake: readonly string[] | undefined;
+      readonly changed: readonly string[] | undefined;
+      readonly keys: readonly string[] | undefined;
+    },
+    target: ScdMergeTarget,
+  ): Promise<{ counts: ScdMergeCounts; written?: ScdBucketWrite }> {
+    const { lake: lakeFiles, changed: changedFiles, keys: keyFiles } = files;
+    const { columns, lastModifiedColumn, table, dateType } = this.request;
+    const run = (sql: string) => this.connection.run(sql);
+    const keys = columns.keyColumns.map(quoteIdentifier);
+    const on = (a: string, b: string): string =>
+      keys.map((k) => `${a}.${k} IS NOT DISTINCT FROM ${b}.${k}`).join(' AND ');
+    const source = columns.sourceColumns.map(quoteIdentifier);
+    const sourceList = source.join(', ');
+    const lm = quoteIdentifier(lastModifiedColumn);
+    const eff = quoteIdentifier(columns.effectiveColumn);
+    const end = quoteIdentifier(columns.endColumn);
+    const latest = quoteIdentifier(columns.isLatestColumn);
+    const deleted = quoteIdentifier(columns.isDeletedColumn);
+    const lakeList = [...source, eff, end, latest, deleted].join(', ');
+    await this.#dropBucketTables();
+    // The rows read of this bucket; typed from the first file of rows read when there are none.
+    await run(
+      changedFiles === undefined
+        ? `CREATE TEMP TABLE c AS SELECT ${sourceList} FROM ${readParquetSql(this.request.changedRows)} LIMIT 0`
+        : `CREATE TEMP TABLE c AS SELECT ${sourceList} FROM ${readParquetSql(changedFiles)}`,
+    );
+    const duplicate = (
+      await this.connection.runAndReadAll(
+        `SELECT ${[...keys, lm].map((k) => `${k}::VARCHAR`).join(', ')}, COUNT(*) FROM c GROUP BY ${[...keys, lm].join(', ')} HAVING COUNT(*) > 1 LIMIT 1`,
+      )
+    ).getRows()[0];
+    if (duplicate !== undefined) {
+      const values = [...columns.keyColumns, lastModifiedColumn].map(
+        (k, i) => `${k} = ${String(duplicate[i])}`,
+      );
+      throw new SqlSyncError(
+        'DATA_QUALITY',
+        `${table}: ${String(duplicate[duplicate.length - 1])} source rows have the same business key and ${lastModifiedColumn} (${values.join(', ')}); an SCD2 version is one (business key, ${lastModifiedColumn}) — make business_key_columns unique per ${lastModifiedColumn}`,
+        { context: { table, column: lastModifiedColumn, configPath: 'business_key_columns' } },
+      );
+    }
+    await run(
+      lakeFiles === undefined
+        ? `CREATE TEMP TABLE l AS SELECT ${sourceList}, ${lm} AS ${eff}, ${lm} AS ${end}, true AS ${latest}, false AS ${deleted} FROM c LIMIT 0`
+        : `CREATE TEMP TABLE l AS SELECT ${lakeList} FROM ${readParquetSql(lakeFiles)}`,
+    );
+    const same = source.map((col) => `c.${col} IS NOT DISTINCT FROM l.${col}`).join(' AND ');
+    await run(`CREATE TEMP TABLE m AS
+      SELECT c.*, CASE WHEN l.${eff} IS NULL THEN 'added' WHEN ${same} AND NOT l.${deleted} THEN 'unchanged' ELSE 'replaced' END AS ${CHANGE}
+      FROM c LEFT JOIN l ON ${on('c', 'l')} AND l.${eff} = c.${lm}`);
+    // Keys gone from the source: an open latest version in the lake, or a version read this run.
+    const sourceKeys =
+      keyFiles === undefined ? `(SELECT ${keys.join(', ')} FROM c LIMIT 0)` : readParquetSql(keyFiles);
+    await run(
+      this.request.sourceKeys === undefined
+        ? `CREATE TEMP TABLE g AS SELECT ${keys.join(', ')} FROM c LIMIT 0`
+        : `CREATE TEMP TABLE g AS SELECT DISTINCT ${keys.map((k) => `x.${k}`).join(', ')} FROM (
+            SELECT ${keys.join(', ')} FROM l WHERE ${latest} AND NOT ${deleted}
+            UNION ALL SELECT ${keys.join(', ')} FROM m WHERE ${CHANGE} <> 'unchanged'
+          ) x WHERE NOT EXISTS (SELECT 1 FROM ${sourceKeys} s WHERE ${on('s', 'x')})`,
+    );
+    await run(`CREATE TEMP TABLE t AS
+      SELECT DISTINCT ${keys.join(', ')} FROM (SELECT ${keys.join(', ')} FROM m WHERE ${CHANGE} <> 'unchanged' UNION ALL SELECT ${keys.join(', ')} FROM g)`);
+    const changes = await this.#changeCounts();
+    const touched = Number(
+      (await this.connection.runAndReadAll('SELECT COUNT(*) FROM t')).getRows()[0]?.[0] ?? 0,
+    );
+    if (touched === 0) {
+      await this.#dropBucketTables();
+      return { counts: { ...changes, keysDeleted: 0 } };
+    }
+
+    // The touched keys' versions: the lake's (less those replaced) and those added or replacing.
+    await run(`CREATE TEMP TABLE v AS
+      SELECT ${source.map((col) => `l.${col}`).join(', ')}, l.${eff}, CASE WHEN l.${deleted} THEN l.${end} END AS ${SCD_DELETED_AT}
+      FROM l
+      WHERE EXISTS (SELECT 1 FROM t WHERE ${on('t', 'l')})
+        AND NOT EXISTS (SELECT 1 FROM m WHERE m.${CHANGE} = 'replaced' AND ${on('m', 'l')} AND m.${lm} = l.${eff})
+      UNION ALL
+      SELECT ${sourceList}, ${lm} AS ${eff}, NULL AS ${SCD_DELETED_AT} FROM m WHERE ${CHANGE} IN ('added', 'replaced')`);
+    const closeTime = `CAST(${quoteStringLiteral(this.request.closeTime.replace(/(\.\d{6})\d+$/, '$1'))} AS ${dateType === 'date' ? 'DATE' : 'TIMESTAMP'})`;
+    const deletedRows = await this.connection.run(`UPDATE v SET ${SCD_DELETED_AT} = ${closeTime}
+      FROM g
+      WHERE ${on('g', 'v')} AND v.${SCD_DELETED_AT} IS NULL
+        AND v.${eff} = (SELECT max(w.${eff}) FROM v w WHERE ${on('w', 'v')})`);
+    const keysDeleted = deletedRows.rowsChanged;
+    const counts = { ...changes, keysDeleted };
+
+    const expected = await this.#expected();
+    const directoryName = scdBucketDirName(bucket, this.request.bucketCount);
+    await mkdir(join(target.directory, directoryName), { recursive: true });
+    const file = join(target.directory, directoryName, target.fileName);
+    const merged = `SELECT ${lakeList} FROM l WHERE NOT EXISTS (SELECT 1 FROM t WHERE ${on('t', 'l')})
+      UNION ALL ${scdHistorySql('v', columns, dateType)}`;
+    const metadata = {
+      ...(target.metadata ?? {}),
+      'sqlsync.scd.bucket': String(bucket),
+      'sqlsync.scd.bucket_count': String(this.request.bucketCount),
+      'sqlsync.scd.bucket_hash': SCD_BUCKET_HASH,
+      'sqlsync.scd.business_key': JSON.stringify(columns.keyColumns),
+    };
+    await run(
+      `COPY (SELECT * FROM (${merged}) ORDER BY ${[...keys, eff].join(', ')}) TO ${quoteStringLiteral(file)} (${copyOptionsSql({ metadata, ...(target.compression === undefined ? {} : { compression: target.compression }) })})`,
+    );
+    const rows = Number(
+      (
+        await this.connection.runAndReadAll(`SELECT COUNT(*) FROM ${readParquetSql(file)}`)
+      ).getRows()[0]?.[0] ?? 0,
+    );
+    await this.#dropBucketTables();
+    return {
+      counts,
+      written: { bucket, directoryName, file, rows, bytes: (await stat(file)).size, expected, ...counts },
+    };
+  }
+
+  async #changeCounts(): Promise<Omit<ScdMergeCounts, 'keysDeleted'>> {
+    const rows = (
+      await this.connection.runAndReadAll(`SELECT ${CHANGE}, COUNT(*) FROM m GROUP BY ${CHANGE}`)
+    ).getRows();
+    const count = (change: string): number => Number(rows.find(([c]) => c === change)?.[1] ?? 0);
+    return {
+      versionsAdded: count('added'),
+      versionsReplaced: count('replaced'),
+      versionsUnchanged: count('unchanged'),
+    };
+  }
+
+  /**
+   * The new bucket's figures: the old bucket's rows and exact sums, less the replaced versions',
+   * plus the rows read that are added or replace one (integer and fractional halves summed apart
+   * so no sum overflows DECIMAL(38)).
+   */
+  async #expected(): Promise<ParquetStats> {
+    const { columns, lastModifiedColumn } = this.request;
+    const sumColumns = this.request.sumColumns ?? [];
+    const keys = columns.keyColumns.map(quoteIdentifier);
+    const on = keys.map((k) => `m.${k} IS NOT DISTINCT FROM l.${k}`).join(' AND ');
+    const lm = quoteIdentifier(lastModifiedColumn);
+    const eff = quoteIdentifier(columns.effectiveColumn);
+    const figures = async (relation: string): Promise<{ rows: bigint; sums: (Sum | null)[] }> => {
+      const parts = sumColumns.flatMap((column) => {
+        const name = quoteIdentifier(column.name);
+        const scale = column.lakeType.kind === 'decimal' ? column.lakeType.scale : 0;
+        return [
+          `COUNT(${name})`,
+          `SUM(trunc(${name})::HUGEINT)::VARCHAR`,
+          `SUM((${name} - trunc(${name}))::DECIMAL(38,${scale}))::VARCHAR`,
+        ];
+      });
+      const row =
+        (
+          await this.connection.runAndReadAll(`SELECT ${['COUNT(*)', ...parts].join(', ')} FROM ${relation}`)
+        ).getRows()[0] ?? [];
+      return {
+        rows: BigInt(String(row[0] ?? 0)),
+        sums: sumColumns.map((column, i) => {
+          const scale = column.lakeType.kind === 'decimal' ? column.lakeType.scale : 0;
+          const integer = row[2 + 3 * i];
+          const fraction = row[3 + 3 * i];
+          return {
+            values: BigInt(String(row[1 + 3 * i] ?? 0)),
+            unscaled:
+              (integer === null || integer === undefined ? 0n : BigInt(String(integer))) *
+                10n ** BigInt(scale) +
+              (fraction === null || fraction === undefined
+                ? 0n
+                : parseDecimal(String(fraction), 38, scale).value),
+          };
+        }),
+      };
+    };
+    const old = await figures('l');
+    const replaced = await figures(
+      `(SELECT l.* FROM l WHERE EXISTS (SELECT 1 FROM m WHERE m.${CHANGE} = 'replaced' AND ${on} AND m.${lm} = l.${eff}))`,
+    );
+    const added = await figures(`(SELECT * FROM m WHERE ${CHANGE} IN ('added', 'replaced'))`);
+    const sums: Record<string, string | null> = {};
+    sumColumns.forEach((column, i) => {
+      const scale = column.lakeType.kind === 'decimal' ? column.lakeType.scale : 0;
+      const a = old.sums[i] as Sum;
+      const r = replaced.sums[i] as Sum;
+      const n = added.sums[i] as Sum;
+      const values = a.values - r.values + n.values;
+      sums[column.name] =
+        values === 0n
+          ? null
+          : formatDecimal({ value: a.unscaled - r.unscaled + n.unscaled, precision: 38, scale });
+    });
+    return { rowCount: old.rows - replaced.rows + added.rows, sums };
+  }
+}
+
+/** A column's non-NULL values and exact sum (unscaled at the column's scale) over a set of rows. */
+interface Sum {
+  readonly values: bigint;
+  readonly unscaled: bigint;
+}
+
+/** The `*.parquet` files of each bucket directory under `directory` (none when it does not exist). */
+async function filesByBucket(
+  directory: string,
+  bucketOf: (entry: string) => number | undefined,
+): Promise<Map<number, string[]>> {
+  const buckets = new Map<number, string[]>();
+  if (!existsSync(directory)) {
+    return buckets;
+  }
+  for (const entry of (await readdir(directory, { withFileTypes: true })).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
+    if (!entry.isDirectory()) {
+      continue;
+    }
+    const bucket = bucketOf(entry.name);
+    if (bucket === undefined) {
+      continue;
+    }
+    const files = (await readdir(join(directory, entry.name)))
+      .filter((name) => name.endsWith('.parquet') && !name.startsWith('.'))
+      .sort()
+      .map((name) => join(directory, entry.name, name));
+    if (files.length > 0) {
+      buckets.set(bucket, files);
+    }
+  }
+  return buckets;
+}
+
+function mergeError(error: unknown, what: string): SqlSyncError {
+  if (error instanceof SqlSyncError) {
+    return error;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new SqlSyncError('VALIDATION_FAILED', `${what}: ${message}`, { cause: error });
+}
