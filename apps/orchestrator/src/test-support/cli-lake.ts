@@ -1,5 +1,5 @@
 import { readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Emulator } from '@sync/mssql-emulator';
 import { type CliRun, runCli } from './run-cli.js';
 
@@ -56,5 +56,22 @@ export class CliLake {
       out[name] = `${info.mtimeMs}:${info.size}`;
     }
     return out;
+  }
+
+  /**
+   * Every file under a lake table directory, sub-directories included (SCD buckets, partitions),
+   * by path relative to it: modification time and size. A run that rewrote a file changes its entry.
+   */
+  async treeFiles(schema: string, table: string): Promise<Record<string, string>> {
+    const root = join(this.lakeRoot, schema, table);
+    const out: Record<string, string> = {};
+    for (const entry of (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) =>
+      e.isFile(),
+    )) {
+      const path = join(entry.parentPath, entry.name);
+      const info = await stat(path);
+      out[relative(root, path)] = `${info.mtimeMs}:${info.size}`;
+    }
+    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 }
