@@ -36,6 +36,24 @@ export {
   scdEndOfTimeSql,
   scdHistorySql,
 } from './scd-history-sql.js';
+export { checkScdIntegrity } from './scd-integrity.js';
+export {
+  REPAIRED_BY_METADATA,
+  repairScdHistory,
+  type ScdRepairRequest,
+  type ScdRepairResult,
+} from './scd-integrity-repair.js';
+export {
+  SCD_RULES,
+  type ScdColumnNames,
+  type ScdIntegrityReport,
+  type ScdRepairPlan,
+  type ScdRule,
+  type ScdRuleViolations,
+  type ScdVersionRow,
+  type ScdViolation,
+} from './scd-integrity-report.js';
+export type { ScdIntegrityRequest } from './scd-integrity-session.js';
 export {
   type ScdBucketWrite,
   ScdMerge,
