@@ -93,12 +93,12 @@ describe('sqlsync CLI arguments', () => {
   }
 
   it('exits 2 naming a field that is not supported yet, before connecting', async () => {
-    const file = join(work, 'scd.yaml');
-    await writeFile(file, `${database()}scd_tables: [{table_name: T, business_key_columns: [Id]}]\n`);
+    const file = join(work, 'logging.yaml');
+    await writeFile(file, `${database()}enable_structured_logging: false\n`);
     for (const command of ['validate', 'plan', 'run']) {
       const { io, err, out } = capture();
       expect(await main([command, '--config', file], io)).toBe(EXIT.usage);
-      expect(err.join('\n')).toContain('scd_tables: not supported yet');
+      expect(err.join('\n')).toContain('enable_structured_logging: not supported yet');
       expect(JSON.parse(out[out.length - 1] ?? '').status).toBe('config_error');
     }
   });

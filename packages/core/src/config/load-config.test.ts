@@ -108,7 +108,7 @@ describe('loadConfig', () => {
       newestPartitionsToRefresh: 0,
       removeMissingPartitions: false,
     });
-    // SCD tables are refused at load (not supported yet); their schema still fills in defaults.
+    // The SCD table schema on its own fills in the same defaults as a loaded file.
     const scd = scdTableConfigSchema.parse({
       table_name: 'Customers',
       schema_name: 'crm',
@@ -271,7 +271,6 @@ describe('parseConfig errors', () => {
       'config.yaml: processing.max_workers: must be > 0, got 0',
       'config.yaml: scd_tables[0].table_name: must not be empty',
       'config.yaml: scd_tables[0].business_key_columns: must list at least 1 item',
-      'config.yaml: scd_tables: not supported yet: SCD Type 2 tables are not built in this version of sqlsync; remove them (partition and static tables run)',
     ]);
   });
 

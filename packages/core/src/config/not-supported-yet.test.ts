@@ -36,23 +36,6 @@ describe('fields that are not supported yet', () => {
       { partition_tables: [{ table_name: 'Orders', enable_partition_switching: false }] },
       'partition_tables[0].enable_partition_switching',
     ],
-    [
-      'scd_tables (and with them business_key_columns, last_modified_column, is_latest_column, effective_date_column, end_date_column, lookback_minutes)',
-      {
-        scd_tables: [
-          {
-            table_name: 'Customers',
-            business_key_columns: ['CustomerID'],
-            last_modified_column: 'ModifiedAt',
-            is_latest_column: 'Current',
-            effective_date_column: 'ValidFrom',
-            end_date_column: 'ValidTo',
-            lookback_minutes: 5,
-          },
-        ],
-      },
-      'scd_tables',
-    ],
   ];
 
   it.each(cases)(
@@ -126,7 +109,6 @@ describe('fields that are not supported yet', () => {
     expect(schema.properties.state?.properties?.state_retention_days?.description).toMatch(
       /Not supported yet/,
     );
-    expect(schema.properties.scd_tables?.description).toMatch(/Not supported yet/);
     expect(schema.properties.enable_structured_logging?.description).toMatch(/only true is accepted/);
   });
 });

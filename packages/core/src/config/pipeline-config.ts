@@ -22,13 +22,7 @@ const pipelineShape = {
   scd_tables: z
     .array(scdTableConfigSchema)
     .default([])
-    .refine((tables) => tables.length === 0, {
-      message:
-        'not supported yet: SCD Type 2 tables are not built in this version of sqlsync; remove them (partition and static tables run)',
-    })
-    .describe(
-      'SCD Type 2 tables. Not supported yet: each entry is validated, then the list is refused unless empty.',
-    ),
+    .describe('SCD Type 2 tables: a history of versions per business key, merged incrementally.'),
   static_tables: z.array(staticTableConfigSchema).default([]).describe('Static reference tables.'),
   pipeline_name: sqlName
     .default('sql_server_incremental')
