@@ -190,10 +190,13 @@ describe('watermarkPredicate', () => {
     expect(await checkTsql(statement)).toEqual([]);
   });
 
-  it('refuses a text of another type, and an unsupported column', () => {
-    expect(thrown(() => watermarkPredicate(plan, 'Legacy', '2024-03-01 09:10:00.1234567')).code).toBe(
-      'VALUE_INVALID',
+  it('refuses a text of another type, naming the table and column, and an unsupported column', () => {
+    const error = thrown(() => watermarkPredicate(plan, 'Legacy', '2024-03-01 09:10:00.1234567'));
+    expect(error.code).toBe('VALUE_INVALID');
+    expect(error.message).toBe(
+      'dbo.Customers.Legacy: watermark "2024-03-01 09:10:00.1234567" is not a datetime value as CONVERT style 121 writes it (yyyy-mm-dd hh:mi:ss.fff)',
     );
+    expect(error.context).toEqual({ table: 'dbo.Customers', column: 'Legacy' });
     expect(thrown(() => watermarkPredicate(plan, 'Name', '2024-03-01')).code).toBe('CONFIG_INVALID');
   });
 });

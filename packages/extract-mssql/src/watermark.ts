@@ -98,17 +98,12 @@ export function lastModifiedProblem(plan: TableReadPlan, column: string): string
  * lastModifiedType(plan, 'ModifiedAt') // 'datetime2(7)'
  */
 export function lastModifiedType(plan: TableReadPlan, column: string): LastModifiedType {
-  const problem = lastModifiedProblem(plan, column);
   const found = findColumn(plan, column);
   const type = found === undefined ? undefined : typeOf(found);
-  if (problem !== undefined || type === undefined) {
-    throw new SqlSyncError(
-      'CONFIG_INVALID',
-      problem ?? `${tableIdOf(plan)}: last_modified_column ${column}`,
-      {
-        context: { table: tableIdOf(plan), column, configPath: 'last_modified_column' },
-      },
-    );
+  if (type === undefined) {
+    throw new SqlSyncError('CONFIG_INVALID', lastModifiedProblem(plan, column) ?? column, {
+      context: { table: tableIdOf(plan), column, configPath: 'last_modified_column' },
+    });
   }
   return type;
 }
@@ -177,7 +172,7 @@ export async function sourceWatermark(
  */
 export function watermarkPredicate(plan: TableReadPlan, column: string, after: string): RowPredicate {
   const { quoted, type } = lastModifiedColumn(plan, column);
-  parseWatermark(after, type);
+  parseWatermark(after, type, { table: tableIdOf(plan), column });
   return {
     sql: `${quoted} > CONVERT(${type}, @${WATERMARK_PARAMETER}, 121)`,
     params: [{ name: WATERMARK_PARAMETER, type: 'nvarchar', value: after }],
@@ -262,7 +257,11 @@ function formatDay(day: number): string {
   return `${pad(c.year, 4)}-${pad(c.month, 2)}-${pad(c.day, 2)}`;
 }
 
-function parseWatermark(text: string, type: LastModifiedType): ParsedWatermark {
+function parseWatermark(
+  text: string,
+  type: LastModifiedType,
+  context?: { table: string; column: string },
+): ParsedWatermark {
   const digits = TIME_DIGITS[type];
   const time =
     digits === undefined ? '' : ` (\\d{2}):(\\d{2})(:\\d{2}${digits === 0 ? '' : `\\.\\d{${digits}}`})`;
@@ -292,7 +291,8 @@ function parseWatermark(text: string, type: LastModifiedType): ParsedWatermark {
         : `yyyy-mm-dd hh:mi:ss${digits === 0 ? '' : `.${'f'.repeat(digits)}`}`;
     throw new SqlSyncError(
       'VALUE_INVALID',
-      `watermark ${JSON.stringify(text)} is not a ${type} value as CONVERT style 121 writes it (${shape})`,
+      `${context === undefined ? '' : `${context.table}.${context.column}: `}watermark ${JSON.stringify(text)} is not a ${type} value as CONVERT style 121 writes it (${shape})`,
+      context === undefined ? {} : { context },
     );
   }
   return {
