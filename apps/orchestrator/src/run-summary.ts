@@ -26,6 +26,18 @@ export interface TableSummary {
     readonly unchanged: number;
     readonly full_read?: string;
   };
+  /**
+   * An SCD2 table's history changes: versions new to the lake, versions read again with other
+   * values (rewritten), versions read again unchanged (a lookback re-read), keys closed because
+   * they left the source (`detect_deletes`), and buckets rewritten (the others kept their files).
+   */
+  readonly scd?: {
+    readonly versions_added: number;
+    readonly versions_replaced: number;
+    readonly versions_unchanged: number;
+    readonly keys_deleted: number;
+    readonly buckets_rewritten: number;
+  };
   /** datetime2/time values whose 100 ns digit was dropped by the µs lake type (never silent). */
   readonly dropped_sub_microsecond_values: number;
   readonly duration_seconds: number;

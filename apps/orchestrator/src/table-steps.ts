@@ -246,6 +246,7 @@ export async function commitTable(
     duration_seconds: roundSeconds((performance.now() - started) / 1000),
     ...(partitioning === undefined ? {} : { partitioning }),
     ...upsertSummary(results),
+    ...scdSummary(results),
   };
   await onPublished?.(summary);
   await stateStore.write(table.id, state);
@@ -268,6 +269,26 @@ function upsertSummary(results: readonly UnitResult[]): Pick<TableSummary, 'upse
       deleted: sum('deleted'),
       unchanged: sum('unchanged'),
       ...(fullRead === undefined ? {} : { full_read: fullRead }),
+    },
+  };
+}
+
+/** The SCD2 counts of a table's units, summed, in the summary's snake_case (none: no field). */
+function scdSummary(results: readonly UnitResult[]): Pick<TableSummary, 'scd'> {
+  const outcomes = results.flatMap((r) => (r.scd === undefined ? [] : [r.scd]));
+  if (outcomes.length === 0) {
+    return {};
+  }
+  const sum = (
+    field: 'versionsAdded' | 'versionsReplaced' | 'versionsUnchanged' | 'keysDeleted' | 'bucketsRewritten',
+  ): number => outcomes.reduce((n, o) => n + o[field], 0);
+  return {
+    scd: {
+      versions_added: sum('versionsAdded'),
+      versions_replaced: sum('versionsReplaced'),
+      versions_unchanged: sum('versionsUnchanged'),
+      keys_deleted: sum('keysDeleted'),
+      buckets_rewritten: sum('bucketsRewritten'),
     },
   };
 }

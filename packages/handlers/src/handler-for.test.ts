@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseConfig, type SCDTableConfig, SqlSyncError, scdTableConfigSchema } from '@sync/core';
+import { parseConfig, type SCDTableConfig, scdTableConfigSchema } from '@sync/core';
 import { describe, expect, it } from 'vitest';
 import { handlerFor } from './handler-for.js';
 import { SQLSYNC_VERSION } from './sqlsync-version.js';
@@ -12,7 +12,6 @@ const config = parseConfig({
   static_tables: [{ schema_name: 'dbo', table_name: 'Rates', target_schema: 'ref', target_table: 'rates' }],
 });
 const [orders, rates] = [config.partitionTables[0], config.staticTables[0]];
-// A config refuses SCD tables until they are implemented; the table alone still parses.
 const customers: SCDTableConfig = scdTableConfigSchema.parse({
   schema_name: 'crm',
   table_name: 'Customers',
@@ -29,17 +28,7 @@ describe('handlerFor', () => {
     expect(handlerFor(rates).parallelLimit(rates, config.processing)).toBe(1);
     expect(handlerFor(rates).lakeDir(rates, '/lake')).toBe('/lake/ref/rates');
     expect(handlerFor(customers).lakeDir(customers, '/lake')).toBe('/lake/crm/Customers');
-  });
-
-  it('refuses SCD2 tables with a clear not-implemented error', async () => {
-    const error = await handlerFor(customers)
-      .snapshot(customers, {} as never)
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SqlSyncError);
-    expect((error as SqlSyncError).code).toBe('USAGE');
-    expect((error as SqlSyncError).message).toBe(
-      'crm.Customers: scd tables are not implemented in this version of sqlsync yet; only static_tables and partition_tables run',
-    );
+    expect(handlerFor(customers).parallelLimit(customers, config.processing)).toBe(1);
   });
 });
 

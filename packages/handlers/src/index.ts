@@ -1,6 +1,7 @@
 export { handlerFor } from './handler-for.js';
 export type { PartitionFingerprint } from './partition-fingerprint.js';
 export { type OpenRunOptions, openRun, type RunResources } from './run-resources.js';
+export { type RepairScdOptions, repairScdIntegrity, type ScdRepairReport } from './scd-repair.js';
 export { SQLSYNC_VERSION } from './sqlsync-version.js';
 export { checkTable, type TableCheck } from './table-check.js';
 export type { RunInfo, TableHandler } from './table-handler.js';
@@ -12,11 +13,12 @@ export {
   type PartitionRemove,
   type PartitionReplace,
   type PartitionUnit,
+  type ScdOutcome,
   type ScdUnit,
   type StaticUnit,
-  type UnitBucket,
   type UnitPartition,
   type UnitResult,
+  type UnitScd,
   type UnitValidation,
   type UpsertOutcome,
   type WorkUnit,

@@ -1,41 +1,121 @@
+import { dirname, join, relative } from 'node:path';
+import type { SCDTableConfig } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
+import { lastModifiedType, type RowPredicate } from '@sync/extract-mssql';
+import { replaceDirectory } from '@sync/parquet-duckdb';
 import { lakeTableDir, stagedToPublished } from './lake-paths.js';
+import { scdBusinessKey } from './scd-business-key.js';
+import { planScdUnit, type ScdSnapshot, type ScdTableState } from './scd-plan.js';
+import { runScdUnit } from './scd-run.js';
 import type { TableHandler } from './table-handler.js';
-import type { TableConfigOf } from './table-kind.js';
 
-function notImplemented(table: TableConfigOf<'scd'>): SqlSyncError {
-  return new SqlSyncError(
-    'USAGE',
-    `${table.id}: ${table.kind} tables are not implemented in this version of sqlsync yet; only static_tables and partition_tables run`,
-    { context: { table: table.id } },
-  );
+function describeOptions(table: SCDTableConfig) {
+  return { columns: table.columns, unsupportedTypes: table.unsupportedTypes };
+}
+
+/** The settings naming the four columns sqlsync adds after the source's. */
+function scdColumnSettings(table: SCDTableConfig): readonly (readonly [string, string])[] {
+  return [
+    ['is_latest_column', table.isLatestColumn],
+    ['effective_date_column', table.effectiveDateColumn],
+    ['end_date_column', table.endDateColumn],
+    ['is_deleted_column', table.isDeletedColumn],
+  ];
 }
 
 /**
- * SCD Type 2 tables: not implemented yet. Every step that would touch the source or the lake
- * fails the table with a `USAGE` error saying so; the lake naming is already the one SCD2 will
- * publish under (`<lake>/<schema>/<table>/bucket=<nn>/`).
+ * SCD Type 2 tables: one unit per table. `snapshot` finds the business key (config, else primary
+ * key, else the only unique index), checks the last-modified column (date, smalldatetime,
+ * datetime, datetime2) and takes the watermark (`MAX(last_modified)`) and the server's clock;
+ * `plan` reads everything on a first load, else the rows changed since the recorded watermark less
+ * `lookback_minutes`; `run` merges them into the history (`runScdUnit`); `commit` publishes each
+ * rewritten `bucket=<nn>` directory atomically (`replaceDirectory`) and records the watermark.
+ * See the package README for the lake's columns and the rules of the history.
  */
-export const scdTableHandler: TableHandler<'scd'> = {
+export const scdTableHandler: TableHandler<'scd', ScdSnapshot, ScdTableState> = {
   kind: 'scd',
 
-  async snapshot(table) {
-    throw notImplemented(table);
+  async snapshot(table, ctx) {
+    const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
+    const type = lastModifiedType(plan, table.lastModifiedColumn);
+    for (const [setting, name] of scdColumnSettings(table)) {
+      const clash = plan.schema.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+      if (clash !== undefined) {
+        throw new SqlSyncError(
+          'CONFIG_INVALID',
+          `${table.id}: the source column ${clash.name} has the name of the lake column ${setting} (${name}); set ${setting} to another name`,
+          { context: { table: table.id, column: clash.name, configPath: setting } },
+        );
+      }
+    }
+    const lastModified =
+      plan.schema.columns.find((c) => c.name === table.lastModifiedColumn) ??
+      plan.schema.columns.find((c) => c.name.toLowerCase() === table.lastModifiedColumn.toLowerCase());
+    if (lastModified === undefined) {
+      throw new SqlSyncError(
+        'CONFIG_INVALID',
+        `${table.id}: last_modified_column ${table.lastModifiedColumn} not found`,
+        {
+          context: { table: table.id, configPath: 'last_modified_column' },
+        },
+      );
+    }
+    const businessKey = await scdBusinessKey(table, plan, ctx);
+    const where: RowPredicate | undefined =
+      table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
+    const watermark = await ctx.source.watermark(plan, lastModified.name, where);
+    return {
+      businessKey,
+      lastModified,
+      lastModifiedType: type,
+      watermark: watermark.value,
+      sourceNow: watermark.sourceNow,
+    };
   },
 
-  plan(table) {
-    throw notImplemented(table);
+  plan(table, snapshot, state, run) {
+    return planScdUnit(table, snapshot, state, run);
   },
 
-  async run(table) {
-    throw notImplemented(table);
+  async run(table, unit, ctx) {
+    const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
+    return runScdUnit(table, unit, plan, ctx);
   },
 
-  async commit(table) {
-    throw notImplemented(table);
+  async commit(table, units, results, snapshot, state, run) {
+    let versions = state?.versions ?? 0;
+    for (const [i, unit] of units.entries()) {
+      const result = results[i];
+      // Each staged bucket replaces its lake bucket on its own (journal, two renames); buckets no
+      // key of this run touched are not staged and stay as they are.
+      for (const file of result?.files ?? []) {
+        const bucket = relative(unit.stagingDir, dirname(file));
+        await replaceDirectory({
+          lakeRoot: run.lakeRoot,
+          runId: run.runId,
+          target: join(unit.lakeDir, bucket),
+          staged: join(unit.stagingDir, bucket),
+        });
+      }
+      versions += result?.scd?.versionsAdded ?? 0;
+    }
+    const unit = units[0];
+    return {
+      version: 1,
+      tableId: table.id,
+      lastRunId: run.runId,
+      lastLoadedAt: run.now.toISOString(),
+      // Taken before the read: rows changed while it ran have a later last_modified and are read
+      // again next run (an identical version read again changes nothing), never skipped.
+      watermark: snapshot.watermark ?? state?.watermark ?? null,
+      lastModifiedType: snapshot.lastModifiedType,
+      bucketCount: unit?.scd.bucketCount ?? table.bucketCount,
+      businessKey: snapshot.businessKey,
+      versions,
+    };
   },
 
-  // Buckets will be independent directories, like partitions; until then one unit at a time.
+  // One unit per table: the buckets are merged one after another inside it.
   parallelLimit() {
     return 1;
   },

@@ -70,7 +70,7 @@ export async function checkTable(table: TableConfig, ctx: UnitContext): Promise<
     }
     requireColumn('last_modified_column', table.lastModifiedColumn);
   } else if (table.kind === 'scd') {
-    for (const [i, name] of table.businessKeyColumns.entries()) {
+    for (const [i, name] of (table.businessKeyColumns ?? []).entries()) {
       requireColumn(`business_key_columns[${i}]`, name);
     }
     requireColumn('last_modified_column', table.lastModifiedColumn);

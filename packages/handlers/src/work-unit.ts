@@ -1,5 +1,5 @@
 import type { SerializedError } from '@sync/core';
-import type { RowPredicate } from '@sync/extract-mssql';
+import type { LastModifiedType, RowPredicate } from '@sync/extract-mssql';
 import type { PartitionFingerprint } from './partition-fingerprint.js';
 import type { TableKind } from './table-kind.js';
 
@@ -37,14 +37,17 @@ export interface PartitionUnit extends UnitBase<'partition'> {
 }
 
 /**
- * An SCD2 table's unit: one bucket of business keys (`bucket=<nn>`), whose versions are merged and
- * rewritten. SCD2 tables are not implemented yet; the variant says what their units will carry.
+ * An SCD2 table's unit: the whole table, one per table. It reads the rows changed since the
+ * watermark (its `predicate`; all rows on a first load), merges them into the history of the keys
+ * they touch, and stages only the `bucket=<nn>` directories holding touched keys.
  *
  * @example
- * unit.bucket // { number: 7, count: 64 }
+ * unit.scd // { bucketCount: 16, businessKey: ['CustomerId'], lastModifiedColumn: 'LastModified',
+ *          //   lastModifiedType: 'datetime2(7)', readAfter: '2024-03-01 09:00:00.1234567',
+ *          //   watermark: '2024-03-01 09:15:00.1234567', sourceNow: '2024-03-01 09:20:00.0000000' }
  */
 export interface ScdUnit extends UnitBase<'scd'> {
-  readonly bucket: UnitBucket;
+  readonly scd: UnitScd;
 }
 
 /**
@@ -120,15 +123,48 @@ export interface PartitionRemove extends PartitionDirectory {
 export type UnitPartition = PartitionReplace | PartitionRemove;
 
 /**
- * The key bucket of an SCD2 unit: business keys hash into `count` buckets, and the unit rewrites
- * bucket `number` (0-based).
+ * What an SCD2 unit needs besides its predicate, all as the snapshot found it (JSON-safe text: the
+ * watermark texts are style 121 of the column's type, never a JS Date).
  *
  * @example
- * const bucket: UnitBucket = { number: 7, count: 64 }; // directory bucket=07
+ * const scd: UnitScd = { bucketCount: 16, businessKey: ['Id'], lastModifiedColumn: 'LastModified',
+ *   lastModifiedType: 'datetime', watermark: '2024-03-01 09:15:00.003', sourceNow: '2024-03-01 09:20:00.000' };
  */
-export interface UnitBucket {
-  readonly number: number;
-  readonly count: number;
+export interface UnitScd {
+  /** Buckets of the table (`bucket_count`, fixed at its first load). */
+  readonly bucketCount: number;
+  /** The business key columns, as the source names them. */
+  readonly businessKey: readonly string[];
+  /** The last-modified column, as the source names it. */
+  readonly lastModifiedColumn: string;
+  /** Its T-SQL type, e.g. `datetime2(7)`. */
+  readonly lastModifiedType: LastModifiedType;
+  /** The read's lower bound (exclusive): the recorded watermark less `lookback_minutes`. Absent: a full read. */
+  readonly readAfter?: string;
+  /** `MAX(last_modified)` at the snapshot, recorded once the run is published (`null`: an empty table). */
+  readonly watermark: string | null;
+  /** The server's clock at the snapshot: the end date of versions closed by a delete. */
+  readonly sourceNow: string;
+}
+
+/**
+ * What an SCD2 unit did to the table's history.
+ *
+ * @example
+ * const outcome: ScdOutcome = { versionsAdded: 3, versionsReplaced: 0, versionsUnchanged: 12, keysDeleted: 1, bucketsRewritten: 2, buckets: [3, 9] };
+ */
+export interface ScdOutcome {
+  /** Versions (business key, last-modified) new to the lake. */
+  readonly versionsAdded: number;
+  /** Versions already in the lake read again with other values (or re-opened after a delete). */
+  readonly versionsReplaced: number;
+  /** Versions read again exactly as the lake holds them (a lookback): nothing changes for them. */
+  readonly versionsUnchanged: number;
+  /** Keys gone from the source whose latest version was closed (`detect_deletes`). */
+  readonly keysDeleted: number;
+  readonly bucketsRewritten: number;
+  /** The rewritten buckets' numbers, ascending. */
+  readonly buckets: readonly number[];
 }
 
 /** Exact validation figures of a unit: what the source said and what the lake holds. */
@@ -168,6 +204,8 @@ export interface UnitResult {
   readonly validation?: UnitValidation;
   /** A static `load_strategy: upsert` unit's key counts (absent for every other unit). */
   readonly upsert?: UpsertOutcome;
+  /** An SCD2 unit's version counts (absent for every other unit). */
+  readonly scd?: ScdOutcome;
   readonly durationMs: number;
   readonly error?: SerializedError;
 }
