@@ -1,6 +1,6 @@
 import { SqlSyncError } from '@sync/core';
 import { checkTsql } from '@sync/mssql-emulator';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { selectStatement } from './batch-stream.js';
 import type { TableReadPlan } from './catalog.js';
 import { andPredicates } from './predicate.js';
@@ -174,6 +174,11 @@ describe('lastModifiedType and lastModifiedProblem', () => {
 });
 
 describe('watermarkPredicate', () => {
+  // Loading the ANTLR T-SQL grammar takes seconds on a busy machine: not the first case's time.
+  beforeAll(async () => {
+    await checkTsql('SELECT 1;');
+  }, 60_000);
+
   it("compares the column with the text converted to the column's own type, style 121", async () => {
     const predicate = watermarkPredicate(plan, 'modified at', '2024-03-01 09:10:00.1234567');
     expect(predicate).toEqual({
@@ -202,6 +207,10 @@ describe('watermarkPredicate', () => {
 });
 
 describe('watermarkStatement', () => {
+  beforeAll(async () => {
+    await checkTsql('SELECT 1;');
+  }, 60_000);
+
   it('reads MAX and the server clock in style 121 of the column type, as T-SQL', async () => {
     const statement = watermarkStatement(plan, 'Legacy', { sql: '[Id] > 0' });
     expect(statement).toBe(
