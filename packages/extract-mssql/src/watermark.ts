@@ -10,6 +10,10 @@ import { qualifiedName, quoteIdentifier } from './tsql.js';
  * types whose style 121 text orders like the values and whose arithmetic is exact on that text.
  * `datetimeoffset` (its text orders by local time, not by instant), `rowversion`, integers and
  * strings are not last-modified columns.
+ *
+ * @example
+ * const type: LastModifiedType = lastModifiedType(plan, 'ModifiedAt'); // 'datetime2(7)'
+ * `CAST(SYSDATETIME() AS ${type})`;
  */
 export type LastModifiedType =
   | 'date'
@@ -22,6 +26,10 @@ export type LastModifiedType =
  * the predicate (`null` when none), `sourceNow` the server's `SYSDATETIME()` cast to the column's
  * type, both as `CONVERT(varchar(40), …, 121)` writes them for that type. They never pass through
  * a JS `Date`, which would drop datetime2's 7th digit.
+ *
+ * @example
+ * const { value, sourceNow } = await source.watermark(plan, 'ModifiedAt');
+ * // value: '2024-03-01 09:15:00.1234567' (null for an empty table), sourceNow: '2024-03-02 06:00:00.0000000'
  */
 export interface SourceWatermark {
   /** `2024-01-01 10:00:00.1234567` (datetime2(7)), `….003` (datetime), `….000` (smalldatetime), `2024-01-01` (date); `null` for no rows. */
