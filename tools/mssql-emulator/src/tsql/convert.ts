@@ -35,7 +35,9 @@ function formatTemporal(
   const scale = name === 'datetime' ? 3 : name === 'smalldatetime' || name === 'date' ? 0 : (src?.scale ?? 7);
   // Fractional seconds at `scale` digits: DuckDB keeps microseconds, so the 7th digit is '0'.
   const seventh = digit === undefined ? "'0'" : `CAST(coalesce(${digit}, 0) AS VARCHAR)`;
-  const frac = scale === 0 ? "''" : `'.' || substr(strftime(${x}, '%f') || ${seventh}, 1, ${scale})`;
+  const fracOf = (v: string): string =>
+    scale === 0 ? "''" : `'.' || substr(strftime(${v}, '%f') || ${seventh}, 1, ${scale})`;
+  const frac = fracOf(x);
   if (name === 'date') {
     switch (style) {
       case 112:
@@ -49,7 +51,9 @@ function formatTemporal(
     }
   }
   if (name === 'time') {
-    return `(strftime(TIMESTAMP '2000-01-01' + ${x}, '%H:%M:%S') || ${frac.replace(/strftime\(([^,]+),/, `strftime(TIMESTAMP '2000-01-01' + $1,`)})`;
+    // strftime formats timestamps: the time on some day (DuckDB has DATE + TIME, not TIMESTAMP + TIME).
+    const at = `(DATE '2000-01-01' + ${x})`;
+    return `(strftime(${at}, '%H:%M:%S') || ${fracOf(at)})`;
   }
   switch (style) {
     case 120:
@@ -71,7 +75,9 @@ function formatTemporal(
       return `(strftime(${x}, '%Y-%m-%dT%H:%M:%S') || ${frac})`;
     default:
       if (name === 'smalldatetime') {
-        return `strftime(${x}, '%Y-%m-%d %H:%M:%S')`;
+        // Styles 21/121/25 show milliseconds, always .000 for a smalldatetime.
+        const ms = style === 21 || style === 121 || style === 25 ? '.000' : '';
+        return `strftime(${x}, '%Y-%m-%d %H:%M:%S${ms}')`;
       }
       return `(strftime(${x}, '%Y-%m-%d %H:%M:%S') || ${frac})`;
   }

@@ -67,7 +67,7 @@ export function withHiddenDigits(ctx: SelectContext): readonly Token[] {
       chain !== undefined && chain.end === exprEnd ? ctx.scope.resolveColumn(chain.parts) : undefined;
     const digit = ctx.hiddenDigit(a, exprEnd);
     if (digit !== undefined) {
-      extra.push(`, ${digit} AS ${quoteIdent(`${name ?? column?.name ?? ''}__100ns`)}`);
+      extra.push(`, CAST(${digit} AS tinyint) AS ${quoteIdent(`${name ?? column?.name ?? ''}__100ns`)}`);
     }
     // A datetimeoffset item also carries its offset, where it is evident.
     const offset = ctx.typeOf(a, exprEnd)?.name === 'datetimeoffset' ? ctx.offsetOf(a, exprEnd) : undefined;

@@ -7,6 +7,7 @@ import type { BoundValue } from '../types/bound-value.js';
 import { type SqlType, sqlType } from '../types/sql-type.js';
 import { translateFunction } from './builtin-functions.js';
 import { offsetSql } from './datetimeoffset.js';
+import { exactComparison, refuseInexactNeighbour, updateSetRange } from './exact-comparisons.js';
 import { expressionType } from './expression-type.js';
 import type { ChecksumArgument } from './function-context.js';
 import { isName, isOp, isWord, itemRanges, lastTopLevelAs, matchParen, type Token } from './lexer.js';
@@ -14,6 +15,7 @@ import { selectHints } from './select-hints.js';
 import { rewriteSelectAliases } from './select-list.js';
 import { type SelectContext, withDecimalText, withHiddenDigits } from './select-rewrites.js';
 import { StatementScope } from './statement-scope.js';
+import { exactDigit } from './temporal-ticks.js';
 import {
   longLiteralChars,
   type TranslateEnv,
@@ -84,6 +86,10 @@ export function translate(
 class Translator implements SelectContext {
   readonly params = new Map<string, BoundValue>();
   readonly scope: StatementScope;
+  /** The UPDATE's SET list, whose `=` assign rather than compare. */
+  private readonly assignments: [number, number] | undefined;
+  /** Above 0 while a 100 ns comparison's operands are translated (their columns sit next to its operator). */
+  private exactDepth = 0;
 
   constructor(
     readonly tokens: readonly Token[],
@@ -91,6 +97,7 @@ class Translator implements SelectContext {
     private readonly options: TranslateOptions,
   ) {
     this.scope = new StatementScope(tokens, env.catalog);
+    this.assignments = updateSetRange(tokens);
   }
 
   /** The SQL Server type of an expression range, where it is evident. */
@@ -103,9 +110,14 @@ class Translator implements SelectContext {
     return this.scope.starColumns();
   }
 
-  /** SQL for the hidden 100 ns digit of a plain datetime2(7) column reference in [from, to). */
+  /** SQL for the 100 ns digit of a scale-7 date/time expression in [from, to), where exact (see {@link exactDigit}). */
   hiddenDigit(from: number, to: number): string | undefined {
-    return this.scope.sideColumn(from, to, 'ns100');
+    this.exactDepth++;
+    try {
+      return exactDigit(this, from, to);
+    } finally {
+      this.exactDepth--;
+    }
   }
 
   /** SQL for the offset (minutes) of a datetimeoffset expression in [from, to), where evident. */
@@ -153,6 +165,16 @@ class Translator implements SelectContext {
     return `$${p}`;
   }
 
+  /** A comparison with a hidden-digit column starting at `i`, made exact to 100 ns (see {@link exactComparison}). */
+  private exactComparison(i: number, to: number): { sql: string; next: number } | undefined {
+    this.exactDepth++;
+    try {
+      return exactComparison(this, i, 0, to, this.assignments);
+    } finally {
+      this.exactDepth--;
+    }
+  }
+
   /** Translates tokens [from, to). */
   range(from: number, to: number): string {
     const t = this.tokens;
@@ -160,6 +182,12 @@ class Translator implements SelectContext {
     let limit: string | undefined;
     for (let i = from; i < to; i++) {
       const tok = t[i] as Token;
+      const exact = this.exactComparison(i, to);
+      if (exact !== undefined) {
+        out.push(exact.sql);
+        i = exact.next - 1;
+        continue;
+      }
       switch (tok.kind) {
         case 'string': {
           out.push(isWord(t[i - 1], 'AS') ? quoteIdent(tok.value) : this.stringLiteral(tok));
@@ -348,6 +376,9 @@ class Translator implements SelectContext {
     }
     let parts = chain.parts;
     let end = chain.end;
+    if (this.exactDepth === 0) {
+      refuseInexactNeighbour(this, i, end, this.assignments);
+    }
     if (isOp(t[end], '.') && isOp(t[end + 1], '*')) {
       out.push(`${parts.map(quoteIdent).join('.')}.*`);
       return { next: end + 2 };
