@@ -12,6 +12,7 @@ import {
 import { SQLSYNC_VERSION, type TableKind } from '@sync/handlers';
 import { configSchemaText } from './commands/config-schema.js';
 import { opsCommand } from './commands/ops-cli.js';
+import { repairScdCommand } from './commands/repair-scd.js';
 import { scaleOutCommand } from './commands/scale-out-cli.js';
 import { Pipeline } from './pipeline.js';
 import { type ProgressTerminal, startProgress } from './progress-display.js';
@@ -54,6 +55,11 @@ Commands:
              (--offline: check the config file only, without connecting)
   status     Database reachable?, and per table: last run, its age, state file health, rows in the lake
              (JSON; a table for people when stdout is a terminal); exit 1 when unreachable or damaged
+  repair-scd --table ID [--dry-run]
+             Check an SCD2 table's history in the lake (one latest version per key, no duplicate,
+             overlapping or gapped versions, end dates, buckets) and repair the buckets that break it;
+             JSON report of each rule's violations; --dry-run changes nothing and exits 1 when the
+             history is invalid. No sqlsync run of the table may run meanwhile
   config-schema
              Print the JSON Schema of the config file (for editors)
 
@@ -64,6 +70,7 @@ Options:
       --skip-exit-code    Exit 99 instead of 0 when there is nothing to do (Airflow marks the task skipped)
       --no-progress       run: no live progress display (shown only when stderr is a terminal)
       --offline           validate: the config file only
+      --dry-run           repair-scd: report only, change no file
   -h, --help              Show this help
   -v, --version           Show the version
 
@@ -115,7 +122,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(configSchemaText());
     return EXIT.ok;
   }
-  if (!['run', 'plan', 'validate', 'status', 'publish', 'airflow-dag'].includes(command ?? '')) {
+  if (
+    !['run', 'plan', 'validate', 'status', 'publish', 'airflow-dag', 'repair-scd'].includes(command ?? '')
+  ) {
     io.stderr(
       `sqlsync: ${command === undefined ? 'a command is required' : `unknown command ${command}`}\n\n${USAGE}`,
     );
@@ -127,6 +136,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   if (values.json === true && command !== 'plan') {
     io.stderr(`sqlsync ${command}: --json applies to plan only`);
+    return EXIT.usage;
+  }
+  if (values['dry-run'] === true && command !== 'repair-scd') {
+    io.stderr(`sqlsync ${command}: --dry-run applies to repair-scd only`);
     return EXIT.usage;
   }
   const types = values.type ?? [];
@@ -170,6 +183,20 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       stderr: io.stderr,
     });
     return EXIT[outcome];
+  }
+  if (command === 'repair-scd') {
+    return EXIT[
+      await repairScdCommand({
+        config,
+        selectTables: () => pipeline.selectTables(selection),
+        tableNames: values.table ?? [],
+        typesGiven: types.length > 0,
+        dryRun: values['dry-run'] === true,
+        logger,
+        stdout: io.stdout,
+        stderr: io.stderr,
+      })
+    ];
   }
   if (
     command === 'publish' ||
@@ -287,6 +314,7 @@ function parse(argv: readonly string[]) {
       json: { type: 'boolean' },
       offline: { type: 'boolean' },
       'no-progress': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
       unit: { type: 'string' },
       'run-id': { type: 'string' },
       out: { type: 'string' },
