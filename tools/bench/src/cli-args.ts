@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_DIMENSION_KEYS } from './dimension-table.js';
 import { FIXED_MEASUREMENTS, type MeasurementName, partitionWorkers } from './measurement.js';
 
 /** The bench command line, parsed. */
 export interface BenchArgs {
   /** Rows in the fact table. Defaults to 5,000,000. */
   readonly rows: number;
+  /** Keys (rows) of the SCD2 dimension table: `--rows` when given, else 2,000,000 (issue 13). */
+  readonly scdKeys: number;
   /** Worker counts of the partitioned runs. Defaults to `[1, 2]`. */
   readonly workers: readonly number[];
   /** The measurements to run, in run order. Defaults to all. */
@@ -20,7 +23,8 @@ export interface BenchArgs {
 
 /** Usage text of `npm run bench -- …`. */
 export const USAGE = `Usage: npm run bench -- [--rows N] [--workers 1,2] [--only NAME[,NAME…]] [--repeat N] [--out FILE] [--keep]
-  --rows N        rows in the fact table (default 5000000; 1_000_000 and 5e6 forms accepted)
+  --rows N        rows in the fact table (default 5000000; 1_000_000 and 5e6 forms accepted),
+                  and keys of the SCD2 dimension table (default 2000000)
   --workers LIST  worker counts of the partitioned sqlsync runs (default 1,2)
   --only NAMES    run only these measurements: ${FIXED_MEASUREMENTS.join(', ')}, sqlsync-partition-<n>w
   --repeat N      run each measurement N times and report the median (default 1)
@@ -37,7 +41,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      rows: { type: 'string', default: '5000000' },
+      rows: { type: 'string' },
       workers: { type: 'string', default: '1,2' },
       only: { type: 'string', multiple: true },
       out: { type: 'string', default: 'bench/results/latest.json' },
@@ -48,7 +52,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     strict: true,
     allowPositionals: false,
   });
-  const rows = Number(values.rows.replaceAll('_', ''));
+  const rows = values.rows === undefined ? 5_000_000 : Number(values.rows.replaceAll('_', ''));
   if (!Number.isSafeInteger(rows) || rows < 1) {
     throw new Error(`--rows ${values.rows}: a positive whole number of rows`);
   }
@@ -71,6 +75,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     'decimal-double',
     'decimal-exact-columns',
     'decimal-double-columns',
+    'sqlsync-scd2-initial',
+    'sqlsync-scd2-incremental',
   ];
   const only = values.only?.flatMap((o) => o.split(',')).map((o) => o.trim());
   for (const name of only ?? []) {
@@ -85,5 +91,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
           ...all.filter((m) => only.includes(m)),
           ...only.filter((o): o is MeasurementName => !all.includes(o as MeasurementName)),
         ];
-  return { rows, workers, measurements, out: values.out, repeat, keep: values.keep, help: values.help };
+  return {
+    rows,
+    scdKeys: values.rows === undefined ? DEFAULT_DIMENSION_KEYS : rows,
+    workers,
+    measurements,
+    out: values.out,
+    repeat,
+    keep: values.keep,
+    help: values.help,
+  };
 }

@@ -3,7 +3,7 @@
 // own child process (measure.js) against it, prints the table and writes the results JSON.
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,13 +11,26 @@ import { SourceConnection } from '@sync/extract-mssql';
 import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import { type BenchArgs, parseBenchArgs, USAGE } from './cli-args.js';
 import {
+  changeDimensionTsql,
+  createDimensionTableTsql,
+  DIMENSION_KEY,
+  DIMENSION_TABLE,
+  insertDimensionRowsDuckdb,
+} from './dimension-table.js';
+import {
   createFactTableTsql,
   FACT_FLOAT_TABLE,
   FACT_SCHEMA,
   FACT_TABLE,
   insertFactRowsDuckdb,
 } from './fact-table.js';
-import { type MeasureOutcome, type MeasureSpec, partitionWorkers, SPEC_ENV } from './measurement.js';
+import {
+  isScdMeasurement,
+  type MeasureOutcome,
+  type MeasureSpec,
+  partitionWorkers,
+  SPEC_ENV,
+} from './measurement.js';
 import { deriveFigures, formatReport, judgeTargets } from './report.js';
 import { sourceOptions } from './source-options.js';
 
@@ -40,34 +53,51 @@ const workRoot = await mkdtemp(join(tmpdir(), 'sqlsync-bench-'));
 const emulator = await startEmulator({ port: 0, password: 'Bench!Passw0rd' });
 try {
   const seedSeconds = await seed(emulator, args);
-  log(
-    `seeded ${args.rows.toLocaleString('en-US')} rows in ${seedSeconds.toFixed(1)} s (work dir ${workRoot})`,
-  );
-  log(`emulator warmed up in ${(await warmUp(emulator, args.rows)).toFixed(1)} s`);
+  log(`seeded in ${seedSeconds.toFixed(1)} s (work dir ${workRoot})`);
+  log(`emulator warmed up in ${(await warmUp(emulator, args)).toFixed(1)} s`);
   const outcomes: MeasuredInParent[] = [];
   const partitionRuns = args.measurements.filter((m) => partitionWorkers(m) !== undefined);
   // The no-change run reuses the lake and state of the partitioned run with the most workers.
   const lastPartitionRun = partitionRuns[partitionRuns.length - 1];
   const noChangeWorkers = Math.max(...args.workers);
+  // The SCD2 incremental runs reuse the initial load's lake and state (priming one if need be).
+  const scdIncremental = args.measurements.includes('sqlsync-scd2-incremental');
+  const scdWorkDir = join(workRoot, 'sqlsync-scd2-initial');
   for (const name of args.measurements) {
     const workDir =
       name === 'sqlsync-no-change'
         ? join(workRoot, lastPartitionRun ?? `sqlsync-partition-${noChangeWorkers}w`)
-        : join(workRoot, name);
+        : name === 'sqlsync-scd2-incremental'
+          ? scdWorkDir
+          : join(workRoot, name);
+    const rows = isScdMeasurement(name) ? args.scdKeys : args.rows;
+    const spec: MeasureSpec = {
+      name,
+      rows,
+      endpoint: endpointOf(emulator),
+      workDir,
+      workers: partitionWorkers(name) ?? noChangeWorkers,
+    };
     const runs: MeasuredInParent[] = [];
     for (let run = 0; run < args.repeat; run++) {
-      if (name !== 'sqlsync-no-change') {
+      let primingSeconds: number | undefined;
+      if (name === 'sqlsync-scd2-incremental') {
+        const prepared = await prepareScdIncremental(emulator, spec, run);
+        if (typeof prepared !== 'number' && prepared !== undefined) {
+          runs.push(prepared);
+          break;
+        }
+        primingSeconds = prepared;
+      } else if (name !== 'sqlsync-no-change') {
         // Every repetition of a full run starts from an empty lake, or it would be incremental.
         await rm(workDir, { recursive: true, force: true });
       }
-      const spec: MeasureSpec = {
-        name,
-        rows: args.rows,
-        endpoint: endpointOf(emulator),
-        workDir,
-        workers: partitionWorkers(name) ?? noChangeWorkers,
-      };
-      runs.push(await measureInChild(emulator, spec));
+      const measured = await measureInChild(emulator, spec);
+      runs.push(
+        primingSeconds === undefined
+          ? measured
+          : { ...measured, details: { ...measured.details, primingSeconds } },
+      );
       const last = runs[runs.length - 1] as MeasuredInParent;
       log(
         last.status === 'ok'
@@ -79,12 +109,13 @@ try {
       }
     }
     outcomes.push(median(runs));
-    if (!args.keep && name !== lastPartitionRun) {
+    const reused = name === lastPartitionRun || (name === 'sqlsync-scd2-initial' && scdIncremental);
+    if (!args.keep && !reused) {
       await rm(workDir, { recursive: true, force: true });
     }
   }
   const measurements = deriveFigures(outcomes);
-  const targets = judgeTargets(measurements, args.rows);
+  const targets = judgeTargets(measurements, args.rows, args.scdKeys);
   process.stdout.write(`\n${formatReport(measurements, targets)}\n`);
   const out = isAbsolute(args.out) ? args.out : join(repoRoot, args.out);
   await mkdir(dirname(out), { recursive: true });
@@ -92,9 +123,10 @@ try {
     out,
     `${JSON.stringify(
       {
-        benchmark: 'sqlsync issue 6',
+        benchmark: 'sqlsync issues 6 and 13',
         date: new Date().toISOString(),
         rows: args.rows,
+        scdKeys: args.scdKeys,
         seedSeconds,
         machine: await machine(),
         notes: [
@@ -167,16 +199,20 @@ function median(runs: readonly MeasuredInParent[]): MeasuredInParent {
 }
 
 /**
- * Streams the first rows of the fact table once, untimed: the emulator's TDS encoders run in this
- * process, and the first measurement should not pay for their JIT warm-up.
+ * Streams the first rows of the fact table (or, when only SCD2 runs are measured, of the dimension
+ * table) once, untimed: the emulator's TDS encoders run in this process, and the first measurement
+ * should not pay for their JIT warm-up.
  */
-async function warmUp(target: Emulator, rows: number): Promise<number> {
+async function warmUp(target: Emulator, options: BenchArgs): Promise<number> {
   const started = performance.now();
+  const factRead = options.measurements.some((m) => !isScdMeasurement(m));
   const source = await SourceConnection.open(sourceOptions(endpointOf(target)));
   try {
-    const plan = await source.describe(FACT_SCHEMA, FACT_TABLE);
-    const warmRows = Math.min(rows, 300_000);
-    const stream = source.read(plan, { predicate: { sql: `[Id] < ${warmRows}` } });
+    const plan = await source.describe(FACT_SCHEMA, factRead ? FACT_TABLE : DIMENSION_TABLE);
+    const warmRows = Math.min(factRead ? options.rows : options.scdKeys, 300_000);
+    const stream = source.read(plan, {
+      predicate: { sql: `[${factRead ? 'Id' : DIMENSION_KEY}] < ${warmRows}` },
+    });
     for await (const _batch of stream) {
       // Discarded: only the server side's warm-up matters.
     }
@@ -186,18 +222,63 @@ async function warmUp(target: Emulator, rows: number): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+/** Creates and fills the tables the chosen measurements read: the fact table(s), the dimension. */
 async function seed(target: Emulator, options: BenchArgs): Promise<number> {
   const started = performance.now();
   const variants = options.measurements.some((m) => m.startsWith('decimal-double'))
     ? (['decimal', 'float'] as const)
     : (['decimal'] as const);
-  for (const variant of variants) {
-    const table = variant === 'decimal' ? FACT_TABLE : FACT_FLOAT_TABLE;
-    await target.exec(createFactTableTsql(variant));
-    // Tables live in DuckDB schema `dbo` under their T-SQL names (see the emulator's README).
-    await target.duckdb(insertFactRowsDuckdb(`${FACT_SCHEMA}."${table}"`, options.rows, variant));
+  if (options.measurements.some((m) => !isScdMeasurement(m))) {
+    for (const variant of variants) {
+      const table = variant === 'decimal' ? FACT_TABLE : FACT_FLOAT_TABLE;
+      await target.exec(createFactTableTsql(variant));
+      // Tables live in DuckDB schema `dbo` under their T-SQL names (see the emulator's README).
+      await target.duckdb(insertFactRowsDuckdb(`${FACT_SCHEMA}."${table}"`, options.rows, variant));
+    }
+    log(`fact table: ${options.rows.toLocaleString('en-US')} rows`);
+  }
+  if (options.measurements.some(isScdMeasurement)) {
+    await target.exec(createDimensionTableTsql());
+    await target.duckdb(insertDimensionRowsDuckdb(options.scdKeys));
+    log(`SCD2 dimension table: ${options.scdKeys.toLocaleString('en-US')} keys`);
   }
   return (performance.now() - started) / 1000;
+}
+
+/**
+ * Before an SCD2 incremental repetition: primes the lake with an initial load in a child of its
+ * own when the work directory holds no state (`--only sqlsync-scd2-incremental`), then changes 1 %
+ * of the keys at the source. Returns the priming run's seconds (undefined when none was needed),
+ * or the priming run's outcome when it did not succeed.
+ */
+async function prepareScdIncremental(
+  target: Emulator,
+  spec: MeasureSpec,
+  repetition: number,
+): Promise<number | undefined | MeasuredInParent> {
+  let primingSeconds: number | undefined;
+  if (!(await hasFiles(join(spec.workDir, 'state')))) {
+    const primed = await measureInChild(target, { ...spec, name: 'sqlsync-scd2-initial' });
+    if (primed.status !== 'ok') {
+      return {
+        ...primed,
+        name: spec.name,
+        reason: `priming initial load: ${primed.reason ?? primed.status}`,
+      };
+    }
+    primingSeconds = primed.seconds;
+    log(`sqlsync-scd2-incremental: primed by an initial load in ${primed.seconds.toFixed(2)} s`);
+  }
+  await target.exec(changeDimensionTsql(repetition));
+  return primingSeconds;
+}
+
+async function hasFiles(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 function endpointOf(target: Emulator): MeasureSpec['endpoint'] {

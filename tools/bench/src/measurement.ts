@@ -14,6 +14,8 @@ export const FIXED_MEASUREMENTS = [
   'decimal-double',
   'decimal-exact-columns',
   'decimal-double-columns',
+  'sqlsync-scd2-initial',
+  'sqlsync-scd2-incremental',
 ] as const;
 
 /** A measurement's name: one of {@link FIXED_MEASUREMENTS} or `sqlsync-partition-<n>w`. */
@@ -31,7 +33,7 @@ export interface EmulatorEndpoint {
 /** Everything a measurement child needs (passed in the environment, not argv: it holds a password). */
 export interface MeasureSpec {
   readonly name: MeasurementName;
-  /** Rows in the fact table. */
+  /** Rows in the fact table; for the SCD2 measurements, keys (rows) of the dimension table. */
   readonly rows: number;
   readonly endpoint: EmulatorEndpoint;
   /** Directory the measurement writes under (lake, state, Parquet files); created by the child. */
@@ -76,4 +78,17 @@ export const SPEC_ENV = 'SQLSYNC_BENCH_SPEC';
 export function partitionWorkers(name: string): number | undefined {
   const match = /^sqlsync-partition-(\d+)w$/.exec(name);
   return match === null ? undefined : Number(match[1]);
+}
+
+/** The SCD2 measurements (issue 13), which read the dimension table instead of the fact table. */
+export const SCD_MEASUREMENTS = ['sqlsync-scd2-initial', 'sqlsync-scd2-incremental'] as const;
+
+/**
+ * Whether a measurement reads the SCD2 dimension table.
+ *
+ * @example
+ * isScdMeasurement('sqlsync-scd2-initial') // true
+ */
+export function isScdMeasurement(name: string): boolean {
+  return (SCD_MEASUREMENTS as readonly string[]).includes(name);
 }

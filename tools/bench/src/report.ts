@@ -1,4 +1,9 @@
-import { type MeasurementName, type MeasureOutcome, partitionWorkers } from './measurement.js';
+import {
+  isScdMeasurement,
+  type MeasurementName,
+  type MeasureOutcome,
+  partitionWorkers,
+} from './measurement.js';
 
 /** A measurement with the figures derived from it in the parent. */
 export interface ReportedMeasurement extends MeasureOutcome {
@@ -75,8 +80,15 @@ export function deriveFigures(
   });
 }
 
-/** Judges issue 6's targets on what was measured; what was not measured stays `met: null`. */
-export function judgeTargets(measurements: readonly ReportedMeasurement[], rows: number): TargetVerdict[] {
+/**
+ * Judges issue 6's and issue 13's targets on what was measured; what was not measured stays
+ * `met: null`. `scdKeys` is the dimension table's size, for the SCD2 verdicts' labels.
+ */
+export function judgeTargets(
+  measurements: readonly ReportedMeasurement[],
+  rows: number,
+  scdKeys = rows,
+): TargetVerdict[] {
   const find = (name: MeasurementName): ReportedMeasurement | undefined =>
     measurements.find((m) => m.name === name);
   const missing = (m: ReportedMeasurement | undefined, name: string): string =>
@@ -121,7 +133,10 @@ export function judgeTargets(measurements: readonly ReportedMeasurement[], rows:
   );
 
   const sqlsyncRuns = measurements.filter(
-    (m) => m.status === 'ok' && (m.name.startsWith('sqlsync-') || partitionWorkers(m.name) !== undefined),
+    (m) =>
+      m.status === 'ok' &&
+      !isScdMeasurement(m.name) &&
+      (m.name.startsWith('sqlsync-') || partitionWorkers(m.name) !== undefined),
   );
   const peak = sqlsyncRuns.reduce((max, m) => Math.max(max, m.peakRssBytes), 0);
   verdicts.push({
@@ -193,7 +208,58 @@ export function judgeTargets(measurements: readonly ReportedMeasurement[], rows:
           met: null,
         },
   );
+  verdicts.push(...judgeScdTargets(measurements, scdKeys));
   return verdicts;
+}
+
+/**
+ * Issue 13's SCD2 targets: the incremental run (1 % of the keys changed) takes <= 10 % of the
+ * initial load's wall time (the initial load primed for it when it was not measured itself), and
+ * both runs peak at <= 400 MB RSS.
+ */
+function judgeScdTargets(measurements: readonly ReportedMeasurement[], scdKeys: number): TargetVerdict[] {
+  const initial = measurements.find((m) => m.name === 'sqlsync-scd2-initial');
+  const incremental = measurements.find((m) => m.name === 'sqlsync-scd2-incremental');
+  if (initial === undefined && incremental === undefined) {
+    return [];
+  }
+  const keys = scdKeys.toLocaleString('en-US');
+  const priming = incremental?.details?.primingSeconds;
+  const initialSeconds =
+    initial?.status === 'ok' ? initial.seconds : typeof priming === 'number' ? priming : undefined;
+  const ratio =
+    incremental?.status === 'ok' && initialSeconds !== undefined && initialSeconds > 0
+      ? incremental.seconds / initialSeconds
+      : undefined;
+  // What to say when there is no ratio: the incremental run's own trouble, else the initial's.
+  const unmeasured =
+    incremental?.status === 'ok'
+      ? `sqlsync-scd2-initial ${initial === undefined ? 'not run' : `${initial.status.replace('_', ' ')}: ${initial.reason ?? ''}`}`
+      : `sqlsync-scd2-incremental ${incremental === undefined ? 'not run' : `${incremental.status.replace('_', ' ')}: ${incremental.reason ?? ''}`}`;
+  const runs = [initial, incremental].filter((m): m is ReportedMeasurement => m?.status === 'ok');
+  const peak = runs.reduce((max, m) => Math.max(max, m.peakRssBytes), 0);
+  return [
+    {
+      target: `SCD2 incremental run (1% of ${keys} keys changed) vs initial load`,
+      threshold: '<= 10% of wall time',
+      measured:
+        ratio === undefined || incremental === undefined || initialSeconds === undefined
+          ? unmeasured.trim()
+          : `${fixed(ratio * 100, 2)}% (${fixed(incremental.seconds, 2)} s vs ${fixed(initialSeconds, 2)} s${initial?.status === 'ok' ? '' : ', the priming load'}), ${incremental.rows.toLocaleString('en-US')} rows read`,
+      met: ratio === undefined ? null : ratio <= 0.1,
+    },
+    {
+      target: `peak RSS of SCD2 runs at ${keys} keys`,
+      threshold: '<= 400 MB',
+      measured:
+        runs.length === 0
+          ? 'no SCD2 run measured'
+          : runs
+              .map((m) => `${m.name.replace('sqlsync-scd2-', '')} ${fixed(m.peakRssBytes / 1e6, 0)} MB`)
+              .join(', '),
+      met: runs.length === 0 ? null : peak <= 400e6,
+    },
+  ];
 }
 
 /** The results as a fixed-width text table, then the target verdicts. */
@@ -252,9 +318,13 @@ export function formatReport(
     (t) =>
       `  [${t.met === null ? 'n/a ' : t.met ? 'met ' : 'MISS'}] ${t.target}: ${t.measured} (target ${t.threshold})`,
   );
-  return [...text, ...(notes.length > 0 ? ['', ...notes] : []), '', 'Targets (issue 6):', ...verdicts].join(
-    '\n',
-  );
+  return [
+    ...text,
+    ...(notes.length > 0 ? ['', ...notes] : []),
+    '',
+    'Targets (issues 6 and 13):',
+    ...verdicts,
+  ].join('\n');
 }
 
 function fixed(value: number, digits: number): string {

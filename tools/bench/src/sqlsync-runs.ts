@@ -3,20 +3,29 @@ import { join } from 'node:path';
 import { createLogger, type PipelineConfigInput, parseConfig } from '@sync/core';
 import { Pipeline, type RunSummary } from '@sync/orchestrator';
 import type { Measured } from './baselines.js';
+import { DIMENSION_KEY, DIMENSION_LAST_MODIFIED, DIMENSION_TABLE } from './dimension-table.js';
 import { FACT_SCHEMA, FACT_TABLE, PARTITION_COLUMN } from './fact-table.js';
 import type { MeasureSpec } from './measurement.js';
 import { type SectionFigures, sectionFigures, timeSection } from './timed-section.js';
 
-/** Which way the fact table is configured: one static unit, or monthly partitions. */
-type TableSetup = 'static' | 'partition';
+/**
+ * Which table and how: the fact table as one static unit or by monthly partitions, or the
+ * dimension table as an SCD Type 2 table.
+ */
+type TableSetup = 'static' | 'partition' | 'scd';
 
-/** The status a measurement gets while partition tables are still missing from sqlsync. */
-const PARTITIONS_MISSING = 'partition tables not implemented';
+/** The status a measurement gets while its table kind is still missing from sqlsync. */
+const KIND_MISSING: Readonly<Record<TableSetup, string>> = {
+  static: 'static tables not implemented',
+  partition: 'partition tables not implemented',
+  scd: 'SCD2 tables not implemented',
+};
 
 /**
  * sqlsync end to end (`Pipeline.run`): the fact table as a static table (one unit, so one worker
  * whatever `max_workers` says), or as a partition table by month on `BusinessDate` with `workers`
- * threads.
+ * threads; or the dimension table as an SCD Type 2 table (one unit), a full load into an empty
+ * work directory or an incremental run on the lake and state already there.
  */
 export async function sqlsyncFullRun(spec: MeasureSpec, setup: TableSetup): Promise<Measured> {
   const pipeline = new Pipeline(pipelineConfig(spec, setup), { logger: createLogger({ level: 'silent' }) });
@@ -63,24 +72,38 @@ function pipelineConfig(spec: MeasureSpec, setup: TableSetup) {
     },
     state: { parquet_directory: join(spec.workDir, 'lake'), state_directory: stateDir(spec) },
     processing: {
-      max_workers: setup === 'static' ? 1 : spec.workers,
+      max_workers: setup === 'partition' ? spec.workers : 1,
       partition_parallel_limit: spec.workers,
     },
     log_level: 'ERROR',
     ...(setup === 'static'
       ? { static_tables: [{ ...table, target_table: 'fact' }] }
-      : {
-          partition_tables: [
-            {
-              ...table,
-              target_table: 'fact_partitioned',
-              partition_column: PARTITION_COLUMN,
-              granularity: 'month' as const,
-              // Default settings: newest_partitions_to_refresh is 0, so the no-change run measures
-              // what change detection alone costs, as a user's would.
-            },
-          ],
-        }),
+      : setup === 'scd'
+        ? {
+            scd_tables: [
+              {
+                schema_name: FACT_SCHEMA,
+                table_name: DIMENSION_TABLE,
+                target_schema: 'bench',
+                target_table: 'customer_history',
+                business_key_columns: [DIMENSION_KEY],
+                last_modified_column: DIMENSION_LAST_MODIFIED,
+                // Defaults otherwise: lookback_minutes 0, detect_deletes false, 16 buckets.
+              },
+            ],
+          }
+        : {
+            partition_tables: [
+              {
+                ...table,
+                target_table: 'fact_partitioned',
+                partition_column: PARTITION_COLUMN,
+                granularity: 'month' as const,
+                // Default settings: newest_partitions_to_refresh is 0, so the no-change run measures
+                // what change detection alone costs, as a user's would.
+              },
+            ],
+          }),
   };
   return parseConfig(input, 'bench');
 }
@@ -129,6 +152,8 @@ async function summarise(
       units: result.tables.flatMap((t) => t.units),
       files: files.length,
       droppedSubMicrosecondValues: result.tables.reduce((n, t) => n + t.dropped_sub_microsecond_values, 0),
+      // SCD2 runs: versions added/replaced/unchanged, keys deleted, buckets rewritten.
+      ...scdDetails(result),
     },
   };
 }
@@ -138,9 +163,9 @@ function unavailableOrFailed(
   setup: TableSetup,
   figures: SectionFigures & { readonly rows: number },
 ): Measured {
-  // Decided at run time, so the figures appear by themselves once partition tables land.
-  return setup === 'partition' && /not implemented/i.test(message)
-    ? { status: 'not_available', reason: `${PARTITIONS_MISSING} (${message})`, ...figures }
+  // Decided at run time, so the figures appear by themselves once the table kind lands.
+  return setup !== 'static' && /not implemented/i.test(message)
+    ? { status: 'not_available', reason: `${KIND_MISSING[setup]} (${message})`, ...figures }
     : { status: 'failed', reason: message, ...figures };
 }
 
@@ -151,4 +176,12 @@ async function listFiles(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+/** The run summary's `scd` figures of the SCD2 table, if the summary has them. */
+function scdDetails(result: RunSummary): Record<string, unknown> {
+  const scd = result.tables
+    .map((t) => (t as unknown as { readonly scd?: Record<string, unknown> }).scd)
+    .find((s) => s !== undefined);
+  return scd === undefined ? {} : { scd };
 }
