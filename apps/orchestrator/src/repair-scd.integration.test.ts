@@ -2,11 +2,13 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './test-support/run-cli.js';
+import { type CliRun, runCli } from './test-support/run-cli.js';
 
-// `sqlsync repair-scd` through the built CLI on a lake table written directly with the SCD2
-// layout (bucket directories, the spec's columns and file metadata): it needs no source.
+// `sqlsync repair-scd` through the built CLI: on a lake table written directly with the SCD2
+// layout (bucket directories, the spec's columns and file metadata; no source needed), and on a
+// lake written by `sqlsync run` from the emulator and then corrupted.
 
 const BUCKETS = 4;
 const RUN_1 = '20240101T000000Z-aaaaaa';
@@ -255,4 +257,151 @@ describe('sqlsync repair-scd', () => {
     const help = await runCli(['--help'], process.env);
     expect(help.stdout).toContain('repair-scd --table ID [--dry-run]');
   }, 180_000);
+});
+
+describe('sqlsync repair-scd on a lake written by sqlsync run', () => {
+  const PASSWORD = 'RepairScd!Passw0rd';
+  let emulator: Emulator;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, password: PASSWORD });
+  }, 60_000);
+
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  const env = (): NodeJS.ProcessEnv => ({ ...process.env, SQLSYNC_PASSWORD: PASSWORD });
+
+  async function writeRunConfig(): Promise<string> {
+    const file = join(work, 'run.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        database: {
+          server: '127.0.0.1',
+          port: emulator.port,
+          database: 'master',
+          username: 'sa',
+          encrypt: false,
+        },
+        state: { parquet_directory: lakeRoot(), state_directory: join(work, 'state') },
+        scd_tables: [
+          { table_name: 'Members', target_schema: 'dw', target_table: 'customers', bucket_count: BUCKETS },
+        ],
+        log_level: 'WARNING',
+      }),
+    );
+    return file;
+  }
+
+  const expectOk = (run: CliRun): void => {
+    expect(run.code, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
+  };
+
+  /** Writes `rows` (a SELECT over the lake's files) as a newer file into a bucket directory, with the lake's metadata. */
+  async function addFile(bucketDir: string, runId: string, rows: string, like: string): Promise<void> {
+    const metadata = await query(`SELECT decode(key), decode(value) FROM parquet_kv_metadata('${like}')`);
+    const kv = metadata.map(([k, v]) => `'${String(k)}': '${String(v).replaceAll("'", "''")}'`).join(', ');
+    await query(
+      `COPY (${rows}) TO '${join(bucketDir, `part-${runId}-0.parquet`)}' (FORMAT PARQUET, KV_METADATA {${kv}})`,
+    );
+  }
+
+  it('repairs a corrupted history that the next sqlsync run then extends', async () => {
+    const values = Array.from(
+      { length: 40 },
+      (_, i) => `(${i + 1}, N'member ${i + 1}', '2024-01-01 10:00:${String(i).padStart(2, '0')}.000')`,
+    );
+    await emulator.exec(`CREATE TABLE [dbo].[Members] ([Id] int NOT NULL PRIMARY KEY, [Name] nvarchar(50) NOT NULL,
+      [LastModified] datetime2(3) NOT NULL)`);
+    await emulator.exec(
+      `INSERT INTO [dbo].[Members] ([Id], [Name], [LastModified]) VALUES ${values.join(', ')}`,
+    );
+    const config = await writeRunConfig();
+    expectOk(await runCli(['run', '--config', config], env()));
+    await emulator.exec(
+      `UPDATE [dbo].[Members] SET [Name] = N'moved', [LastModified] = '2024-02-01 10:00:00.000' WHERE [Id] IN (5, 9)`,
+    );
+    expectOk(await runCli(['run', '--config', config], env()));
+    const valid = await runCli(
+      ['repair-scd', '--config', config, '--table', 'dbo.Members', '--dry-run'],
+      env(),
+    );
+    expectOk(valid);
+    expect(valid.summary()).toMatchObject({ status: 'ok', valid: true, rows: 42, keys: 40 });
+
+    // Corrupt it as a faulty writer would: a newer file in key 5's bucket repeats its first version
+    // as if still current (a duplicate that, kept, makes two latest versions and an overlap), and
+    // a newer file in a wrong bucket repeats key 9's current version.
+    const scan = `read_parquet('${tableDir()}/*/*.parquet', filename = true)`;
+    const [[file5]] = (await query(`SELECT filename FROM ${scan} WHERE Id = 5 LIMIT 1`)) as [[string]];
+    const [[file9]] = (await query(`SELECT filename FROM ${scan} WHERE Id = 9 LIMIT 1`)) as [[string]];
+    const bucket9 = Number(/bucket=(\d+)/.exec(file9)?.[1]);
+    const wrong = join(tableDir(), `bucket=${String((bucket9 + 1) % BUCKETS).padStart(2, '0')}`);
+    await mkdir(wrong, { recursive: true });
+    const corruptRun = '20990101T000000Z-cccccc';
+    await addFile(
+      join(file5, '..'),
+      corruptRun,
+      `SELECT * REPLACE (true AS IsLatest, TIMESTAMP '9999-12-31' AS end_date) FROM read_parquet('${file5}')
+       WHERE Id = 5 AND effective_date < TIMESTAMP '2024-02-01'`,
+      file5,
+    );
+    await addFile(
+      wrong,
+      corruptRun,
+      `SELECT * FROM read_parquet('${file9}') WHERE Id = 9 AND IsLatest`,
+      file9,
+    );
+    const corrupt = await lakeFiles();
+
+    const dry = await runCli(
+      ['repair-scd', '--config', config, '--table', 'dbo.Members', '--dry-run'],
+      env(),
+    );
+    expect(dry.code, dry.stderr).toBe(1);
+    const report = dry.summary() as Record<string, unknown> & {
+      violations: Record<string, { count: number; examples: { key: Record<string, string> }[] }>;
+    };
+    const keysOf = (rule: string): string[] =>
+      (report.violations[rule]?.examples ?? []).map((e) => e.key.Id as string);
+    expect(report).toMatchObject({ status: 'invalid', rows: 44 });
+    expect(keysOf('duplicates')).toEqual(['5', '9']);
+    expect(keysOf('latestCount')).toEqual(['5']);
+    expect(keysOf('overlaps')).toEqual(['5']);
+    expect(keysOf('wrongBucket')).toEqual(['9']);
+    expect(await lakeFiles()).toEqual(corrupt);
+
+    expectOk(await runCli(['repair-scd', '--config', config, '--table', 'dbo.Members'], env()));
+    const repaired = await runCli(
+      ['repair-scd', '--config', config, '--table', 'dbo.Members', '--dry-run'],
+      env(),
+    );
+    expectOk(repaired);
+    expect(repaired.summary()).toMatchObject({ status: 'ok', valid: true, rows: 42, keys: 40 });
+
+    // The merge reads the repaired buckets as its own: a further change of key 5 adds a version.
+    await emulator.exec(
+      `UPDATE [dbo].[Members] SET [Name] = N'back', [LastModified] = '2024-03-01 10:00:00.000' WHERE [Id] = 5`,
+    );
+    const next = await runCli(['run', '--config', config], env());
+    expectOk(next);
+    expect(next.summary().tables?.[0]).toMatchObject({ status: 'ok', scd: { versions_added: 1 } });
+    const after = await runCli(
+      ['repair-scd', '--config', config, '--table', 'dbo.Members', '--dry-run'],
+      env(),
+    );
+    expectOk(after);
+    expect(after.summary()).toMatchObject({ valid: true, rows: 43 });
+    expect(
+      await query(
+        `SELECT Name, IsLatest, end_date::VARCHAR FROM ${scan} WHERE Id = 5 ORDER BY effective_date`,
+      ),
+    ).toEqual([
+      ['member 5', false, '2024-02-01 10:00:00'],
+      ['moved', false, '2024-03-01 10:00:00'],
+      ['back', true, OPEN],
+    ]);
+  }, 300_000);
 });
