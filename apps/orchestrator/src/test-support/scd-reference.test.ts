@@ -91,6 +91,22 @@ describe('ScdReference', () => {
     ]);
   });
 
+  it('a deleted version’s end stays within its own effective date and the next version’s', () => {
+    const ref = new ScdReference({ lookbackMinutes: 0, detectDeletes: true });
+    ref.run([row('1', T('10:00:00'), 'a'), row('2', T('13:30:00'), 'b'), row('3', T('09:00:00'), 'c')], NOW1);
+    // Key 2's last_modified is ahead of the source clock (13:00) when it is deleted.
+    ref.run([row('1', T('10:00:00'), 'a'), row('3', T('09:00:00'), 'c')], NOW2);
+    // Key 1 is deleted at 14:00, then comes back with a last_modified of 11:00.
+    ref.run([row('3', T('09:00:00'), 'c')], NOW3);
+    ref.run([row('1', T('11:00:00'), 'a2'), row('3', T('09:00:00'), 'c')], '2026-01-01 15:00:00.000000');
+    expect(lines(ref)).toEqual([
+      '1|a2|11:00:00.000000|open|L',
+      '1|a|10:00:00.000000|11:00:00.000000|D',
+      '2|b|13:30:00.000000|13:30:00.000000|LD',
+      '3|c|09:00:00.000000|open|L',
+    ]);
+  });
+
   it('a key returning with the deleted version’s own last_modified re-opens that version', () => {
     const ref = new ScdReference({ lookbackMinutes: 0, detectDeletes: true });
     ref.run([row('1', T('10:00:00'), 'a'), row('2', T('09:00:00'), 'b')], NOW1);

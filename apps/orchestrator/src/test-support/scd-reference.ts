@@ -57,7 +57,8 @@ interface Version {
  * (key, last_modified truncated to µs); a row read for an existing version replaces its values and
  * re-opens it if it was deleted; with `detectDeletes` the latest version of a key gone from the
  * source gets end = the run's source time and is_deleted; end = next version's effective, else
- * 9999-12-31, except a deleted version keeps its delete time; is_latest = the greatest effective.
+ * 9999-12-31, except a deleted version keeps its delete time (clamped between its own effective
+ * and the next version's); is_latest = the greatest effective.
  *
  * @example
  * const ref = new ScdReference({ lookbackMinutes: 0, detectDeletes: true });
@@ -131,7 +132,7 @@ export class ScdReference {
           key,
           values: v.values,
           effective: v.effective,
-          end: v.deletedAt ?? next?.effective ?? OPEN_END,
+          end: v.deletedAt === undefined ? (next?.effective ?? OPEN_END) : deletedEnd(v, next),
           isLatest: next === undefined,
           isDeleted: v.deletedAt !== undefined,
         });
@@ -139,6 +140,22 @@ export class ScdReference {
     }
     return rows;
   }
+}
+
+/**
+ * A deleted version's end: its delete time, kept within the integrity rules — never after the next
+ * version's effective date (a key that came back with an older last_modified than the delete time:
+ * a gap is allowed, an overlap is not) nor before its own effective date (a last_modified ahead of
+ * the source's clock).
+ */
+function deletedEnd(version: Version, next: Version | undefined): string {
+  const at = version.deletedAt as string;
+  // Timestamps as fixed-width text: comparing the strings compares the instants.
+  const capped = next !== undefined && next.effective < at ? next.effective : at;
+  if (capped < version.effective) {
+    return version.effective;
+  }
+  return capped;
 }
 
 function latestOf(versions: readonly Version[]): Version {
