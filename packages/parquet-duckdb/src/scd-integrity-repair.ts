@@ -4,6 +4,7 @@ import { SqlSyncError } from '@sync/core';
 import { exists, fsyncDirectory, fsyncFile } from './durable-fs.js';
 import { LakeLayout } from './lake-layout.js';
 import { type PublishResult, replaceDirectory } from './replace-directory.js';
+import { scdBucketDirName } from './scd-history-sql.js';
 import type { ScdIntegrityReport } from './scd-integrity-report.js';
 import { type ScdIntegrityRequest, ScdIntegritySession } from './scd-integrity-session.js';
 
@@ -79,7 +80,10 @@ export async function repairScdHistory(request: ScdRepairRequest): Promise<ScdRe
     const anyMetadata = session.bucketMetadata.values().next().value ?? {};
     for (const bucket of before.repair.bucketsToRewrite) {
       const existing = session.files.find((f) => f.bucket === bucket);
-      const target = existing?.bucketDir ?? join(request.tableDir, bucketDirName(bucket, before.bucketCount));
+      // A bucket without a directory yet receives keys moved from a wrong bucket, which only a
+      // table whose files carry their bucket count can have.
+      const target =
+        existing?.bucketDir ?? join(request.tableDir, scdBucketDirName(bucket, before.bucketCount ?? 0));
       const stagedDir = layout.staged(request.runId, target);
       await mkdir(stagedDir, { recursive: true });
       const file = join(stagedDir, layout.dataFileName(request.runId, 0));
@@ -124,11 +128,6 @@ export async function repairScdHistory(request: ScdRepairRequest): Promise<ScdRe
     rowsChanged: before.repair.rowsToChange,
     published,
   };
-}
-
-/** `bucket=<nn>`: two digits, three when the table has more than 100 buckets (the lake layout). */
-function bucketDirName(bucket: number, bucketCount: number | undefined): string {
-  return `bucket=${String(bucket).padStart((bucketCount ?? 0) > 100 ? 3 : 2, '0')}`;
 }
 
 /**

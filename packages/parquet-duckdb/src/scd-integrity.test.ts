@@ -372,4 +372,17 @@ describe('repairScdHistory', () => {
       ['ab', 'c', 'DATE', '9999-12-31'],
     ]);
   });
+
+  it('moves a key into its bucket directory, creating it, and leaves the wrong one empty', async () => {
+    const [[hashed]] = (await query(`SELECT ${bucketSql('1')}::INTEGER`)) as [[number]];
+    const wrong = (hashed + 1) % BUCKETS;
+    await writeRun(RUN_1, [
+      { id: 1, name: 'a', effective: d('01-01'), end: OPEN, latest: true, bucket: wrong },
+    ]);
+    const result = await repairScdHistory({ lakeRoot: lake, tableDir, runId: REPAIR, columns: COLUMNS });
+    expect(result.bucketsRewritten).toEqual([hashed, wrong].sort((a, b) => a - b));
+    expect(await readdir(join(tableDir, `bucket=0${wrong}`))).toEqual([]);
+    expect(await readdir(join(tableDir, `bucket=0${hashed}`))).toEqual([`part-${REPAIR}-0.parquet`]);
+    expect((await checkScdIntegrity({ tableDir, columns: COLUMNS })).valid).toBe(true);
+  });
 });
