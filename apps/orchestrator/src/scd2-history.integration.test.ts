@@ -155,5 +155,12 @@ describe('SCD2 history of 200,000 customers over three runs, against a reference
       .sort((a, b) => (a.effective < b.effective ? -1 : 1))
       .map((r) => `${r.values[2]}:${r.isLatest}`);
     expect(key98).toEqual(['corp:false', 'late:false', 'vip:true']);
+
+    // sqlsync's own integrity check (repair-scd, dry run) finds the history valid too.
+    const check = await lake.command(['repair-scd', '--table', 'dbo.Customers', '--dry-run'], [], {
+      scd_tables: [scdTable],
+    });
+    expect(check.code, `${check.stderr}\n${check.stdout.slice(-2000)}`).toBe(0);
+    expect(check.summary()).toMatchObject({ valid: true, dryRun: true });
   }, 300_000);
 });

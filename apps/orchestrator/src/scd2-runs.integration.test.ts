@@ -143,7 +143,7 @@ describe('a run with no source change', () => {
 });
 
 describe('a run that changes two keys', () => {
-  it('rewrites only the buckets of those two keys', async () => {
+  it('rewrites only the buckets of those two keys; another bucket_count later is refused', async () => {
     const lake = await lakeFor('two-keys');
     const table = await createAccounts('Products', 20_000);
     const buckets = 32;
@@ -172,6 +172,18 @@ describe('a run that changes two keys', () => {
     expect(touched).toEqual(await bucketsOf([17, 4242], buckets));
     expect(summary.scd?.buckets_rewritten).toBe(touched.length);
     await expectHistory(tableDir, table, reference, buckets);
+
+    // The bucket count is fixed at the first load: another one is refused, and nothing moves.
+    const files = await lake.treeFiles('shop', 'Products');
+    const rebucketed = await lake.run([], { scd_tables: [{ ...config, bucket_count: 16 }] });
+    expect(rebucketed.code).not.toBe(0);
+    const refused = rebucketed.summary().tables?.[0] as TableSummary & {
+      error?: { code?: string; message?: string };
+    };
+    expect(refused.error?.code).toBe('CONFIG_INVALID');
+    expect(refused.error?.message).toMatch(/bucket_count/);
+    expect(refused.error?.message).toMatch(/\b32\b/);
+    expect(await lake.treeFiles('shop', 'Products')).toEqual(files);
   }, 180_000);
 });
 

@@ -29,6 +29,18 @@ export class CliLake {
     staticTables: readonly Record<string, unknown>[],
     extra: Record<string, unknown> = {},
   ): Promise<CliRun> {
+    return this.command(['run'], staticTables, extra);
+  }
+
+  /**
+   * Runs `sqlsync <args> --config <file>` with a config written as {@link CliLake.run} writes it,
+   * e.g. `['repair-scd', '--table', 'dbo.Customers', '--dry-run']`.
+   */
+  async command(
+    args: readonly string[],
+    staticTables: readonly Record<string, unknown>[],
+    extra: Record<string, unknown> = {},
+  ): Promise<CliRun> {
     const file = join(this.work, `config-${++this.#runs}.json`);
     const document = {
       database: {
@@ -44,7 +56,7 @@ export class CliLake {
       ...extra,
     };
     await writeFile(file, JSON.stringify(document));
-    return runCli(['run', '--config', file], { ...process.env, SQLSYNC_PASSWORD: this.password });
+    return runCli([...args, '--config', file], { ...process.env, SQLSYNC_PASSWORD: this.password });
   }
 
   /** Every file of a lake table directory by name: its modification time and size, to see what a run rewrote. */
