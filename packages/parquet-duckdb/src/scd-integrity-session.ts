@@ -1,6 +1,7 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { SqlSyncError } from '@sync/core';
 import { readParquetMetadata } from './parquet-metadata.js';
+import { readParquetSql } from './parquet-source.js';
 import { copyOptionsSql } from './parquet-write-options.js';
 import {
   SCD_BUCKET_HASH,
@@ -238,6 +239,17 @@ export class ScdIntegritySession {
     await connection.run(
       `COPY (SELECT ${list} FROM _sqlsync_repaired WHERE ${where} ORDER BY ${order}) TO ${quoteStringLiteral(target)} (${copyOptionsSql({ metadata })})`,
     );
+    // Read back before anything is published: the file must hold every row meant for the bucket.
+    const [written] = (
+      await connection.runAndReadAll(`SELECT count(*) FROM ${readParquetSql(target)}`)
+    ).getRows();
+    if (Number(written?.[0]) !== rows) {
+      throw new SqlSyncError(
+        'VALIDATION_FAILED',
+        `${target} holds ${String(written?.[0])} rows; bucket ${bucket} has ${rows} after the repair`,
+        { context: this.request.table === undefined ? {} : { table: this.request.table } },
+      );
+    }
     return rows;
   }
 
