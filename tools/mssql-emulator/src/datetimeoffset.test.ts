@@ -153,6 +153,41 @@ describe('datetimeoffset keeps its offset', () => {
   });
 });
 
+describe('datetimeoffset through MAX/MIN and expressions', () => {
+  it('MAX and MIN keep the offset (and 7th digit) of the greatest / least instant', async () => {
+    // SQL Server compares datetimeoffset by instant and returns the value as stored.
+    await emulator.exec(
+      `CREATE TABLE dbo.DtoMax (id int NOT NULL PRIMARY KEY, g int NOT NULL, d datetimeoffset(7) NULL)`,
+    );
+    await pool.request().query(`INSERT INTO dbo.DtoMax VALUES (1, 1, '2024-01-01 10:00:00.1234567 +05:45'),
+      (2, 1, '2024-01-01 01:00:00.1234568 -05:00'), (3, 2, '2024-01-01 00:00:00.0000001 +00:00')`);
+    const r = await pool
+      .request()
+      .query(`SELECT CONVERT(varchar(40), MAX(d), 121) AS mx, CONVERT(varchar(40), MIN(d), 121) AS mn,
+      DATEPART(tz, MAX(d)) AS tz FROM dbo.DtoMax WHERE g = 1`);
+    expect(r.recordset[0]).toEqual({
+      mx: '2024-01-01 01:00:00.1234568 -05:00',
+      mn: '2024-01-01 10:00:00.1234567 +05:45',
+      tz: -300,
+    });
+    const grouped = await pool
+      .request()
+      .query('SELECT g, CONVERT(varchar(40), MAX(d), 127) AS utc FROM dbo.DtoMax GROUP BY g ORDER BY g');
+    expect(grouped.recordset).toEqual([
+      { g: 1, utc: '2024-01-01T06:00:00.1234568Z' },
+      { g: 2, utc: '2024-01-01T00:00:00.0000001Z' },
+    ]);
+  });
+
+  it('refuses CONVERT to text where the offset is not evident, instead of showing UTC as +00:00', async () => {
+    await expect(
+      pool.request().query('SELECT CONVERT(varchar(40), x.d, 121) AS s FROM (SELECT d FROM dbo.DtoMax) x'),
+    ).rejects.toThrow(
+      /datetimeoffset to text is not supported by the emulator where its offset is not evident/,
+    );
+  });
+});
+
 describe('DATETIMEOFFSETN on the wire', () => {
   it('is the UTC time and date followed by the offset in minutes', async () => {
     const instance = await DuckDBInstance.create(':memory:');

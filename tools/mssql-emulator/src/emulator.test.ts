@@ -337,3 +337,20 @@ describe('datetime2(7) seventh digit', () => {
     ]);
   });
 });
+
+describe('names DuckDB reserves but T-SQL does not', () => {
+  it('reads and writes columns called DO, Map and Limit unquoted', async () => {
+    // None of them is in "Reserved Keywords (Transact-SQL)": SQL Server takes them as names.
+    await emulator.exec(
+      'CREATE TABLE dbo.Words (Id int NOT NULL PRIMARY KEY, DO int NULL, Map int NULL, Limit int NULL)',
+    );
+    await pool.request().query('INSERT INTO dbo.Words (Id, DO, Map, Limit) VALUES (1, 2, 3, 4)');
+    await pool.request().query('UPDATE dbo.Words SET DO = DO + 10 WHERE DO = 2');
+    const r = await pool
+      .request()
+      .query(
+        'SELECT DO, w.Map, Limit AS L FROM dbo.Words w WHERE DO > 1 ORDER BY DO OFFSET 0 ROWS FETCH NEXT 1 ROWS ONLY',
+      );
+    expect(r.recordset).toEqual([{ DO: 12, Map: 3, L: 4 }]);
+  });
+});

@@ -1,3 +1,4 @@
+import { quoteString } from '../sql-quoting.js';
 import type { SqlType } from '../types/sql-type.js';
 import { duckdbStorageType } from '../types/sql-type.js';
 import { localClockSql, offsetTextSql } from './datetimeoffset.js';
@@ -84,6 +85,20 @@ function formatTemporal(
 }
 
 /**
+ * `text`, the style text of `x` read as a datetime2, unless `x` turns out to be a datetimeoffset
+ * (a TIMESTAMPTZ whose SQL Server type and offset the translation could not see: a derived
+ * table's column, DATEADD, CASE…): its text would be the UTC time without the offset it was
+ * written with, so the statement fails instead, naming what to write.
+ */
+function unknownOffsetRefused(x: string, text: string): string {
+  const message =
+    'CONVERT of a datetimeoffset to text is not supported by the emulator where its offset is not evident ' +
+    '(only for a column, literal, parameter or variable, CAST/CONVERT, SWITCHOFFSET, TODATETIMEOFFSET, MAX/MIN of a column): ' +
+    'the emulator keeps the offset in a hidden column that this expression does not carry.';
+  return `(CASE WHEN typeof(${x}) = 'TIMESTAMP WITH TIME ZONE' THEN error(${quoteString(message)}) ELSE ${text} END)`;
+}
+
+/**
  * CAST/CONVERT as SQL Server does it, for the cases where DuckDB's CAST differs: strings of
  * dates/times/bits/GUIDs, numeric to integer truncation, lengths of the target string type.
  */
@@ -100,11 +115,10 @@ export function castTo(
   const n = target.name;
   if (n === 'char' || n === 'varchar' || n === 'nchar' || n === 'nvarchar' || n === 'text' || n === 'ntext') {
     let s: string;
-    if (
-      (src !== undefined && temporal.has(src.name)) ||
-      (src === undefined && style !== undefined && style !== 0 && style !== 1 && style !== 2)
-    ) {
+    if (src !== undefined && temporal.has(src.name)) {
       s = formatTemporal(x, src, style, digit, offset);
+    } else if (src === undefined && style !== undefined && style !== 0 && style !== 1 && style !== 2) {
+      s = unknownOffsetRefused(x, formatTemporal(x, src, style, digit, offset));
     } else if (src?.name === 'bit') {
       s = `(CASE WHEN ${x} THEN '1' WHEN NOT ${x} THEN '0' END)`;
     } else if (src?.name === 'uniqueidentifier') {

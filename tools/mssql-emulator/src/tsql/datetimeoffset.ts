@@ -86,6 +86,8 @@ export interface OffsetScope {
   variable(name: string): BoundValue | undefined;
   /** SQL of the hidden offset column of a plain column reference in [from, to), if it is one. */
   column(from: number, to: number): string | undefined;
+  /** DuckDB SQL of tokens [from, to), for the offset of MAX/MIN(column); without it those have none. */
+  value?(from: number, to: number): string;
 }
 
 /** Minutes of a SWITCHOFFSET / TODATETIMEOFFSET offset argument ('+05:45', -120, @p), as SQL. */
@@ -115,7 +117,8 @@ function offsetArgumentSql(
 /**
  * DuckDB SQL of the offset (minutes) of the datetimeoffset expression in tokens [from, to), where
  * it is evident: a column (its hidden `__tz` column), a literal, a parameter or variable,
- * CAST/CONVERT to datetimeoffset, SWITCHOFFSET and TODATETIMEOFFSET. Undefined otherwise (the
+ * CAST/CONVERT to datetimeoffset, SWITCHOFFSET and TODATETIMEOFFSET, MAX/MIN of a column (the
+ * offset of the greatest / least instant). Undefined otherwise (the
  * value then reads as +00:00, its instant in UTC).
  *
  * @example
@@ -169,6 +172,16 @@ export function offsetSql(
         return undefined;
       }
       return offsetSql(t, value[0], value[1], scope) ?? '0';
+    }
+    case 'MAX':
+    case 'MIN': {
+      // The offset of the row holding the greatest (least) instant.
+      const [arg] = args;
+      const tz = arg === undefined ? undefined : scope.column(arg[0], arg[1]);
+      if (arg === undefined || tz === undefined || scope.value === undefined || args.length !== 1) {
+        return undefined;
+      }
+      return `arg_${first.upper.toLowerCase()}(${tz}, ${scope.value(arg[0], arg[1])})`;
     }
     case 'SWITCHOFFSET':
     case 'TODATETIMEOFFSET': {

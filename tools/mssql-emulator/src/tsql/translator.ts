@@ -7,6 +7,7 @@ import type { BoundValue } from '../types/bound-value.js';
 import { type SqlType, sqlType } from '../types/sql-type.js';
 import { translateFunction } from './builtin-functions.js';
 import { offsetSql } from './datetimeoffset.js';
+import { needsQuotingForDuckdb } from './duckdb-keywords.js';
 import { exactComparison, refuseInexactNeighbour, updateSetRange } from './exact-comparisons.js';
 import { expressionType } from './expression-type.js';
 import type { ChecksumArgument } from './function-context.js';
@@ -125,6 +126,7 @@ class Translator implements SelectContext {
     return offsetSql(this.tokens, from, to, {
       variable: (name) => this.env.variables.get(name),
       column: (a, b) => this.scope.sideColumn(a, b, 'tz'),
+      value: (a, b) => this.range(a, b),
     });
   }
 
@@ -400,8 +402,9 @@ class Translator implements SelectContext {
       parts = [infoSchema, ...parts.slice(1)];
     }
     if (parts.length === 1 && tok.kind === 'word') {
-      // Bare words: keywords and unquoted names pass through as written.
-      out.push(tok.text);
+      // Bare words: keywords and unquoted names pass through as written, except names DuckDB
+      // reads as its own keywords (a column called DO).
+      out.push(needsQuotingForDuckdb(tok.upper) && !isOp(t[i + 1], '(') ? quoteIdent(tok.text) : tok.text);
       end = chain.end;
       return { next: end };
     }
