@@ -179,6 +179,13 @@ describe('datetimeoffset through MAX/MIN and expressions', () => {
     ]);
   });
 
+  it('SELECT @v = MAX(d) assigns the offset with the value', async () => {
+    const r = await pool.request().query(`DECLARE @v datetimeoffset(7), @n int
+      SELECT @n = COUNT(*), @v = MAX(d) FROM dbo.DtoMax WHERE g = 1
+      SELECT CONVERT(varchar(40), @v, 121) AS s, @n AS n`);
+    expect(r.recordset[0]).toEqual({ s: '2024-01-01 01:00:00.1234568 -05:00', n: 2 });
+  });
+
   it('refuses CONVERT to text where the offset is not evident, instead of showing UTC as +00:00', async () => {
     await expect(
       pool.request().query('SELECT CONVERT(varchar(40), x.d, 121) AS s FROM (SELECT d FROM dbo.DtoMax) x'),

@@ -208,6 +208,24 @@ describe('CAST/CONVERT of a string to datetime2(7) keeps the digit', () => {
   });
 });
 
+describe('T-SQL variables keep the digit', () => {
+  it('through DECLARE … = literal, DECLARE … = @v and SELECT @v = MAX(col), and compare with it', async () => {
+    const r = await pool.request().query(`DECLARE @l datetime2(7) = '${day}.1234567', @m datetime2(7), @i int
+      DECLARE @n datetime2(7) = @l
+      SELECT @i = COUNT(*), @m = MAX(LM) FROM dbo.Ns
+      SELECT CONVERT(varchar(40), @l, 121) AS l, CONVERT(varchar(40), @n, 121) AS n, CONVERT(varchar(40), @m, 121) AS m,
+        @i AS i, (SELECT COUNT(*) FROM dbo.Ns WHERE LM = @m) AS atMax, (SELECT COUNT(*) FROM dbo.Ns WHERE LM < @l) AS belowL`);
+    expect(r.recordset[0]).toEqual({
+      l: `${day}.1234567`,
+      n: `${day}.1234567`,
+      m: `${day}.1234569`,
+      i: 4,
+      atMax: 1,
+      belowL: 1,
+    });
+  });
+});
+
 describe('CONVERT styles of smalldatetime and datetimeoffset', () => {
   it('smalldatetime style 121 has .000 (120 and 126 have no fraction)', async () => {
     const r = await pool.request().query(`DECLARE @s smalldatetime = '2024-01-01 10:00:00'

@@ -8,7 +8,8 @@ import { CurCmd, DoneStatus } from '../tds/protocol.js';
 import { sqlTypeForDuckDB, storageMatches } from '../tds/result-types.js';
 import { duckTableName, readObjectName } from '../tsql/create-table.js';
 import { type RewriteContext, rewriteDelete, rewriteInsert, rewriteUpdate } from '../tsql/dml-rewrites.js';
-import { isWord, type Token, tokenize } from '../tsql/lexer.js';
+import { isWord, itemRanges, type Token, tokenize } from '../tsql/lexer.js';
+import { selectListBounds } from '../tsql/select-list.js';
 import { findSelectInto, mainKeyword, rewriteOutput, selectAssignments } from '../tsql/statement-shapes.js';
 import type { Translation } from '../tsql/translation.js';
 import { translate } from '../tsql/translator.js';
@@ -236,13 +237,44 @@ async function selectInto(ctx: SessionContext, tokens: Token[], intoAt: number):
   ctx.done(DoneStatus.Count, CurCmd.Select, r.rowsChanged);
 }
 
+/** The alias of the k-th item of a `SELECT @v = …` whose 100 ns digit / offset is read back. */
+function digitAlias(k: number): string {
+  return `__sel_${k}`;
+}
+
+/**
+ * The assignment SELECT (targets removed) with each item assigned to a datetime2(7) / time(7) /
+ * datetimeoffset variable aliased, so that the translation's `<alias>__100ns` / `<alias>__tz`
+ * columns say which item a 100 ns digit or an offset belongs to.
+ */
+function withDigitAliases(ctx: SessionContext, tokens: Token[], variables: readonly string[]): Token[] {
+  const selectAt = tokens.findIndex((x) => isWord(x, 'SELECT'));
+  const { start, end } = selectListBounds(tokens, selectAt);
+  const items = itemRanges(tokens, start, end);
+  const out = [...tokens];
+  // From the last item back, so earlier positions stay valid.
+  for (let k = items.length - 1; k >= 0; k--) {
+    const type = ctx.variables.get(variables[k] ?? '')?.type;
+    const item = items[k];
+    if (
+      item !== undefined &&
+      type !== undefined &&
+      (needsHiddenDigit(type) || type.name === 'datetimeoffset')
+    ) {
+      out.splice(item[1], 0, ...tokenize(`AS ${digitAlias(k)}`));
+    }
+  }
+  return out;
+}
+
 /** `SELECT @a = expr, @b = expr FROM …`: the last row's values are assigned. */
 async function selectAssign(ctx: SessionContext, tokens: Token[], variables: string[]): Promise<void> {
-  const t = translate(tokens, ctx.env());
+  const t = translate(withDigitAliases(ctx, tokens, variables), ctx.env());
   const { values, types } = ctx.bindings(t);
   const reader = await ctx.conn.runAndReadAll(t.sql, values, types);
   const rows = reader.getRows();
   const last = rows[rows.length - 1];
+  const names = reader.columnNames();
   if (last !== undefined) {
     for (const [k, v] of variables.entries()) {
       const current = ctx.variables.get(v);
@@ -254,11 +286,15 @@ async function selectAssign(ctx: SessionContext, tokens: Token[], variables: str
       }
       // Convert through the variable's declared type.
       const holder = `__sel_${k}`;
+      const digitAt = names.indexOf(`${digitAlias(k)}__100ns`);
+      const offsetAt = names.indexOf(`${digitAlias(k)}__tz`);
       ctx.variables.set(holder, {
         type: current.type,
         duckType: reader.columnTypes()[k] as DuckDBType,
         duck: last[k] ?? null,
         js: null,
+        ...(digitAt < 0 || last[k] === null ? {} : { digit: Number(last[digitAt] ?? 0) }),
+        ...(offsetAt < 0 || last[k] === null ? {} : { offsetMinutes: Number(last[offsetAt] ?? 0) }),
       });
       await assign(ctx, v, current.type, tokenize(`@${holder}`));
       ctx.variables.delete(holder);

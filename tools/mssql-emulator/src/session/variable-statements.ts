@@ -29,12 +29,16 @@ export async function assign(
   const reader = await ctx.conn.runAndReadAll(t.sql, values, types);
   const row = reader.getRows()[0];
   const v = row?.[0] ?? null;
+  // The translation adds the value's 100 ns digit as a `__100ns` column where it is known.
+  const digitAt = reader.columnNames().indexOf('__100ns');
+  const digit = digitAt < 0 || v === null ? undefined : Number(row?.[digitAt] ?? 0);
   ctx.variables.set(name, {
     type,
     duckType: reader.columnTypes()[0] as DuckDBType,
     duck: v,
     js: v,
     ...(offset === '' ? {} : { offsetMinutes: Number(row?.[1] ?? 0) }),
+    ...(digit === undefined ? {} : { digit }),
   });
 }
 

@@ -164,7 +164,11 @@ export function digitOf(expr: readonly Token[], variables: ReadonlyMap<string, B
   if (t?.kind === 'string') {
     text = t.value;
   } else if (t?.kind === 'variable') {
-    text = variables.get(t.value.toLowerCase())?.js;
+    const bound = variables.get(t.value.toLowerCase());
+    if (bound?.digit !== undefined) {
+      return String(bound.digit);
+    }
+    text = bound?.js;
   }
   const m = typeof text === 'string' ? text.match(/\.\d{6}(\d)/) : null;
   return m === null ? '0' : (m[1] as string);

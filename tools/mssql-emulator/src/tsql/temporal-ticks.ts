@@ -43,6 +43,7 @@ const isoStyles = new Set([0, 20, 21, 120, 121, 126, 127]);
 
 /** The text of a string literal or a string / date-time variable at [from, to), if it is one. */
 function operandText(ctx: SelectContext, from: number, to: number): string | undefined {
+  [from, to] = innerRange(ctx.tokens, from, to);
   const tok = to - from === 1 ? ctx.tokens[from] : undefined;
   if (tok?.kind === 'string') {
     return tok.value;
@@ -170,7 +171,11 @@ export function exactDigit(ctx: SelectContext, from: number, to: number): string
     if (bound === undefined || !needsHiddenDigit(bound.type)) {
       return undefined;
     }
-    return typeof bound.js === 'string' ? textDigit(bound.js) : undefined;
+    if (bound.digit !== undefined) {
+      return String(bound.digit);
+    }
+    // A parameter's exact text; a variable whose digit was lost when it was assigned holds 0.
+    return typeof bound.js === 'string' ? textDigit(bound.js) : '0';
   }
   const cast = castAt(ctx, from, to);
   if (cast === undefined || !needsHiddenDigit(cast.target) || !isoStyles.has(cast.style ?? 0)) {

@@ -11,4 +11,9 @@ export interface BoundValue {
   readonly js: unknown;
   /** For datetimeoffset: the offset in minutes that goes with the instant in `duck` (default 0). */
   readonly offsetMinutes?: number;
+  /**
+   * For a datetime2(7) / time(7) / datetimeoffset(7) variable assigned in T-SQL: the seventh
+   * fractional digit that `duck` (microseconds) drops. Parameters carry it in `js` (exact text).
+   */
+  readonly digit?: number;
 }
