@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliLake } from './test-support/cli-lake.js';
 import type { CliRun } from './test-support/run-cli.js';
 import { bucketLayoutProblems, compareScdHistory, deleteTimes } from './test-support/scd-lake-history.js';
-import { ScdReference } from './test-support/scd-reference.js';
+import { minusMinutes, ScdReference } from './test-support/scd-reference.js';
 import { emulatorNow, type ScdSourceTable, sourceSnapshot } from './test-support/scd-source-snapshot.js';
 
 // Issue 13's acceptance tests of incremental SCD2 runs through the built CLI, one table and lake
@@ -259,6 +259,80 @@ describe('a composite nvarchar business key', () => {
     expect(table.error?.message).toMatch(/\bB\b/);
     expect(table.error?.message).toMatch(/NullPairs/);
   }, 120_000);
+});
+
+describe('deleted keys that come back', () => {
+  it('re-opens a version that returns unchanged and starts a new one for a changed row; custom lake column names', async () => {
+    const lake = await lakeFor('returning');
+    const members: ScdSourceTable = {
+      schema: 'dbo',
+      table: 'Members',
+      columns: ['Id', 'Tier', 'LastModified'],
+      timestampColumns: ['LastModified'],
+      businessKey: ['Id'],
+      lastModified: 'LastModified',
+    };
+    const lakeColumns = { effective: 'ValidFrom', end: 'ValidTo', isLatest: 'Current', isDeleted: 'Deleted' };
+    const config = {
+      table_name: 'Members',
+      target_schema: 'club',
+      detect_deletes: true,
+      lookback_minutes: 60,
+      effective_date_column: 'ValidFrom',
+      end_date_column: 'ValidTo',
+      is_latest_column: 'Current',
+      is_deleted_column: 'Deleted',
+    };
+    await emulator.exec(`CREATE TABLE [dbo].[Members] ([Id] int NOT NULL PRIMARY KEY, [Tier] nvarchar(10) NOT NULL,
+      [LastModified] datetime2(7) NOT NULL)`);
+    // Five members changed within the last hour (minutes apart, 100 ns digits set).
+    const now = `${await emulatorNow(emulator)}0`;
+    const at = (minutesAgo: number, digit: number): string =>
+      `${minusMinutes(now, minutesAgo).slice(0, -1)}${digit}`;
+    const rows = [1, 2, 3, 4, 5].map((id) => `(${id}, N'tier ${id}', '${at(10 * id, id)}')`);
+    await emulator.exec(
+      `INSERT INTO [dbo].[Members] ([Id], [Tier], [LastModified]) VALUES ${rows.join(', ')}`,
+    );
+    const tableDir = join(lake.lakeRoot, 'club', 'Members');
+    const reference = new ScdReference({ lookbackMinutes: 60, detectDeletes: true });
+    const known: string[] = [];
+
+    /** One run: the reference gets the snapshot and the run's delete time read back from the lake. */
+    const step = async (): Promise<void> => {
+      const snapshot = await sourceSnapshot(emulator, members);
+      const before = await emulatorNow(emulator);
+      const summary = await runScd(lake, config);
+      const after = await emulatorNow(emulator);
+      const fresh = (await deleteTimes(tableDir, lakeColumns)).filter((t) => !known.includes(t));
+      expect(fresh.length).toBeLessThanOrEqual(1);
+      const sourceNow = fresh[0] ?? after;
+      expect(sourceNow >= before && sourceNow <= after, `${before} <= ${sourceNow} <= ${after}`).toBe(true);
+      known.push(...fresh);
+      const expected = reference.run(snapshot, sourceNow);
+      expect(summary.rows).toBe(expected.rowsRead);
+      expect(summary.scd?.keys_deleted).toBe(expected.keysDeleted);
+      const comparison = await compareScdHistory(tableDir, members, reference.history(), lakeColumns);
+      expect(
+        comparison.differingRows,
+        `only in the lake:\n${comparison.onlyInLake.join('\n')}\nexpected, missing:\n${comparison.onlyExpected.join('\n')}`,
+      ).toBe(0);
+    };
+
+    await step();
+    await emulator.exec('DELETE FROM [dbo].[Members] WHERE [Id] IN (2, 3)');
+    await step();
+    expect(known).toHaveLength(1);
+    // Member 2 comes back exactly as it was (same last_modified, to 100 ns); member 3 changed.
+    await emulator.exec(`INSERT INTO [dbo].[Members] ([Id], [Tier], [LastModified]) VALUES
+      (2, N'tier 2', '${at(20, 2)}'), (3, N'gold', '${`${await emulatorNow(emulator)}0`}')`);
+    await step();
+    const history = reference.history().filter((r) => r.key[0] === '2' || r.key[0] === '3');
+    expect(history.map((r) => `${r.key[0]}:${r.isLatest}:${r.isDeleted}`).sort()).toEqual([
+      '2:true:false',
+      '3:false:true',
+      '3:true:false',
+    ]);
+  }, 180_000);
 });
 
 describe('a datetime2(7) watermark', () => {
