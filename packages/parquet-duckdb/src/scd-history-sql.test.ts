@@ -88,12 +88,18 @@ describe('scdHistorySql', () => {
 });
 
 describe('scdBucketSql', () => {
-  it('hashes the length-prefixed encoding, so ("ab","c") and ("a","bc") differ, and stays in range', async () => {
+  it('is md5_number of the length-prefixed encoding modulo the count, so ("ab","c") and ("a","bc") differ, and stays in range', async () => {
     const sql = `SELECT ${scdBucketSql(['A', 'B'], 1024)} AS b, md5_number('2:ab;1:c;') % 1024 AS expected
       FROM (VALUES ('ab', 'c'), ('a', 'bc')) t(A, B)`;
     const rows = (await connection.runAndReadAll(sql)).getRows();
     expect(rows[0]?.[0]).toBe(Number(rows[0]?.[1]));
     expect(rows[0]?.[0]).not.toBe(rows[1]?.[0]);
+    for (const n of [1, 10, 16, 1000, 1023]) {
+      const same = await connection.runAndReadAll(
+        `SELECT COUNT(*) FILTER (WHERE ${scdBucketSql(['i'], n)} <> (md5_number(length(i::VARCHAR)::VARCHAR || ':' || i::VARCHAR || ';') % ${n})::INTEGER) FROM range(20000) t(i)`,
+      );
+      expect(Number(same.getRows()[0]?.[0])).toBe(0);
+    }
     const range = await connection.runAndReadAll(
       `SELECT min(${scdBucketSql(['i'], 16)}), max(${scdBucketSql(['i'], 16)}) FROM range(1000) t(i)`,
     );

@@ -54,13 +54,19 @@ export function scdEndOfTimeSql(dateType: ScdDateType): string {
 
 /**
  * The bucket (0 … `bucketCount - 1`) of a business key, as a DuckDB expression over the key columns
- * (qualified by `alias` when given): `md5_number` of the length-prefixed encoding
- * `length(v) || ':' || v || ';'` per column, so `('ab','c')` and `('a','bc')` hash differently.
- * A NULL key value makes the whole expression NULL (NULL keys are refused before bucketing).
+ * (qualified by `alias` when given): `md5_number(<encoding>) % bucketCount`, the encoding being
+ * `length(v) || ':' || v || ';'` per column (length-prefixed, so `('ab','c')` and `('a','bc')`
+ * hash differently). A NULL key value makes the whole expression NULL (NULL keys are refused
+ * before bucketing).
+ *
+ * The value is exactly `md5_number(e) % n`, computed from its two 64-bit halves
+ * (`md5_number(e)` = `md5_number_lower(e)` · 2^64 + `md5_number_upper(e)`):
+ * `((lower % n) · (2^64 % n) + upper % n) % n`. DuckDB's 128-bit modulo made the plain form the
+ * slowest step of a 2,000,000-key load (10 s against 2 s).
  *
  * @example
  * scdBucketSql(['A', 'B'], 16)
- * // "(md5_number(length(\"A\"::VARCHAR)::VARCHAR || ':' || \"A\"::VARCHAR || ';' || length(\"B\"::VARCHAR)::VARCHAR || ':' || \"B\"::VARCHAR || ';') % 16)::INTEGER"
+ * // "((md5_number_lower(e) % 16) * 0 + md5_number_upper(e) % 16) % 16" with e the encoding of A and B
  */
 export function scdBucketSql(keyColumns: readonly string[], bucketCount: number, alias?: string): string {
   if (keyColumns.length === 0) {
@@ -79,7 +85,9 @@ export function scdBucketSql(keyColumns: readonly string[], bucketCount: number,
       return `length(${text})::VARCHAR || ':' || ${text} || ';'`;
     })
     .join(' || ');
-  return `(md5_number(${encoding}) % ${bucketCount})::INTEGER`;
+  const n = bucketCount;
+  const high = (2n ** 64n % BigInt(n)).toString();
+  return `(((md5_number_lower(${encoding}) % ${n}) * ${high} + md5_number_upper(${encoding}) % ${n}) % ${n})::INTEGER`;
 }
 
 /**

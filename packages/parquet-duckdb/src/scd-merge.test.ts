@@ -262,6 +262,22 @@ describe('ScdMerge', () => {
     ]);
   });
 
+  it('expects exact sums beyond DECIMAL(38) (split sums)', async () => {
+    const lake = join(directory, 'wide');
+    const select = 'Id::INTEGER AS Id, Name, Amount::DECIMAL(38,2) AS Amount, LM::TIMESTAMP AS LM';
+    const big = '999999999999999999999999999999999999.99';
+    const values = Array.from({ length: 30 }, (_, i) => `(${i}, 'n', ${big}, '2024-01-01')`).join(', ');
+    const first = await mergeInto(lake, await rowsFile(values, select), { bucketCount: 1 });
+    expect(first.buckets[0]?.expected.sums.Amount).toBe('29999999999999999999999999999999999999.70');
+    const second = await mergeInto(lake, await rowsFile(`(3, 'm', -${big}, '2024-02-01')`, select), {
+      bucketCount: 1,
+    });
+    expect(second.buckets[0]?.expected).toEqual({
+      rowCount: 31n,
+      sums: { Amount: '28999999999999999999999999999999999999.71' },
+    });
+  });
+
   it('rewrites only the buckets holding touched keys', async () => {
     const lake = join(directory, 'buckets');
     const values = Array.from({ length: 200 }, (_, i) => `(${i}, 'n${i}', ${i}, '2024-01-01')`).join(', ');
