@@ -304,6 +304,10 @@ describe('ScdMerge', () => {
       code: 'DATA_QUALITY',
       context: { table: 'dbo.T', column: 'Id' },
     });
+    await expect(mergeInto(lake, await rowsFile(`(1, 'a', 1, NULL)`))).rejects.toMatchObject({
+      code: 'DATA_QUALITY',
+      context: { column: 'LM', configPath: 'last_modified_column' },
+    });
     await expect(
       mergeInto(lake, await rowsFile(`(1, 'a', 1, '2024-01-01'), (1, 'b', 1, '2024-01-01')`)),
     ).rejects.toMatchObject({

@@ -254,17 +254,29 @@ export class ScdMerge {
   async #split(files: readonly string[], columns: readonly string[], name: string): Promise<void> {
     const { keyColumns } = this.request.columns;
     const from = readParquetSql(files);
+    // A version needs its key and, for rows read, its last-modified value (its effective date).
+    const required = name === 'changed' ? [...keyColumns, this.request.lastModifiedColumn] : keyColumns;
     const nulls = (
       await this.connection.runAndReadAll(
-        `SELECT ${keyColumns.map((k) => `COUNT(*) FILTER (WHERE ${quoteIdentifier(k)} IS NULL)`).join(', ')} FROM ${from}`,
+        `SELECT ${required.map((k) => `COUNT(*) FILTER (WHERE ${quoteIdentifier(k)} IS NULL)`).join(', ')} FROM ${from}`,
       )
     ).getRows()[0];
-    const nullColumn = keyColumns.find((_, i) => Number(nulls?.[i] ?? 0) > 0);
-    if (nullColumn !== undefined) {
+    const nullAt = required.findIndex((_, i) => Number(nulls?.[i] ?? 0) > 0);
+    if (nullAt >= 0) {
+      const column = required[nullAt] as string;
+      const key = nullAt < keyColumns.length;
       throw new SqlSyncError(
         'DATA_QUALITY',
-        `${this.request.table}: business key column ${nullColumn} is NULL in ${nulls?.[keyColumns.indexOf(nullColumn)]} source rows; an SCD2 business key cannot be NULL (set business_key_columns to non-NULL columns)`,
-        { context: { table: this.request.table, column: nullColumn, configPath: 'business_key_columns' } },
+        key
+          ? `${this.request.table}: business key column ${column} is NULL in ${nulls?.[nullAt]} source rows; an SCD2 business key cannot be NULL (set business_key_columns to non-NULL columns)`
+          : `${this.request.table}: last_modified_column ${column} is NULL in ${nulls?.[nullAt]} source rows; each SCD2 version needs its last-modified value (its effective date)`,
+        {
+          context: {
+            table: this.request.table,
+            column,
+            configPath: key ? 'business_key_columns' : 'last_modified_column',
+          },
+        },
       );
     }
     const rowGroupSize = Math.max(
