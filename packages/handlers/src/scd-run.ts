@@ -3,7 +3,14 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SCDTableConfig } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
-import { projectedReadPlan, type RowPredicate, type TableReadPlan } from '@sync/extract-mssql';
+import {
+  andPredicates,
+  keyBindingProblem,
+  keyPredicates,
+  projectedReadPlan,
+  type RowPredicate,
+  type TableReadPlan,
+} from '@sync/extract-mssql';
 import {
   readParquetMetadata,
   readParquetStats,
@@ -21,7 +28,8 @@ import type { ScdUnit, UnitResult } from './work-unit.js';
  * 1. the rows of the unit's predicate (changed since the watermark, or all) are read into a scratch
  *    directory beside the staging directory and validated against the source (COUNT_BIG and exact
  *    decimal sums with the same predicate);
- * 2. with `detect_deletes`, the source's business keys are streamed there too (keys only);
+ * 2. with `detect_deletes`, the source's business keys are streamed there too (keys only), and the
+ *    rows of deleted keys back with an old last-modified value are read by key;
  * 3. {@link ScdMerge} merges them bucket by bucket with the lake's history of the touched keys and
  *    writes the buckets holding touched keys to `<staging>/bucket=<nn>/part-<run>-0.parquet` (a run
  *    that changes nothing stages nothing);
@@ -83,6 +91,10 @@ export async function runScdUnit(
       tempDirectory: join(scratch, 'merge'),
     });
     try {
+      const returned =
+        sourceKeys === undefined
+          ? undefined
+          : await readReturningRows(table, unit, plan, merge, scratch, ctx);
       const merged = await merge.write({
         directory: unit.stagingDir,
         fileName: `part-${unit.runId}-0.parquet`,
@@ -127,7 +139,7 @@ export async function runScdUnit(
       return {
         unitId: unit.id,
         tableId: unit.tableId,
-        rows: read.rows,
+        rows: read.rows + (returned?.rows ?? 0),
         bytes: merged.buckets.reduce((n, b) => n + b.bytes, 0),
         files: merged.buckets.map((b) => b.file),
         droppedSubMicrosecondValues: read.droppedSubMicrosecondValues,
@@ -146,6 +158,51 @@ export async function runScdUnit(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Keys gone from the source earlier and back with a last-modified value older than the read's lower
+ * bound (a restored row) were not read: their rows are read by key (bound parameters, at most
+ * 2,000 per statement), validated like the main read, and added to the merge. Keys whose types
+ * cannot be bound exactly are left (logged): they stay deleted until their row changes.
+ */
+async function readReturningRows(
+  table: SCDTableConfig,
+  unit: ScdUnit,
+  plan: TableReadPlan,
+  merge: ScdMerge,
+  scratch: string,
+  ctx: UnitContext,
+): Promise<{ readonly rows: number } | undefined> {
+  const keys = await merge.returningKeys();
+  if (keys.length === 0) {
+    return undefined;
+  }
+  const problem = keyBindingProblem(plan, unit.scd.businessKey);
+  if (problem !== undefined) {
+    ctx.logger.warn(
+      { table: unit.tableId, unit: unit.id, keys: keys.length, problem },
+      'deleted keys are back in the source with an old last-modified value but cannot be read by key; they stay deleted until their rows change',
+    );
+    return undefined;
+  }
+  const where: RowPredicate | undefined =
+    table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
+  let rows = 0;
+  for (const [n, predicate] of keyPredicates(plan, unit.scd.businessKey, keys).entries()) {
+    const read = await extractToStaging(
+      { ...unit, stagingDir: join(scratch, `returned-${n}`) },
+      plan,
+      andPredicates(where, predicate),
+      ctx,
+      {},
+      batchOptions(table),
+    );
+    await merge.addRows(read.files);
+    rows += read.rows;
+  }
+  ctx.logger.info({ table: unit.tableId, unit: unit.id, keys: keys.length, rows }, 'returning keys read');
+  return { rows };
 }
 
 /** Streams the business keys of every source row (the table's `custom_where_clause` applied) to Parquet. */

@@ -166,6 +166,20 @@ describe('scd table against the emulator', () => {
       await Promise.all(files.map(async (f) => (await stat(join(second.lakeDir, String(f)))).mtimeMs)),
     ).toEqual(mtimes);
     expect(third.state.watermark).toBe('2024-01-03 09:00:00.0000000');
+
+    // Bob comes back as he was (a restored row, last-modified older than the read): read by key,
+    // his deleted version is re-opened.
+    await emulator.exec(`INSERT INTO [dbo].[Customers] VALUES (2, N'Bob', NULL, '2024-01-01 11:00:00');`);
+    const fourth = await runOnce(config, third.state);
+    expect(fourth.result?.scd).toMatchObject({
+      versionsAdded: 0,
+      versionsReplaced: 1,
+      keysDeleted: 0,
+      bucketsRewritten: 1,
+    });
+    expect((await history(fourth.lakeDir, 'CustomerId, eff'))[2]).toBe(
+      '2|Bob|NULL|2024-01-01 11:00:00|true|false|2024-01-01 11:00:00|9999-12-31 00:00:00',
+    );
   }, 120_000);
 
   it("keeps ('ab','c') and ('a','bc') apart, with a datetime last-modified column", async () => {

@@ -65,6 +65,8 @@ async function mergeInto(
     bucketCount?: number;
     closeTime?: string;
     history?: ScdHistoryColumns;
+    /** Reads the rows of the returning keys (as the handler does from the source). */
+    returning?: (keys: string[][]) => Promise<string>;
   } = {},
 ): Promise<ScdMergeResult> {
   runs += 1;
@@ -83,6 +85,9 @@ async function mergeInto(
     tempDirectory: join(directory, `scratch-${runs}`),
   });
   try {
+    if (options.returning !== undefined) {
+      await merge.addRows([await options.returning(await merge.returningKeys())]);
+    }
     const result = await merge.write({
       directory: staged,
       fileName: `part-r${runs}-0.parquet`,
@@ -223,6 +228,25 @@ describe('ScdMerge', () => {
       `2|b|2024-01-01 00:00:00|2024-02-01 12:00:00.123456|false|true`,
       `2|b again|2024-03-01 00:00:00|${END}|true|false`,
     ]);
+    // Deleted again, then back, unchanged, with a last-modified value older than any read: its
+    // row is read by key (returningKeys) and the version that was deleted is re-opened.
+    await mergeInto(lake, await rowsFile(''), { sourceKeys: await keysFile([1]), closeTime: '2024-03-15' });
+    let returning: string[][] = [];
+    const back = await mergeInto(lake, await rowsFile(''), {
+      sourceKeys: await keysFile([1, 2]),
+      returning: async (keys) => {
+        returning = keys;
+        return rowsFile(`(2, 'b again', 2, '2024-03-01')`);
+      },
+    });
+    expect(returning).toEqual([['2']]);
+    expect(back.counts).toEqual({
+      versionsAdded: 0,
+      versionsReplaced: 1,
+      versionsUnchanged: 0,
+      keysDeleted: 0,
+    });
+    expect((await history(lake))[2]).toBe(`2|b again|2024-03-01 00:00:00|${END}|true|false`);
     // Deleted again, then back with the very version that was deleted: it is re-opened.
     await mergeInto(lake, await rowsFile(''), { sourceKeys: await keysFile([1]), closeTime: '2024-04-01' });
     const reopened = await mergeInto(lake, await rowsFile(`(2, 'b again', 2, '2024-03-01')`), {

@@ -145,6 +145,8 @@ const CHANGE = 'sqlsync_change';
  */
 export class ScdMerge {
   #closed = false;
+  /** How many `addRows` splits there are (`changed-1`, `changed-2`, …). */
+  #added = 0;
 
   private constructor(
     private readonly request: ScdMergeRequest,
@@ -196,6 +198,50 @@ export class ScdMerge {
   }
 
   /**
+   * With `sourceKeys`: the keys in the source whose latest lake version was closed by a delete and
+   * that no row read touches — keys that came back with a last-modified value older than the read's
+   * lower bound (a restored row). Each value as DuckDB prints it (`VARCHAR`), in key order, for
+   * reading their rows by key; add those rows with {@link addRows} before `write`. Empty without
+   * `sourceKeys` or lake.
+   */
+  async returningKeys(): Promise<string[][]> {
+    const { sourceKeys, changedRows, columns } = this.request;
+    const lakeFiles = [...(await this.#lakeBuckets()).values()].flat();
+    if (sourceKeys === undefined || lakeFiles.length === 0) {
+      return [];
+    }
+    const keys = columns.keyColumns.map(quoteIdentifier);
+    const on = (a: string, b: string): string => keys.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
+    try {
+      const reader =
+        await this.connection.runAndReadAll(`SELECT ${keys.map((k) => `l.${k}::VARCHAR`).join(', ')}
+        FROM ${readParquetSql(lakeFiles)} l
+        WHERE l.${quoteIdentifier(columns.isLatestColumn)} AND l.${quoteIdentifier(columns.isDeletedColumn)}
+          AND EXISTS (SELECT 1 FROM ${readParquetSql(sourceKeys)} s WHERE ${on('s', 'l')})
+          AND NOT EXISTS (SELECT 1 FROM ${readParquetSql(changedRows)} c WHERE ${on('c', 'l')})
+        ORDER BY ${keys.map((k) => `l.${k}`).join(', ')}`);
+      return reader.getRows().map((row) => row.map(String));
+    } catch (error) {
+      throw mergeError(error, `${this.request.table}: cannot find returning keys`);
+    }
+  }
+
+  /**
+   * Adds more rows read (the source columns, as `changedRows`) before `write`: the rows of
+   * {@link returningKeys}. Checked and split by bucket like the rows given to `open`.
+   */
+  async addRows(files: readonly string[]): Promise<void> {
+    if (files.length === 0) {
+      return;
+    }
+    try {
+      await this.#split(files, this.request.columns.sourceColumns, `changed-${++this.#added}`);
+    } catch (error) {
+      throw mergeError(error, `${this.request.table}: cannot add rows to the SCD2 merge`);
+    }
+  }
+
+  /**
    * Merges bucket by bucket and writes the buckets holding touched keys (see the class). Throws
    * `DATA_QUALITY` for two rows read of one version, `VALIDATION_FAILED` when a file cannot be read
    * or written.
@@ -204,6 +250,11 @@ export class ScdMerge {
     const { bucketCount } = this.request;
     const lakeBuckets = await this.#lakeBuckets();
     const changed = await this.#splitBuckets('changed');
+    for (let n = 1; n <= this.#added; n++) {
+      for (const [bucket, files] of await this.#splitBuckets(`changed-${n}`)) {
+        changed.set(bucket, [...(changed.get(bucket) ?? []), ...files]);
+      }
+    }
     const sourceKeys = await this.#splitBuckets('keys');
     const candidates = new Set(changed.keys());
     if (this.request.sourceKeys !== undefined) {
@@ -255,7 +306,9 @@ export class ScdMerge {
     const { keyColumns } = this.request.columns;
     const from = readParquetSql(files);
     // A version needs its key and, for rows read, its last-modified value (its effective date).
-    const required = name === 'changed' ? [...keyColumns, this.request.lastModifiedColumn] : keyColumns;
+    const required = name.startsWith('changed')
+      ? [...keyColumns, this.request.lastModifiedColumn]
+      : keyColumns;
     const nulls = (
       await this.connection.runAndReadAll(
         `SELECT ${required.map((k) => `COUNT(*) FILTER (WHERE ${quoteIdentifier(k)} IS NULL)`).join(', ')} FROM ${from}`,
