@@ -302,6 +302,41 @@ describe('ScdMerge', () => {
     });
   });
 
+  it('rewrites every bucket in the new shape when the source gained, lost or retyped a column', async () => {
+    const lake = join(directory, 'reshaped');
+    const values = Array.from({ length: 40 }, (_, i) => `(${i}, 'n${i}', ${i}, '2024-01-01')`).join(', ');
+    const first = await mergeInto(lake, await rowsFile(values), { bucketCount: 4 });
+    expect(first.buckets).toHaveLength(4);
+    // Name dropped, Amount now DECIMAL(20,4), Extra new; one key changed.
+    const wider: ScdHistoryColumns = { ...columns, sourceColumns: ['Id', 'Amount', 'LM', 'Extra'] };
+    const select = `Id::INTEGER AS Id, Amount::DECIMAL(20,4) AS Amount, LM::TIMESTAMP AS LM, Name AS Extra`;
+    const second = await mergeInto(lake, await rowsFile(`(7, 'x', 7.5, '2024-02-01')`, select), {
+      bucketCount: 4,
+      history: wider,
+    });
+    expect(second.buckets).toHaveLength(4);
+    expect(second.counts).toEqual({
+      versionsAdded: 1,
+      versionsReplaced: 0,
+      versionsUnchanged: 0,
+      keysDeleted: 0,
+    });
+    const rows = await sql(
+      `SELECT Id, Amount::VARCHAR, Extra, IsLatest, typeof(Amount) FROM read_parquet('${lake}/*/*.parquet') WHERE Id IN (6, 7) ORDER BY Id, effective_date`,
+    );
+    expect(rows).toEqual([
+      [6, '6.0000', null, true, 'DECIMAL(20,4)'],
+      [7, '7.0000', null, false, 'DECIMAL(20,4)'],
+      [7, '7.5000', 'x', true, 'DECIMAL(20,4)'],
+    ]);
+    // Now every bucket has the new shape: a change touches one bucket again.
+    const third = await mergeInto(lake, await rowsFile(`(8, 'y', 8, '2024-02-01')`, select), {
+      bucketCount: 4,
+      history: wider,
+    });
+    expect(third.buckets).toHaveLength(1);
+  });
+
   it('rewrites only the buckets holding touched keys', async () => {
     const lake = join(directory, 'buckets');
     const values = Array.from({ length: 200 }, (_, i) => `(${i}, 'n${i}', ${i}, '2024-01-01')`).join(', ');

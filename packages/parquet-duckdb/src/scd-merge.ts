@@ -257,8 +257,25 @@ export class ScdMerge {
     }
     const sourceKeys = await this.#splitBuckets('keys');
     const candidates = new Set(changed.keys());
-    if (this.request.sourceKeys !== undefined) {
-      for (const bucket of lakeBuckets.keys()) {
+    // A bucket whose files' source columns (names, types) are not the source's now is rewritten
+    // in the new shape even when no key in it changed: all bucket files keep one schema.
+    const shape = await this.#columnTypes(
+      `SELECT ${this.request.columns.sourceColumns.map(quoteIdentifier).join(', ')} FROM ${readParquetSql(this.request.changedRows)}`,
+    );
+    const reshaped = new Map<
+      number,
+      { lake: ReadonlyMap<string, string>; source: ReadonlyMap<string, string> }
+    >();
+    for (const [bucket, files] of lakeBuckets) {
+      const lake = await this.#columnTypes(`SELECT * FROM ${readParquetSql(files)}`);
+      const scdColumns = 4;
+      if (
+        lake.size !== shape.size + scdColumns ||
+        [...shape].some(([name, type]) => lake.get(name) !== type)
+      ) {
+        reshaped.set(bucket, { lake, source: shape });
+      }
+      if (this.request.sourceKeys !== undefined || reshaped.has(bucket)) {
         candidates.add(bucket);
       }
     }
@@ -269,6 +286,7 @@ export class ScdMerge {
         bucket,
         { lake: lakeBuckets.get(bucket), changed: changed.get(bucket), keys: sourceKeys.get(bucket) },
         target,
+        reshaped.get(bucket),
       ).catch((error: unknown) => {
         throw mergeError(
           error,
@@ -372,6 +390,12 @@ export class ScdMerge {
     });
   }
 
+  /** The columns of a query's result, by name, with their DuckDB types. */
+  async #columnTypes(query: string): Promise<Map<string, string>> {
+    const rows = (await this.connection.runAndReadAll(`DESCRIBE ${query}`)).getRows();
+    return new Map(rows.map((row) => [String(row[0]), String(row[1])]));
+  }
+
   /** Frees one bucket's tables before the next bucket. */
   async #dropBucketTables(): Promise<void> {
     for (const name of ['c', 'l', 'm', 'g', 't', 'v']) {
@@ -387,6 +411,11 @@ export class ScdMerge {
       readonly keys: readonly string[] | undefined;
     },
     target: ScdMergeTarget,
+    /**
+     * The lake file's columns and the source's (name → DuckDB type) when they differ: the bucket is
+     * rewritten in the source's shape.
+     */
+    reshaped?: { readonly lake: ReadonlyMap<string, string>; readonly source: ReadonlyMap<string, string> },
   ): Promise<{ counts: ScdMergeCounts; written?: ScdBucketWrite }> {
     const { lake: lakeFiles, changed: changedFiles, keys: keyFiles } = files;
     const { columns, lastModifiedColumn, table, dateType } = this.request;
@@ -427,7 +456,16 @@ export class ScdMerge {
     await run(
       lakeFiles === undefined
         ? `CREATE TEMP TABLE l AS SELECT ${sourceList}, ${lm} AS ${eff}, ${lm} AS ${end}, true AS ${latest}, false AS ${deleted} FROM c LIMIT 0`
-        : `CREATE TEMP TABLE l AS SELECT ${lakeList} FROM ${readParquetSql(lakeFiles)}`,
+        : reshaped === undefined
+          ? `CREATE TEMP TABLE l AS SELECT ${lakeList} FROM ${readParquetSql(lakeFiles)}`
+          : // A column new in the source is NULL in the versions read before it; a column gone
+            // from the source leaves the lake; a changed type is cast to the new one.
+            `CREATE TEMP TABLE l AS SELECT ${columns.sourceColumns
+              .map((col) => {
+                const quoted = quoteIdentifier(col);
+                return `CAST(${reshaped.lake.has(col) ? quoted : 'NULL'} AS ${reshaped.source.get(col)}) AS ${quoted}`;
+              })
+              .join(', ')}, ${eff}, ${end}, ${latest}, ${deleted} FROM ${readParquetSql(lakeFiles)}`,
     );
     const same = source.map((col) => `c.${col} IS NOT DISTINCT FROM l.${col}`).join(' AND ');
     await run(`CREATE TEMP TABLE m AS
@@ -450,7 +488,7 @@ export class ScdMerge {
     const touched = Number(
       (await this.connection.runAndReadAll('SELECT COUNT(*) FROM t')).getRows()[0]?.[0] ?? 0,
     );
-    if (touched === 0) {
+    if (touched === 0 && reshaped === undefined) {
       await this.#dropBucketTables();
       return { counts: { ...changes, keysDeleted: 0 } };
     }
