@@ -12,7 +12,13 @@ import { lakeTableDir } from './lake-paths.js';
 import type { RunInfo } from './table-handler.js';
 import type { ScdUnit } from './work-unit.js';
 
-/** What an SCD2 table's `snapshot` found in the source (JSON: `sqlsync plan --json` saves it). */
+/**
+ * What an SCD2 table's `snapshot` found in the source (JSON: `sqlsync plan --json` saves it).
+ *
+ * @example
+ * snapshot // { businessKey: ['CustomerId'], lastModified: { name: 'LastModified', sqlType: 'datetime2', … },
+ *          //   lastModifiedType: 'datetime2(7)', watermark: '2024-03-01 09:15:00.1234567', sourceNow: '2024-03-01 09:20:00.0000000' }
+ */
 export interface ScdSnapshot {
   /** The business key columns, as the source names them. */
   readonly businessKey: readonly string[];
@@ -25,7 +31,14 @@ export interface ScdSnapshot {
   readonly sourceNow: string;
 }
 
-/** What sqlsync remembers about an SCD2 table between runs. */
+/**
+ * What sqlsync remembers about an SCD2 table between runs.
+ *
+ * @example
+ * state // { version: 1, tableId: 'crm.Customers', lastRunId: 'r7', lastLoadedAt: '2024-03-01T09:20:03.000Z',
+ *       //   watermark: '2024-03-01 09:15:00.1234567', lastModifiedType: 'datetime2(7)', bucketCount: 16,
+ *       //   businessKey: ['CustomerId'], versions: 200412 }
+ */
 export interface ScdTableState {
   readonly version: 1;
   readonly tableId: string;

@@ -31,6 +31,12 @@ function scdColumnSettings(table: SCDTableConfig): readonly (readonly [string, s
  * `lookback_minutes`; `run` merges them into the history (`runScdUnit`); `commit` publishes each
  * rewritten `bucket=<nn>` directory atomically (`replaceDirectory`) and records the watermark.
  * See the package README for the lake's columns and the rules of the history.
+ *
+ * @example
+ * const snapshot = await scdTableHandler.snapshot(table, ctx);
+ * const [unit] = scdTableHandler.plan(table, snapshot, state, run); // unit.reason: 'full read (first load)'
+ * const result = await scdTableHandler.run(table, unit, ctx);      // result.scd.versionsAdded
+ * const next = await scdTableHandler.commit(table, [unit], [result], snapshot, state, run);
  */
 export const scdTableHandler: TableHandler<'scd', ScdSnapshot, ScdTableState> = {
   kind: 'scd',

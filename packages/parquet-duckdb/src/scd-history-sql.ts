@@ -28,6 +28,9 @@ export interface ScdHistoryColumns {
 /**
  * The lake type of effective and end dates: that of the last-modified column (`TIMESTAMP`, µs, for
  * datetime/datetime2/smalldatetime; `DATE` for date).
+ *
+ * @example
+ * const dateType: ScdDateType = lastModified.lakeType.kind === 'date' ? 'date' : 'timestamp';
  */
 export type ScdDateType = 'timestamp' | 'date';
 
@@ -35,10 +38,18 @@ export type ScdDateType = 'timestamp' | 'date';
  * The column a version relation passed to {@link scdHistorySql} carries besides the source columns
  * and the effective date: when the version was closed by a delete (the key gone from the source),
  * else NULL. Read back from a lake file with {@link scdDeletedAtSql}.
+ *
+ * @example
+ * `SELECT *, ${scdDeletedAtSql(columns)} AS ${SCD_DELETED_AT} FROM bucket_rows`
  */
 export const SCD_DELETED_AT = 'sqlsync_deleted_at';
 
-/** How bucket files say which hash placed a key in its bucket (`sqlsync.scd.bucket_hash`). */
+/**
+ * How bucket files say which hash placed a key in its bucket (`sqlsync.scd.bucket_hash`).
+ *
+ * @example
+ * metadata['sqlsync.scd.bucket_hash'] === SCD_BUCKET_HASH // written by this version's scdBucketSql
+ */
 export const SCD_BUCKET_HASH = 'md5-length-prefixed-v1';
 
 /**

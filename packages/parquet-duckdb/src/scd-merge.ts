@@ -18,7 +18,16 @@ import {
 } from './scd-history-sql.js';
 import { quoteIdentifier, quoteStringLiteral } from './sql-quote.js';
 
-/** What to merge: the rows read from the source this run, and the lake table they go into. */
+/**
+ * What to merge: the rows read from the source this run, and the lake table they go into.
+ *
+ * @example
+ * const request: ScdMergeRequest = {
+ *   table: 'crm.Customers', changedRows: ['/scratch/changed/part-r1-0.parquet'], lakeTableDir: '/lake/dim/customers',
+ *   columns, lastModifiedColumn: 'LastModified', dateType: 'timestamp', bucketCount: 16,
+ *   closeTime: '2024-06-01 10:00:00.1234567', tempDirectory: '/scratch/merge',
+ * };
+ */
 export interface ScdMergeRequest {
   /** `schema.table`, for error messages. */
   readonly table: string;
@@ -59,7 +68,13 @@ export interface ScdMergeRequest {
   readonly threads?: number;
 }
 
-/** Where and how the merged buckets are written. */
+/**
+ * Where and how the merged buckets are written.
+ *
+ * @example
+ * const target: ScdMergeTarget = { directory: '/lake/_sqlsync/staging/r1/dim/customers', fileName: 'part-r1-0.parquet',
+ *   metadata: { 'sqlsync.run_id': 'r1', 'sqlsync.scd.watermark': '2024-06-01 09:59:00.1234567' } };
+ */
 export interface ScdMergeTarget {
   /** The staged table directory: bucket `b` goes to `<directory>/bucket=<nn>/<fileName>`. */
   readonly directory: string;
@@ -75,7 +90,12 @@ export interface ScdMergeTarget {
   readonly compression?: ParquetCompression;
 }
 
-/** What a run did to versions (summed over buckets). */
+/**
+ * What a run did to versions (summed over buckets).
+ *
+ * @example
+ * const counts: ScdMergeCounts = { versionsAdded: 3, versionsReplaced: 1, versionsUnchanged: 40, keysDeleted: 2 };
+ */
 export interface ScdMergeCounts {
   /** Versions (key, last-modified) new to the lake. */
   readonly versionsAdded: number;
@@ -87,7 +107,13 @@ export interface ScdMergeCounts {
   readonly keysDeleted: number;
 }
 
-/** One rewritten bucket. */
+/**
+ * One rewritten bucket.
+ *
+ * @example
+ * const stats = await readParquetStats(write.file, sumColumns);
+ * if (stats.rowCount !== write.expected.rowCount) throw new Error(`${write.directoryName}: rows differ`);
+ */
 export interface ScdBucketWrite extends ScdMergeCounts {
   readonly bucket: number;
   /** `bucket=<nn>`. */
@@ -104,7 +130,13 @@ export interface ScdBucketWrite extends ScdMergeCounts {
   readonly expected: ParquetStats;
 }
 
-/** What `write` did. */
+/**
+ * What `write` did.
+ *
+ * @example
+ * const { counts, buckets } = await merge.write(target);
+ * buckets.map((b) => b.directoryName); // ['bucket=03', 'bucket=11']: only these are published
+ */
 export interface ScdMergeResult {
   readonly counts: ScdMergeCounts;
   /** The buckets holding touched keys, rewritten, in bucket order; untouched buckets are not written. */
