@@ -81,6 +81,12 @@ describe('comparisons with a hidden-digit column are exact to 100 ns', () => {
     [`IIF(LM > '${day}.1234566', 1, 0) = 1`, [1, 3]],
     [`CASE WHEN LM > '${day}.1234566' THEN 1 ELSE 0 END = 1`, [1, 3]],
     [`LM = NULL`, []],
+    [`ISNULL(LM, '${day}.1234568') > '${day}.1234567'`, [3, 4]],
+    [`COALESCE(LM, CAST(NULL AS datetime2(7))) = '${day}.1234569'`, [3]],
+    [`DATEADD(day, 1, LM) > '2024-01-02 10:00:00.1234567'`, [3]],
+    [`CAST(LM AS datetime2(7)) < '${day}.1234567'`, [2]],
+    // SQL Server compares the dates: the digit plays no part.
+    [`CAST(LM AS date) = '2024-01-01'`, [1, 2, 3]],
     [`L3 < LM`, [1]],
     [`T7 > CAST('10:00:00.1234566' AS time(7))`, [1, 3]],
     [`T7 = '10:00:00.1234567'`, [1]],

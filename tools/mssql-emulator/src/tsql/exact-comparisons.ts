@@ -1,5 +1,6 @@
 import { SqlServerError } from '../sql-server-error.js';
-import { isName, isOp, isWord, matchParen, type Token, topLevelIndices } from './lexer.js';
+import { innerRange, isName, isOp, isWord, matchParen, type Token, topLevelIndices } from './lexer.js';
+import { parseSqlType } from './parse-sql-type.js';
 import type { SelectContext } from './select-rewrites.js';
 import { exactTicks, hiddenDigitColumn, type TickDomain, tickDomain } from './temporal-ticks.js';
 
@@ -105,24 +106,52 @@ function leftBoundary(t: readonly Token[], i: number, from: number): boolean {
   return prev.kind === 'word' && leftBoundaryWords.has(prev.upper);
 }
 
-/** The anchor of a 100 ns comparison at [a, b): a hidden-digit column, or MAX/MIN of one. */
+/**
+ * The domain of a 100 ns comparison anchored at [a, b): a hidden-digit column, or MAX/MIN,
+ * ISNULL/COALESCE, DATEADD or CAST/CONVERT to a date/time type with scale of one (values that carry
+ * such a column's digit). Undefined for anything else.
+ */
 function anchorDomain(ctx: SelectContext, a: number, b: number): TickDomain | undefined {
   const t = ctx.tokens;
+  [a, b] = innerRange(t, a, b);
   const column = hiddenDigitColumn(ctx, a, b);
   if (column !== undefined) {
     return tickDomain(column.type);
   }
   const fn = t[a];
-  if (
-    fn?.kind === 'word' &&
-    (fn.upper === 'MAX' || fn.upper === 'MIN') &&
-    isOp(t[a + 1], '(') &&
-    matchParen(t, a + 1) === b - 1
-  ) {
-    const inner = hiddenDigitColumn(ctx, a + 2, b - 1);
-    return inner === undefined ? undefined : tickDomain(inner.type);
+  if (fn?.kind !== 'word' || !isOp(t[a + 1], '(') || matchParen(t, a + 1) !== b - 1) {
+    return undefined;
   }
-  return undefined;
+  const args = ctx.args(a + 1, b - 1);
+  const argDomain = (arg: [number, number] | undefined): TickDomain | undefined =>
+    arg === undefined ? undefined : anchorDomain(ctx, arg[0], arg[1]);
+  switch (fn.upper) {
+    case 'MAX':
+    case 'MIN':
+      return args.length === 1 ? argDomain(args[0]) : undefined;
+    case 'ISNULL':
+    case 'COALESCE':
+      return args.map(argDomain).find((d) => d !== undefined);
+    case 'DATEADD':
+      return argDomain(args[2]);
+    case 'CAST':
+    case 'TRY_CAST': {
+      const as = ctx.lastTopLevelAs(a + 2, b - 1);
+      const target = as < 0 ? undefined : parseSqlType(t, as + 1, true).type.name;
+      return target === 'datetime2' || target === 'time' || target === 'datetimeoffset'
+        ? argDomain([a + 2, as])
+        : undefined;
+    }
+    case 'CONVERT':
+    case 'TRY_CONVERT': {
+      const target = args[0] === undefined ? undefined : parseSqlType(t, args[0][0], true).type.name;
+      return target === 'datetime2' || target === 'time' || target === 'datetimeoffset'
+        ? argDomain(args[1])
+        : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** The operator with its operands swapped (`a < b` is `b > a`). */

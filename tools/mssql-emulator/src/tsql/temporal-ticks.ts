@@ -242,7 +242,7 @@ function digitFree(type: SqlType, domain: TickDomain): boolean {
  * and columns of the domain's type (hidden digit included), date, smalldatetime, datetime
  * (converted from 1/300 s as SQL Server does); CAST/CONVERT of those to a date/time type
  * (rounded to its scale); `MAX`/`MIN` of a hidden-digit column; `DATEADD` by whole units of one;
- * the clock functions.
+ * ISNULL/COALESCE of exact values; the clock functions.
  *
  * @example
  * exactTicks(ctx, …, 'datetime2') // '(epoch_us("LM") * 10 + coalesce("LM__100ns", 0))'
@@ -297,6 +297,10 @@ export function exactTicks(
     }
     if (fn.upper === 'DATEADD') {
       return dateaddTicks(ctx, from, to, domain);
+    }
+    if (fn.upper === 'ISNULL' || fn.upper === 'COALESCE') {
+      const args = ctx.args(from + 1, to - 1).map(([a, b]) => exactTicks(ctx, a, b, domain));
+      return args.every((x) => x !== undefined) ? `coalesce(${args.join(', ')})` : undefined;
     }
   }
   if (type === undefined) {
