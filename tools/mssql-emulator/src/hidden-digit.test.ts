@@ -140,11 +140,19 @@ describe('comparisons with a hidden-digit column are exact to 100 ns', () => {
     expect(r.recordset).toEqual([{ id: 1, other: 11 }]);
   });
 
+  it('compares with scalar and IN subqueries of such a column', async () => {
+    expect(await ids('LM < (SELECT MIN(LM) FROM dbo.Other WHERE id > 0)')).toEqual([2]);
+    expect(await ids('LM = (SELECT LM FROM dbo.Other WHERE id = 11)')).toEqual([1]);
+    expect(await ids('(SELECT MAX(o.LM) FROM dbo.Other o) > LM')).toEqual([1, 2]);
+    expect(await ids('LM IN (SELECT LM FROM dbo.Other)')).toEqual([1]);
+    expect(await ids('LM NOT IN (SELECT o.LM FROM dbo.Other o WHERE o.id = 11)')).toEqual([2, 3]);
+  });
+
   it('refuses what it cannot make exact instead of answering at microseconds', async () => {
     for (const where of [
-      'LM > (SELECT MIN(LM) FROM dbo.Other)',
+      'LM > (SELECT TOP 1 LM FROM dbo.Other ORDER BY LM)',
       `CASE LM WHEN '${day}.1234567' THEN 1 END = 1`,
-      `LM IN (SELECT LM FROM dbo.Other)`,
+      `LM IN (SELECT LM FROM dbo.Other UNION SELECT LM FROM dbo.Other)`,
     ]) {
       await expect(ids(where), where).rejects.toThrow(/not supported by the emulator/);
     }

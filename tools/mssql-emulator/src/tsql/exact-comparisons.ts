@@ -2,7 +2,13 @@ import { SqlServerError } from '../sql-server-error.js';
 import { innerRange, isName, isOp, isWord, matchParen, type Token, topLevelIndices } from './lexer.js';
 import { parseSqlType } from './parse-sql-type.js';
 import type { SelectContext } from './select-rewrites.js';
-import { exactTicks, hiddenDigitColumn, type TickDomain, tickDomain } from './temporal-ticks.js';
+import {
+  exactTicks,
+  hiddenDigitColumn,
+  subqueryTicks,
+  type TickDomain,
+  tickDomain,
+} from './temporal-ticks.js';
 
 const comparisonOps = new Set(['=', '<>', '!=', '<', '<=', '>', '>=', '!<', '!>']);
 
@@ -160,13 +166,16 @@ const mirrored: Readonly<Record<string, string>> = { '<': '>', '>': '<', '<=': '
 /**
  * The SQL of the datetime2(7) column at [a, b) when a microsecond prefilter may go before the
  * exact comparison with the operand at [c, d): the column is plain, the other side is no
- * hidden-digit column (a join compares tick counts only).
+ * hidden-digit column (a join compares tick counts only) and no subquery.
  */
 function prefilterColumn(ctx: SelectContext, a: number, b: number, c: number, d: number): string | undefined {
   const column = hiddenDigitColumn(ctx, a, b);
+  // A subquery would be planned once more for each copy of its tick count.
+  const subquery = isWord(ctx.tokens[innerRange(ctx.tokens, c, d)[0]], 'SELECT');
   if (
     column === undefined ||
     tickDomain(column.type) !== 'datetime2' ||
+    subquery ||
     anchorDomain(ctx, c, d) !== undefined
   ) {
     return undefined;
@@ -345,8 +354,13 @@ export function exactComparison(
       return undefined;
     }
     const close = matchParen(t, k + 1);
+    const left = exactTicks(ctx, i, leftEnd, domain) as string;
     if (isWord(t[k + 2], 'SELECT') || isWord(t[k + 2], 'WITH')) {
-      throw inexact(ctx, k + 1, close + 1);
+      const sub = isWord(t[k + 2], 'SELECT') ? subqueryTicks(ctx, k + 2, close, domain) : undefined;
+      if (sub === undefined) {
+        throw inexact(ctx, k + 1, close + 1);
+      }
+      return { sql: `(${left} ${negated ? 'NOT ' : ''}IN ${sub})`, next: close + 1 };
     }
     const items = ctx.args(k + 1, close).map(([a, b]) => {
       const ticks = exactTicks(ctx, a, b, domain);
@@ -355,7 +369,6 @@ export function exactComparison(
       }
       return ticks;
     });
-    const left = exactTicks(ctx, i, leftEnd, domain) as string;
     return { sql: `(${left} ${negated ? 'NOT ' : ''}IN (${items.join(', ')}))`, next: close + 1 };
   }
   return undefined;

@@ -4,6 +4,7 @@ import type { SqlType } from '../types/sql-type.js';
 import { offsetLiteral } from './datetimeoffset.js';
 import { innerRange, isOp, isWord, itemRanges, lastTopLevelAs, matchParen, type Token } from './lexer.js';
 import { parseSqlType } from './parse-sql-type.js';
+import { selectListBounds } from './select-list.js';
 import type { SelectContext } from './select-rewrites.js';
 
 /**
@@ -256,6 +257,9 @@ export function exactTicks(
   const t = ctx.tokens;
   [from, to] = innerRange(t, from, to);
   const duck = duckTypeOf[domain];
+  if (isWord(t[from], 'SELECT')) {
+    return subqueryTicks(ctx, from, to, domain);
+  }
   const tok = to - from === 1 ? t[from] : undefined;
   if (isWord(tok, 'NULL')) {
     return 'CAST(NULL AS BIGINT)';
@@ -370,4 +374,38 @@ function dateaddTicks(ctx: SelectContext, from: number, to: number, domain: Tick
   const duck = duckTypeOf[domain];
   // The sum's microseconds come from DuckDB's DATEADD; the digit is the operand's own.
   return `(epoch_us(CAST(${ctx.range(from, to)} AS ${duck})) * 10 + ((${inner}) % 10 + 10) % 10)`;
+}
+
+/**
+ * Ticks of a scalar subquery `SELECT x FROM … [WHERE …]` (its parentheses stripped) whose one
+ * select item is exact: the subquery selects the item's tick count instead (`max(ticks)` for
+ * `MAX(col)`), so `LM > (SELECT MAX(LM) FROM …)` and `LM IN (SELECT LM FROM …)` compare at
+ * 100 ns. Not for DISTINCT, TOP or set operations (undefined).
+ *
+ * @example
+ * subqueryTicks(ctx, …) // (SELECT max((epoch_us("LM") * 10 + …)) FROM "dbo"."T")
+ */
+export function subqueryTicks(
+  ctx: SelectContext,
+  from: number,
+  to: number,
+  domain: TickDomain,
+): string | undefined {
+  const t = ctx.tokens;
+  if (isWord(t[from + 1], 'DISTINCT') || isWord(t[from + 1], 'TOP')) {
+    return undefined;
+  }
+  for (let i = from + 1; i < to; i++) {
+    const w = t[i] as Token;
+    if (isOp(w, '(')) {
+      i = matchParen(t, i);
+    } else if (w.kind === 'word' && ['UNION', 'EXCEPT', 'INTERSECT'].includes(w.upper)) {
+      return undefined;
+    }
+  }
+  const { start, end } = selectListBounds(t, from);
+  const items = itemRanges(t, start, end);
+  const item = items.length === 1 ? items[0] : undefined;
+  const ticks = item === undefined ? undefined : exactTicks(ctx, item[0], item[1], domain);
+  return ticks === undefined ? undefined : `(SELECT ${ticks} ${ctx.range(end, to)})`;
 }
