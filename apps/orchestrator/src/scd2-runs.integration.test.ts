@@ -262,7 +262,7 @@ describe('a composite nvarchar business key', () => {
 });
 
 describe('deleted keys that come back', () => {
-  it('re-opens a version that returns unchanged and starts a new one for a changed row; custom lake column names', async () => {
+  it('re-opens a version that returns unchanged (inside or below the window) and starts a new one for a changed row; custom lake column names', async () => {
     const lake = await lakeFor('returning');
     const members: ScdSourceTable = {
       schema: 'dbo',
@@ -285,11 +285,13 @@ describe('deleted keys that come back', () => {
     };
     await emulator.exec(`CREATE TABLE [dbo].[Members] ([Id] int NOT NULL PRIMARY KEY, [Tier] nvarchar(10) NOT NULL,
       [LastModified] datetime2(7) NOT NULL)`);
-    // Five members changed within the last hour (minutes apart, 100 ns digits set).
+    // Five members changed within the last hour (minutes apart, 100 ns digits set), a sixth two
+    // hours ago: below the next runs' window (watermark − 60 minutes).
     const now = `${await emulatorNow(emulator)}0`;
     const at = (minutesAgo: number, digit: number): string =>
       `${minusMinutes(now, minutesAgo).slice(0, -1)}${digit}`;
     const rows = [1, 2, 3, 4, 5].map((id) => `(${id}, N'tier ${id}', '${at(10 * id, id)}')`);
+    rows.push(`(6, N'tier 6', '${at(120, 6)}')`);
     await emulator.exec(
       `INSERT INTO [dbo].[Members] ([Id], [Tier], [LastModified]) VALUES ${rows.join(', ')}`,
     );
@@ -319,19 +321,26 @@ describe('deleted keys that come back', () => {
     };
 
     await step();
-    await emulator.exec('DELETE FROM [dbo].[Members] WHERE [Id] IN (2, 3)');
+    await emulator.exec('DELETE FROM [dbo].[Members] WHERE [Id] IN (2, 3, 6)');
     await step();
     expect(known).toHaveLength(1);
-    // Member 2 comes back exactly as it was (same last_modified, to 100 ns); member 3 changed.
+    // Members 2 and 6 come back exactly as they were (same last_modified, to 100 ns) — 6 below the
+    // window, found by the key-set comparison; member 3 comes back changed.
     await emulator.exec(`INSERT INTO [dbo].[Members] ([Id], [Tier], [LastModified]) VALUES
-      (2, N'tier 2', '${at(20, 2)}'), (3, N'gold', '${`${await emulatorNow(emulator)}0`}')`);
+      (2, N'tier 2', '${at(20, 2)}'), (6, N'tier 6', '${at(120, 6)}'),
+      (3, N'gold', '${`${await emulatorNow(emulator)}0`}')`);
     await step();
-    const history = reference.history().filter((r) => r.key[0] === '2' || r.key[0] === '3');
+    const history = reference.history().filter((r) => ['2', '3', '6'].includes(r.key[0] as string));
     expect(history.map((r) => `${r.key[0]}:${r.isLatest}:${r.isDeleted}`).sort()).toEqual([
       '2:true:false',
       '3:false:true',
       '3:true:false',
+      '6:true:false',
     ]);
+    // Then nothing changes: only the lookback window is read again, and no file is rewritten.
+    const files = await lake.treeFiles('club', 'Members');
+    await step();
+    expect(await lake.treeFiles('club', 'Members')).toEqual(files);
   }, 180_000);
 });
 

@@ -116,6 +116,22 @@ describe('ScdReference', () => {
     expect(lines(ref)).toEqual(['1|a|10:00:00.000000|open|L', '2|b|09:00:00.000000|open|L']);
   });
 
+  it('with detect deletes, a deleted key restored below the read window is read by key', () => {
+    const ref = new ScdReference({ lookbackMinutes: 0, detectDeletes: true });
+    const all = [row('1', T('08:00:00'), 'a'), row('2', T('09:00:00'), 'b'), row('3', T('10:00:00'), 'c')];
+    ref.run(all, NOW1);
+    ref.run(all.slice(1), NOW2);
+    expect(ref.run(all, NOW3)).toMatchObject({ rowsRead: 1, readAfter: T('10:00:00'), versionsAdded: 0 });
+    expect(lines(ref)[0]).toBe('1|a|08:00:00.000000|open|L');
+    // Back to normal: nothing is read.
+    expect(ref.run(all, NOW3).rowsRead).toBe(0);
+    // Without detect deletes nothing is deleted, so nothing is restored.
+    const plain = new ScdReference({ lookbackMinutes: 0, detectDeletes: false });
+    plain.run(all, NOW1);
+    plain.run(all.slice(1), NOW2);
+    expect(plain.run(all, NOW3).rowsRead).toBe(0);
+  });
+
   it('the lake keeps µs: two values differing in the 7th digit are one version, the later read wins', () => {
     const ref = new ScdReference({ lookbackMinutes: 0, detectDeletes: false });
     ref.run([row('1', T('10:00:00', '1234560'), 'a'), row('2', T('10:00:00', '1234560'), 'b')], NOW1);

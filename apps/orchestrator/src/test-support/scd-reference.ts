@@ -32,7 +32,7 @@ export interface ReferenceHistoryRow {
 
 /** What one run of the reference read. */
 export interface ReferenceRunResult {
-  /** Source rows the run read (inside the window). */
+  /** Source rows the run read: inside the window, plus restored rows read by key. */
   readonly rowsRead: number;
   /** The window's exclusive lower bound (7 digits), or null for a full read. */
   readonly readAfter: string | null;
@@ -56,7 +56,8 @@ interface Version {
  * source time. Rules (spec "Lake layout and columns" and "Integrity rules"): a version is
  * (key, last_modified truncated to µs); a row read for an existing version replaces its values and
  * re-opens it if it was deleted; with `detectDeletes` the latest version of a key gone from the
- * source gets end = the run's source time and is_deleted; end = next version's effective, else
+ * source gets end = the run's source time and is_deleted, and a deleted key back in the source with
+ * a last_modified below the window is read all the same; end = next version's effective, else
  * 9999-12-31, except a deleted version keeps its delete time (clamped between its own effective
  * and the next version's); is_latest = the greatest effective.
  *
@@ -85,7 +86,20 @@ export class ScdReference {
   run(snapshot: readonly ReferenceSourceRow[], sourceNow: string): ReferenceRunResult {
     const readAfter =
       this.#watermark === null ? null : minusMinutes(this.#watermark, this.options.lookbackMinutes);
-    const read = readAfter === null ? snapshot : snapshot.filter((r) => r.lastModified > readAfter);
+    const inWindow = readAfter === null ? snapshot : snapshot.filter((r) => r.lastModified > readAfter);
+    // With detect_deletes, a key whose latest version is deleted but which is back in the source
+    // below the window (a restored row) is read by key too (handlers README, "restored row").
+    const windowKeys = new Set(inWindow.map((r) => JSON.stringify(r.key)));
+    const restored = this.options.detectDeletes
+      ? snapshot.filter((r) => {
+          const id = JSON.stringify(r.key);
+          const entry = this.#history.get(id);
+          return (
+            !windowKeys.has(id) && entry !== undefined && latestOf(entry.versions).deletedAt !== undefined
+          );
+        })
+      : [];
+    const read = [...inWindow, ...restored];
     let versionsAdded = 0;
     let keysDeleted = 0;
     for (const row of read) {
