@@ -211,6 +211,7 @@ export class ScdMerge {
       memory_limit: `${request.memoryLimitMb ?? 256}MB`,
       threads: String(request.threads ?? 1),
       temp_directory: join(request.tempDirectory, 'spill'),
+      // Nothing here needs DuckDB to keep rows in order across threads (one thread by default).
       preserve_insertion_order: 'false',
     });
     let connection: DuckDBConnection | undefined;
@@ -430,7 +431,11 @@ export class ScdMerge {
 
   /** Frees one bucket's tables before the next bucket. */
   async #dropBucketTables(): Promise<void> {
-    for (const name of ['c', 'l', 'm', 'g', 't', 'v']) {
+    // Views first: they name the tables.
+    for (const name of ['v', 'lf']) {
+      await this.connection.run(`DROP VIEW IF EXISTS ${name}`);
+    }
+    for (const name of ['c', 'l', 'm', 'g', 't', 'vt']) {
       await this.connection.run(`DROP TABLE IF EXISTS ${name}`);
     }
   }
@@ -485,35 +490,45 @@ export class ScdMerge {
         { context: { table, column: lastModifiedColumn, configPath: 'business_key_columns' } },
       );
     }
+    // The lake bucket as a view: read where needed (the untouched rows are only copied), never held
+    // whole. In a reshaped bucket a column new in the source is NULL in the versions read before it,
+    // a column gone from the source leaves the lake, and a changed type is cast to the new one.
     await run(
       lakeFiles === undefined
-        ? `CREATE TEMP TABLE l AS SELECT ${sourceList}, ${lm} AS ${eff}, ${lm} AS ${end}, true AS ${latest}, false AS ${deleted} FROM c LIMIT 0`
+        ? `CREATE TEMP VIEW lf AS SELECT ${sourceList}, ${lm} AS ${eff}, ${lm} AS ${end}, true AS ${latest}, false AS ${deleted} FROM c LIMIT 0`
         : reshaped === undefined
-          ? `CREATE TEMP TABLE l AS SELECT ${lakeList} FROM ${readParquetSql(lakeFiles)}`
-          : // A column new in the source is NULL in the versions read before it; a column gone
-            // from the source leaves the lake; a changed type is cast to the new one.
-            `CREATE TEMP TABLE l AS SELECT ${columns.sourceColumns
+          ? `CREATE TEMP VIEW lf AS SELECT ${lakeList} FROM ${readParquetSql(lakeFiles)}`
+          : `CREATE TEMP VIEW lf AS SELECT ${columns.sourceColumns
               .map((col) => {
                 const quoted = quoteIdentifier(col);
                 return `CAST(${reshaped.lake.has(col) ? quoted : 'NULL'} AS ${reshaped.source.get(col)}) AS ${quoted}`;
               })
               .join(', ')}, ${eff}, ${end}, ${latest}, ${deleted} FROM ${readParquetSql(lakeFiles)}`,
     );
-    const same = source.map((col) => `c.${col} IS NOT DISTINCT FROM l.${col}`).join(' AND ');
-    await run(`CREATE TEMP TABLE m AS
-      SELECT c.*, CASE WHEN l.${eff} IS NULL THEN 'added' WHEN ${same} AND NOT l.${deleted} THEN 'unchanged' ELSE 'replaced' END AS ${CHANGE}
-      FROM c LEFT JOIN l ON ${on('c', 'l')} AND l.${eff} = c.${lm}`);
-    // Keys gone from the source: an open latest version in the lake, or a version read this run.
+    // Keys gone from the source whose latest lake version is open.
     const sourceKeys =
       keyFiles === undefined ? `(SELECT ${keys.join(', ')} FROM c LIMIT 0)` : readParquetSql(keyFiles);
     await run(
       this.request.sourceKeys === undefined
         ? `CREATE TEMP TABLE g AS SELECT ${keys.join(', ')} FROM c LIMIT 0`
-        : `CREATE TEMP TABLE g AS SELECT DISTINCT ${keys.map((k) => `x.${k}`).join(', ')} FROM (
-            SELECT ${keys.join(', ')} FROM l WHERE ${latest} AND NOT ${deleted}
-            UNION ALL SELECT ${keys.join(', ')} FROM m WHERE ${CHANGE} <> 'unchanged'
-          ) x WHERE NOT EXISTS (SELECT 1 FROM ${sourceKeys} s WHERE ${on('s', 'x')})`,
+        : `CREATE TEMP TABLE g AS SELECT DISTINCT ${keys.map((k) => `x.${k}`).join(', ')} FROM lf x
+            WHERE x.${latest} AND NOT x.${deleted} AND NOT EXISTS (SELECT 1 FROM ${sourceKeys} s WHERE ${on('s', 'x')})`,
     );
+    // The lake rows of the keys read or gone: the only ones whose history may change.
+    await run(`CREATE TEMP TABLE l AS SELECT x.* FROM lf x
+      SEMI JOIN (SELECT ${keys.join(', ')} FROM c UNION SELECT ${keys.join(', ')} FROM g) k ON ${on('k', 'x')}`);
+    const readRows = (alias: string): string => addedRows(alias, keys, lm);
+    const same = source.map((col) => `c.${col} IS NOT DISTINCT FROM l.${col}`).join(' AND ');
+    // Each row read's change, by its (key, last-modified); the rows themselves stay in c.
+    await run(`CREATE TEMP TABLE m AS
+      SELECT ${[...keys, lm].map((k) => `c.${k}`).join(', ')}, CASE WHEN l.${eff} IS NULL THEN 'added' WHEN ${same} AND NOT l.${deleted} THEN 'unchanged' ELSE 'replaced' END AS ${CHANGE}
+      FROM c LEFT JOIN l ON ${on('c', 'l')} AND l.${eff} = c.${lm}`);
+    // A version read this run of a key gone since (read, then deleted before the key set was read).
+    if (this.request.sourceKeys !== undefined) {
+      await run(`INSERT INTO g SELECT DISTINCT ${keys.map((k) => `m.${k}`).join(', ')} FROM m
+        WHERE m.${CHANGE} <> 'unchanged' AND NOT EXISTS (SELECT 1 FROM ${sourceKeys} s WHERE ${on('s', 'm')})
+          AND NOT EXISTS (SELECT 1 FROM g WHERE ${on('g', 'm')})`);
+    }
     await run(`CREATE TEMP TABLE t AS
       SELECT DISTINCT ${keys.join(', ')} FROM (SELECT ${keys.join(', ')} FROM m WHERE ${CHANGE} <> 'unchanged' UNION ALL SELECT ${keys.join(', ')} FROM g)`);
     const changes = await this.#changeCounts();
@@ -526,27 +541,38 @@ export class ScdMerge {
     }
 
     // The touched keys' versions: the lake's (less those replaced) and those added or replacing.
-    await run(`CREATE TEMP TABLE v AS
+    // Only deletes need them stored (to set a delete time); otherwise a view saves a copy of the
+    // bucket's changes (an initial load's whole bucket).
+    const gone = Number(
+      (await this.connection.runAndReadAll('SELECT COUNT(*) FROM g')).getRows()[0]?.[0] ?? 0,
+    );
+    await run(`CREATE TEMP ${gone > 0 ? 'TABLE vt' : 'VIEW v'} AS
       SELECT ${source.map((col) => `l.${col}`).join(', ')}, l.${eff}, CASE WHEN l.${deleted} THEN l.${end} END AS ${SCD_DELETED_AT}
       FROM l
       WHERE EXISTS (SELECT 1 FROM t WHERE ${on('t', 'l')})
         AND NOT EXISTS (SELECT 1 FROM m WHERE m.${CHANGE} = 'replaced' AND ${on('m', 'l')} AND m.${lm} = l.${eff})
       UNION ALL
-      SELECT ${sourceList}, ${lm} AS ${eff}, NULL AS ${SCD_DELETED_AT} FROM m WHERE ${CHANGE} IN ('added', 'replaced')`);
-    const closeTime = `CAST(${quoteStringLiteral(this.request.closeTime.replace(/(\.\d{6})\d+$/, '$1'))} AS ${dateType === 'date' ? 'DATE' : 'TIMESTAMP'})`;
-    const deletedRows = await this.connection.run(`UPDATE v SET ${SCD_DELETED_AT} = ${closeTime}
-      FROM g
-      WHERE ${on('g', 'v')} AND v.${SCD_DELETED_AT} IS NULL
-        AND v.${eff} = (SELECT max(w.${eff}) FROM v w WHERE ${on('w', 'v')})`);
-    const keysDeleted = deletedRows.rowsChanged;
+      SELECT ${source.map((col) => `c.${col}`).join(', ')}, c.${lm} AS ${eff}, NULL AS ${SCD_DELETED_AT} FROM ${readRows('c')}`);
+    let keysDeleted = 0;
+    if (gone > 0) {
+      const closeTime = `CAST(${quoteStringLiteral(this.request.closeTime.replace(/(\.\d{6})\d+$/, '$1'))} AS ${dateType === 'date' ? 'DATE' : 'TIMESTAMP'})`;
+      const deletedRows = await this.connection.run(`UPDATE vt SET ${SCD_DELETED_AT} = ${closeTime}
+        FROM g
+        WHERE ${on('g', 'vt')} AND vt.${SCD_DELETED_AT} IS NULL
+          AND vt.${eff} = (SELECT max(w.${eff}) FROM vt w WHERE ${on('w', 'vt')})`);
+      keysDeleted = deletedRows.rowsChanged;
+      await run('CREATE TEMP VIEW v AS SELECT * FROM vt');
+    }
     const counts = { ...changes, keysDeleted };
 
     const expected = await this.#expected();
     const directoryName = scdBucketDirName(bucket, this.request.bucketCount);
     await mkdir(join(target.directory, directoryName), { recursive: true });
     const file = join(target.directory, directoryName, target.fileName);
-    const merged = `SELECT ${lakeList} FROM l WHERE NOT EXISTS (SELECT 1 FROM t WHERE ${on('t', 'l')})
-      UNION ALL ${scdHistorySql('v', columns, dateType)}`;
+    // The untouched rows keep their order (the file's, sorted by key when it was written); the
+    // touched keys' histories follow, sorted. A global ORDER BY cost a third of an incremental run.
+    const merged = `SELECT * FROM lf x WHERE NOT EXISTS (SELECT 1 FROM t WHERE ${on('t', 'x')})
+      UNION ALL (SELECT * FROM (${scdHistorySql('v', columns, dateType)}) ORDER BY ${[...keys, eff].join(', ')})`;
     const metadata = {
       ...(target.metadata ?? {}),
       'sqlsync.scd.bucket': String(bucket),
@@ -555,7 +581,7 @@ export class ScdMerge {
       'sqlsync.scd.business_key': JSON.stringify(columns.keyColumns),
     };
     await run(
-      `COPY (SELECT * FROM (${merged}) ORDER BY ${[...keys, eff].join(', ')}) TO ${quoteStringLiteral(file)} (${copyOptionsSql({ metadata, ...(target.compression === undefined ? {} : { compression: target.compression }) })})`,
+      `COPY (${merged}) TO ${quoteStringLiteral(file)} (${copyOptionsSql({ metadata, ...(target.compression === undefined ? {} : { compression: target.compression }) })})`,
     );
     const rows = Number(
       (
@@ -643,11 +669,11 @@ export class ScdMerge {
         }),
       };
     };
-    const old = await figures('l');
+    const old = await figures('lf');
     const replaced = await figures(
       `(SELECT l.* FROM l WHERE EXISTS (SELECT 1 FROM m WHERE m.${CHANGE} = 'replaced' AND ${on} AND m.${lm} = l.${eff}))`,
     );
-    const added = await figures(`(SELECT * FROM m WHERE ${CHANGE} IN ('added', 'replaced'))`);
+    const added = await figures(`(SELECT c.* FROM ${addedRows('c', keys, lm)})`);
     const sums: Record<string, string | null> = {};
     sumColumns.forEach((column, i) => {
       const scale = column.lakeType.kind === 'decimal' ? column.lakeType.scale : 0;
@@ -662,6 +688,15 @@ export class ScdMerge {
     });
     return { rowCount: old.rows - replaced.rows + added.rows, sums };
   }
+}
+
+/**
+ * The rows read (table `c`, as `alias`) that are added or replace a lake version: a semi join with
+ * their changes in `m` on (key, last-modified).
+ */
+function addedRows(alias: string, keys: readonly string[], lm: string): string {
+  const on = keys.map((k) => `x.${k} IS NOT DISTINCT FROM ${alias}.${k}`).join(' AND ');
+  return `c ${alias} SEMI JOIN (SELECT * FROM m WHERE ${CHANGE} IN ('added', 'replaced')) x ON ${on} AND x.${lm} = ${alias}.${lm}`;
 }
 
 /** A column's non-NULL values and exact sum (unscaled at the column's scale) over a set of rows. */
