@@ -222,6 +222,61 @@ describe('CAST/CONVERT of a string to datetime2(7) keeps the digit', () => {
   });
 });
 
+describe('GROUP BY, ORDER BY, PARTITION BY and DISTINCT at 100 ns', () => {
+  beforeAll(async () => {
+    await emulator.exec(`CREATE TABLE dbo.G (id int NOT NULL PRIMARY KEY, LM datetime2(7) NOT NULL)
+      GO
+      INSERT INTO dbo.G VALUES (1, '${day}.1234567'), (2, '${day}.1234561'), (3, '${day}.1234567'), (4, '${day}.1234569')`);
+  });
+
+  it('groups values that differ only in the 7th digit apart, and shows each group with its digit', async () => {
+    const r = await pool
+      .request()
+      .query(`SELECT LM, COUNT(*) AS n, CONVERT(varchar(40), LM, 121) AS s FROM dbo.G
+      GROUP BY LM ORDER BY LM`);
+    expect(r.recordset.map((x: { n: number; s: string }) => [x.s, x.n])).toEqual([
+      [`${day}.1234561`, 1],
+      [`${day}.1234567`, 2],
+      [`${day}.1234569`, 1],
+    ]);
+    const lm = r.recordset[1].LM as { nanosecondsDelta: number };
+    expect(Math.round(lm.nanosecondsDelta * 1e7)).toBe(4567);
+  });
+
+  it('orders by the 7th digit, ascending and descending, and in OVER (PARTITION BY … ORDER BY …)', async () => {
+    const asc = await pool.request().query('SELECT id FROM dbo.G ORDER BY LM, id');
+    expect(asc.recordset.map((x: { id: number }) => x.id)).toEqual([2, 1, 3, 4]);
+    const desc = await pool.request().query('SELECT id FROM dbo.G ORDER BY LM DESC, id');
+    expect(desc.recordset.map((x: { id: number }) => x.id)).toEqual([4, 1, 3, 2]);
+    const win = await pool.request().query(`SELECT id, ROW_NUMBER() OVER (ORDER BY LM DESC, id) AS rn,
+      COUNT(*) OVER (PARTITION BY LM) AS same FROM dbo.G ORDER BY id`);
+    expect(win.recordset).toEqual([
+      { id: 1, rn: '2', same: 2 },
+      { id: 2, rn: '4', same: 1 },
+      { id: 3, rn: '3', same: 2 },
+      { id: 4, rn: '1', same: 1 },
+    ]);
+  });
+
+  it('DISTINCT keeps values that differ only in the 7th digit, each with its digit', async () => {
+    const r = await pool
+      .request()
+      .query('SELECT DISTINCT CONVERT(varchar(40), LM, 121) AS s FROM dbo.G ORDER BY s');
+    expect(r.recordset.map((x: { s: string }) => x.s)).toEqual([
+      `${day}.1234561`,
+      `${day}.1234567`,
+      `${day}.1234569`,
+    ]);
+    const d = await pool.request().query('SELECT DISTINCT LM FROM dbo.G');
+    expect(d.recordset).toHaveLength(3);
+    expect(
+      d.recordset
+        .map((x: { LM: { nanosecondsDelta: number } }) => Math.round(x.LM.nanosecondsDelta * 1e7))
+        .sort(),
+    ).toEqual([4561, 4567, 4569]);
+  });
+});
+
 describe('T-SQL variables keep the digit', () => {
   it('through DECLARE … = literal, DECLARE … = @v and SELECT @v = MAX(col), and compare with it', async () => {
     const r = await pool.request().query(`DECLARE @l datetime2(7) = '${day}.1234567', @m datetime2(7), @i int

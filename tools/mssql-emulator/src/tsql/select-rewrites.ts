@@ -35,7 +35,10 @@ function topSelect(t: readonly Token[]): number {
  * Appends, for each top-level select item that is a plain datetime2(7) column, its hidden
  * 100 ns digit column (named `<output name>__100ns`), and for each datetimeoffset item whose
  * offset is evident, that offset (`<output name>__tz`); the result writer folds them back in.
- * Grouping, DISTINCT and set operations are left alone: an extra column would change them.
+ * With DISTINCT the digit makes values that differ in it distinct, as in SQL Server. In a
+ * grouped select a plain column's digit is added only when the column is itself a GROUP BY item
+ * (which the translation then groups with its digit), offsets not at all; set operations are
+ * left alone (every branch would need the column).
  *
  * @example
  * withHiddenDigits(translator) // SELECT [Ts] … → SELECT [Ts], "Ts__100ns" AS "Ts__100ns" …
@@ -43,10 +46,12 @@ function topSelect(t: readonly Token[]): number {
 export function withHiddenDigits(ctx: SelectContext): readonly Token[] {
   const t = ctx.tokens;
   const selectAt = topSelect(t);
-  if (selectAt < 0 || isWord(t[selectAt + 1], 'DISTINCT')) {
+  if (selectAt < 0 || firstTopLevelWord(t, ['UNION', 'EXCEPT', 'INTERSECT']) !== undefined) {
     return t;
   }
-  if (firstTopLevelWord(t, ['GROUP', 'UNION', 'EXCEPT', 'INTERSECT']) !== undefined) {
+  const distinct = isWord(t[selectAt + 1], 'DISTINCT');
+  const grouped = groupByDigits(ctx);
+  if ((distinct || grouped !== undefined) && firstTopLevelWord(t, ['INTO']) !== undefined) {
     return t;
   }
   const { start, end } = selectListBounds(t, selectAt);
@@ -65,12 +70,20 @@ export function withHiddenDigits(ctx: SelectContext): readonly Token[] {
     const chain = ctx.scope.nameChain(a);
     const column =
       chain !== undefined && chain.end === exprEnd ? ctx.scope.resolveColumn(chain.parts) : undefined;
-    const digit = ctx.hiddenDigit(a, exprEnd);
+    const plainDigit = ctx.scope.sideColumn(a, exprEnd, 'ns100');
+    const digit =
+      grouped !== undefined && plainDigit !== undefined && !grouped.has(plainDigit)
+        ? undefined
+        : ctx.hiddenDigit(a, exprEnd);
     if (digit !== undefined) {
       extra.push(`, CAST(${digit} AS tinyint) AS ${quoteIdent(`${name ?? column?.name ?? ''}__100ns`)}`);
     }
-    // A datetimeoffset item also carries its offset, where it is evident.
-    const offset = ctx.typeOf(a, exprEnd)?.name === 'datetimeoffset' ? ctx.offsetOf(a, exprEnd) : undefined;
+    // A datetimeoffset item also carries its offset, where it is evident (not grouped: the
+    // offset column is not a GROUP BY item; not DISTINCT: SQL Server compares the instants).
+    const offset =
+      !distinct && grouped === undefined && ctx.typeOf(a, exprEnd)?.name === 'datetimeoffset'
+        ? ctx.offsetOf(a, exprEnd)
+        : undefined;
     if (offset !== undefined) {
       extra.push(`, CAST(${offset} AS SMALLINT) AS ${quoteIdent(`${name ?? column?.name ?? ''}__tz`)}`);
     }
@@ -79,6 +92,29 @@ export function withHiddenDigits(ctx: SelectContext): readonly Token[] {
     return t;
   }
   return [...t.slice(0, end), ...tokenize(extra.join(' ')), ...t.slice(end)];
+}
+
+/**
+ * For a select with a top-level GROUP BY: the hidden digit columns (as SQL) of the plain
+ * hidden-digit columns among its GROUP BY items, which the translation groups by with their
+ * digit; undefined without GROUP BY.
+ */
+function groupByDigits(ctx: SelectContext): Set<string> | undefined {
+  const t = ctx.tokens;
+  const groupAt = topLevelWordIndex(t, ['GROUP']);
+  if (groupAt < 0 || !isWord(t[groupAt + 1], 'BY')) {
+    return undefined;
+  }
+  let end = topLevelWordIndex(t, ['HAVING', 'ORDER', 'OPTION', 'UNION', 'EXCEPT', 'INTERSECT'], groupAt);
+  end = end < 0 ? t.length : end;
+  const digits = new Set<string>();
+  for (const [a, b] of itemRanges(t, groupAt + 2, end)) {
+    const digit = ctx.scope.sideColumn(a, b, 'ns100');
+    if (digit !== undefined) {
+      digits.add(digit);
+    }
+  }
+  return digits;
 }
 
 /**

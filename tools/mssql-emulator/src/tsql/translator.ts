@@ -9,6 +9,7 @@ import { translateFunction } from './builtin-functions.js';
 import { offsetSql } from './datetimeoffset.js';
 import { needsQuotingForDuckdb } from './duckdb-keywords.js';
 import { exactComparison, refuseInexactNeighbour, updateSetRange } from './exact-comparisons.js';
+import { exactOrderItem } from './exact-ordering.js';
 import { expressionType } from './expression-type.js';
 import type { ChecksumArgument } from './function-context.js';
 import { isName, isOp, isWord, itemRanges, lastTopLevelAs, matchParen, type Token } from './lexer.js';
@@ -172,6 +173,19 @@ class Translator implements SelectContext {
     this.exactDepth++;
     try {
       return exactComparison(this, i, 0, to, this.assignments);
+    } finally {
+      this.exactDepth--;
+    }
+  }
+
+  /** A hidden-digit column grouped or sorted at 100 ns (see {@link exactOrderItem}). */
+  private exactOrderItem(i: number, end: number): { sql: string; next: number } | undefined {
+    if (this.scope.sideColumn(i, end, 'ns100') === undefined) {
+      return undefined;
+    }
+    this.exactDepth++;
+    try {
+      return exactOrderItem(this, i, end, this.range(i, end));
     } finally {
       this.exactDepth--;
     }
@@ -380,6 +394,11 @@ class Translator implements SelectContext {
     let end = chain.end;
     if (this.exactDepth === 0) {
       refuseInexactNeighbour(this, i, end, this.assignments);
+      const ordered = this.exactOrderItem(i, end);
+      if (ordered !== undefined) {
+        out.push(ordered.sql);
+        return { next: ordered.next };
+      }
     }
     if (isOp(t[end], '.') && isOp(t[end + 1], '*')) {
       out.push(`${parts.map(quoteIdent).join('.')}.*`);
