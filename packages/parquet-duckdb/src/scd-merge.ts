@@ -5,7 +5,7 @@ import { type DuckDBConnection, DuckDBDecimalValue, DuckDBInstance } from '@duck
 import { formatDecimal, parseDecimal } from '@sync/arrow-decimal';
 import { SqlSyncError } from '@sync/core';
 import { readParquetSql } from './parquet-source.js';
-import type { ParquetStats, StatsColumn } from './parquet-stats.js';
+import { type ParquetStats, readParquetStats, type StatsColumn } from './parquet-stats.js';
 import { copyOptionsSql, DEFAULT_ROW_GROUP_SIZE, type ParquetCompression } from './parquet-write-options.js';
 import {
   SCD_BUCKET_HASH,
@@ -55,7 +55,10 @@ export interface ScdMergeRequest {
    * DuckDB casts to the date type (`2024-06-01 10:00:00.1234567`: digits beyond µs are cut).
    */
   readonly closeTime: string;
-  /** Decimal columns whose exact sums each bucket's expected figures carry. Defaults to none. */
+  /**
+   * Decimal columns whose exact sums are checked in each written bucket (with its row count).
+   * Defaults to none.
+   */
   readonly sumColumns?: readonly StatsColumn[];
   /** DuckDB `memory_limit` in MiB (beyond it DuckDB spills to `tempDirectory`). Defaults to 256. */
   readonly memoryLimitMb?: number;
@@ -123,9 +126,9 @@ export interface ScdBucketWrite extends ScdMergeCounts {
   readonly rows: number;
   readonly bytes: number;
   /**
-   * What the new file must hold: the old bucket's rows and sums, less the replaced versions, plus
-   * the added and replacing ones (end dates and flags change no count or sum). Compare with
-   * `readParquetStats(file, sumColumns)` before publishing.
+   * What the new file holds: the old bucket's rows and sums, less the replaced versions, plus the
+   * added and replacing ones (end dates and flags change no count or sum). `write` has read the
+   * file back and checked it holds exactly these (else `VALIDATION_FAILED`).
    */
   readonly expected: ParquetStats;
 }
@@ -159,8 +162,10 @@ const CHANGE = 'sqlsync_change';
  *    a delete: it is re-opened);
  * 2. with `sourceKeys`, keys whose open latest version is gone from the source are deleted;
  * 3. nothing added, replaced or deleted: the bucket is not written. Otherwise the touched keys'
- *    versions are recomputed ({@link scdHistorySql}) and written with the untouched keys' rows as
- *    they were, ordered by key and effective date.
+ *    versions are recomputed ({@link scdHistorySql}) and written after the untouched keys' rows
+ *    (as they were, in file order);
+ * 4. the file written is read back: its row count and the exact sums of `sumColumns` must be the
+ *    old bucket's less the replaced versions' plus the added ones', else `VALIDATION_FAILED`.
  *
  * Keys are compared column by column on their typed values, never as concatenated text. Always
  * `close()` it.
@@ -277,7 +282,7 @@ export class ScdMerge {
   /**
    * Merges bucket by bucket and writes the buckets holding touched keys (see the class). Throws
    * `DATA_QUALITY` for two rows read of one version, `VALIDATION_FAILED` when a file cannot be read
-   * or written.
+   * or written, or a written bucket does not add up.
    */
   async write(target: ScdMergeTarget): Promise<ScdMergeResult> {
     const { bucketCount } = this.request;
@@ -583,11 +588,25 @@ export class ScdMerge {
     await run(
       `COPY (${merged}) TO ${quoteStringLiteral(file)} (${copyOptionsSql({ metadata, ...(target.compression === undefined ? {} : { compression: target.compression }) })})`,
     );
-    const rows = Number(
-      (
-        await this.connection.runAndReadAll(`SELECT COUNT(*) FROM ${readParquetSql(file)}`)
-      ).getRows()[0]?.[0] ?? 0,
-    );
+    // The file as written, read back from disk, must hold what the old bucket and the changes add
+    // up to: nothing lost or doubled by the merge.
+    const sumColumns = this.request.sumColumns ?? [];
+    const written = await readParquetStats(file, sumColumns, { duckdb: this.connection });
+    const mismatch =
+      written.rowCount !== expected.rowCount
+        ? `row count: expected ${expected.rowCount} (old bucket − replaced + added versions), written ${written.rowCount}`
+        : sumColumns
+            .filter((c) => written.sums[c.name] !== expected.sums[c.name])
+            .map(
+              (c) =>
+                `column ${c.name}: SUM expected ${expected.sums[c.name] ?? 'NULL'} (old bucket − replaced + added versions), written ${written.sums[c.name] ?? 'NULL'}`,
+            )[0];
+    if (mismatch !== undefined) {
+      throw new SqlSyncError('VALIDATION_FAILED', `${table} ${directoryName}: ${mismatch}`, {
+        context: { table },
+      });
+    }
+    const rows = Number(written.rowCount);
     await this.#dropBucketTables();
     return {
       counts,
