@@ -152,16 +152,18 @@ const CHANGE = 'sqlsync_change';
 /**
  * The lake side of an SCD2 run, in one DuckDB session: merges the rows read from the source with
  * the history of the keys they touch and writes only the buckets holding touched keys. `open`
- * checks the rows read (no NULL in a key column, one row per (key, last-modified)) and splits them,
- * and the source's key set, by bucket on disk; `write` then takes the buckets one by one, so memory
- * holds one bucket's lake rows and changes at a time, never the whole history (a 2,000,000-key
+ * checks the rows read (no NULL key or last-modified value) and splits them, and the source's key
+ * set, by bucket on disk; `write` then takes the buckets one by one, so memory holds one bucket's
+ * changes and the lake rows of their keys at a time, never the whole history (a 2,000,000-key
  * initial load is 16 buckets of 125,000). Per bucket:
  *
- * 1. each row read is `added` (no lake version with its key and last-modified), `unchanged` (one
+ * 1. two rows read with one (key, last-modified) are `DATA_QUALITY`; each row read is `added` (no
+ *    lake version with its key and last-modified), `unchanged` (one
  *    with equal values in every source column) or `replaced` (one with other values, or closed by
  *    a delete: it is re-opened);
  * 2. with `sourceKeys`, keys whose open latest version is gone from the source are deleted;
- * 3. nothing added, replaced or deleted: the bucket is not written. Otherwise the touched keys'
+ * 3. nothing added, replaced or deleted: the bucket is not written (unless its file's source
+ *    columns are not the source's now: then it is rewritten in the new shape). Otherwise the touched keys'
  *    versions are recomputed ({@link scdHistorySql}) and written after the untouched keys' rows
  *    (as they were, in file order);
  * 4. the file written is read back: its row count and the exact sums of `sumColumns` must be the
@@ -192,9 +194,9 @@ export class ScdMerge {
   ) {}
 
   /**
-   * Opens the session, checks the rows read and splits them by bucket. Throws `DATA_QUALITY` for a
-   * NULL key value or two rows of one version, `CONFIG_INVALID` when the lake's bucket directories
-   * are not those of `bucketCount`, `VALIDATION_FAILED` when a file cannot be read.
+   * Opens the session, checks the rows read and splits them (and the source keys) by bucket.
+   * Throws `DATA_QUALITY` for a NULL key or last-modified value, `VALIDATION_FAILED` when a file
+   * cannot be read.
    */
   static async open(request: ScdMergeRequest): Promise<ScdMerge> {
     const { columns, bucketCount } = request;
@@ -281,8 +283,9 @@ export class ScdMerge {
 
   /**
    * Merges bucket by bucket and writes the buckets holding touched keys (see the class). Throws
-   * `DATA_QUALITY` for two rows read of one version, `VALIDATION_FAILED` when a file cannot be read
-   * or written, or a written bucket does not add up.
+   * `DATA_QUALITY` for two rows read of one version, `CONFIG_INVALID` when the lake's bucket
+   * directories are not those of `bucketCount`, `VALIDATION_FAILED` when a file cannot be read or
+   * written, or a written bucket does not add up.
    */
   async write(target: ScdMergeTarget): Promise<ScdMergeResult> {
     const { bucketCount } = this.request;
