@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'STATE_WRITE'
   /** A state file written by a newer sqlsync (its format version is unknown here). */
   | 'STATE_VERSION'
+  /** Another run holds the table's lock (`state.lock_timeout_seconds` passed); the message names it. */
+  | 'STATE_LOCKED'
   | 'PUBLISH'
   | 'WORKER_CRASHED'
   /** The run was stopped by a signal (SIGINT, SIGTERM) before it finished. */

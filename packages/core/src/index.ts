@@ -32,6 +32,16 @@ export { createLogger, pinoLevel } from './logger.js';
 export type { RetryOptions } from './retry.js';
 export { withRetry } from './retry.js';
 export * from './source-schema.js';
+export { decodeState, type StateCodec } from './state/state-codec.js';
 export { stateFileName } from './state/state-file-name.js';
 export type { StateStoreOptions } from './state/state-store.js';
 export { StateStore } from './state/state-store.js';
+export {
+  acquireTableLock,
+  readTableLock,
+  type TableLock,
+  type TableLockEvent,
+  type TableLockHolder,
+  type TableLockOptions,
+  tableLockPath,
+} from './state/table-lock.js';

@@ -93,6 +93,7 @@ describe('loadConfig', () => {
       stateRetentionDays: 30,
       validateStateConsistency: true,
       backupStateBeforeRun: true,
+      lockTimeoutSeconds: 300,
     });
     expect(config.partitionTables[0]).toEqual({
       kind: 'partition',

@@ -24,12 +24,6 @@ describe('fields that are not supported yet', () => {
       { processing: { enable_sql_server_partition_switching: false } },
       'processing.enable_sql_server_partition_switching',
     ],
-    ['state_retention_days: 7', { state: { state_retention_days: 7 } }, 'state.state_retention_days'],
-    [
-      'validate_state_consistency: false',
-      { state: { validate_state_consistency: false } },
-      'state.validate_state_consistency',
-    ],
     ['enable_structured_logging: false', { enable_structured_logging: false }, 'enable_structured_logging'],
     [
       'enable_partition_switching: false',
@@ -70,8 +64,6 @@ describe('fields that are not supported yet', () => {
       'enable_structured_logging',
       'processing.enable_sql_server_partition_switching',
       'partition_tables[0].enable_partition_switching',
-      'state.state_retention_days',
-      'state.validate_state_consistency',
     ]);
     expect(config.warnings[0]?.message).toMatch(/^ignored: .*no ODBC driver/);
     expect(Object.isFrozen(config.warnings)).toBe(true);
@@ -87,6 +79,19 @@ describe('fields that are not supported yet', () => {
     expect(
       parseConfig({ database, static_tables: [{ table_name: 'T' }] }).staticTables[0]?.hashAlgorithm,
     ).toBe('hashbytes_sha256');
+  });
+
+  it('accepts state_retention_days and validate_state_consistency at any value, now that both are read', () => {
+    const config = parseConfig({
+      database,
+      state: { state_retention_days: 7, validate_state_consistency: false, lock_timeout_seconds: 5 },
+    });
+    expect(config.state).toMatchObject({
+      stateRetentionDays: 7,
+      validateStateConsistency: false,
+      lockTimeoutSeconds: 5,
+    });
+    expect(config.warnings).toEqual([]);
   });
 
   it('warns about nothing when the file leaves those fields out', () => {
@@ -106,9 +111,9 @@ describe('fields that are not supported yet', () => {
         { description?: string; properties?: Record<string, { description?: string }> }
       >;
     };
-    expect(schema.properties.state?.properties?.state_retention_days?.description).toMatch(
-      /Not supported yet/,
-    );
+    expect(
+      schema.properties.processing?.properties?.enable_sql_server_partition_switching?.description,
+    ).toMatch(/[Nn]ot supported yet|ignored/);
     expect(schema.properties.enable_structured_logging?.description).toMatch(/only true is accepted/);
   });
 });

@@ -66,18 +66,6 @@ const INERT_FIELDS: readonly InertField[] = [
     message:
       'ignored: SQL Server partition switching is not supported yet (partition tables always follow the source partition scheme when there is one); remove it',
   },
-  {
-    section: 'state',
-    key: 'state_retention_days',
-    message:
-      'ignored: not supported yet; sqlsync keeps one backup per state file and removes journals once published, so nothing ages out; remove it',
-  },
-  {
-    section: 'state',
-    key: 'validate_state_consistency',
-    message:
-      'ignored: not supported yet; state is not checked against the lake before a run (a corrupt state file is still healed per enable_self_healing); remove it',
-  },
 ];
 
 /**

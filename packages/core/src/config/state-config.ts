@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { DeepReadonly } from './deep-freeze.js';
-import { onlyAccepted } from './not-supported-yet.js';
 
 export const stateShape = {
   state_directory: z
@@ -21,20 +20,28 @@ export const stateShape = {
     .boolean()
     .default(true)
     .describe('Rebuild lost or corrupt state from the Parquet files metadata. Defaults to true.'),
-  state_retention_days: onlyAccepted(
-    z.number().int().positive().default(30),
-    30,
-    'sqlsync keeps one backup per state file and removes journals once published, so nothing ages out. Remove the field',
-  ).describe(
-    'Days to keep state backups and old run journals. Not supported yet: only 30 is accepted, and it changes nothing (warned at load). Defaults to 30.',
-  ),
-  validate_state_consistency: onlyAccepted(
-    z.boolean().default(true),
-    true,
-    'state is not checked against the lake yet. Remove the field',
-  ).describe(
-    'Check state against the lake before each run. Not supported yet: only true is accepted, and it changes nothing (warned at load). Defaults to true.',
-  ),
+  state_retention_days: z
+    .number()
+    .int()
+    .positive()
+    .default(30)
+    .describe(
+      'Days to keep state backups (<file>.bak, the copies `sqlsync state reset` makes) and taken-over lock files; pruned at the start of each run. Defaults to 30.',
+    ),
+  validate_state_consistency: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Check each table's state against the lake before its run: the files it points at exist and their Parquet metadata (fingerprints, watermark, bucket count, row count) agrees. A mismatch is healed by rebuilding the state from the lake when enable_self_healing is on, else fails the table. Defaults to true.",
+    ),
+  lock_timeout_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .default(300)
+    .describe(
+      "How long a run waits for another run (any process or machine sharing state_directory) holding a table's lock, before failing that table (exit 1) naming the holder. Defaults to 300.",
+    ),
   backup_state_before_run: z
     .boolean()
     .default(true)
@@ -49,6 +56,7 @@ export const stateConfigSchema = z.strictObject(stateShape).transform((v) => ({
   stateRetentionDays: v.state_retention_days,
   validateStateConsistency: v.validate_state_consistency,
   backupStateBeforeRun: v.backup_state_before_run,
+  lockTimeoutSeconds: v.lock_timeout_seconds,
 }));
 
 /** Parsed state settings (camelCase, frozen). */

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SqlSyncError } from '../errors.js';
+import { decodeState, type StateCodec } from './state-codec.js';
 import { isStateFileName, stateFileName, tableIdFromFileName } from './state-file-name.js';
+import { acquireTableLock, type TableLock, type TableLockOptions } from './table-lock.js';
 
 /** The format version of state files written by this store. */
 export const STATE_FILE_VERSION = 1;
@@ -25,6 +27,11 @@ export interface StateStoreOptions {
   readonly backupBeforeWrite?: boolean;
   /** Clock for `writtenAt`; pass one in tests. Defaults to `() => new Date()`. */
   readonly now?: () => Date;
+  /**
+   * How {@link StateStore.lockTable} takes a table's lock (run id, `state.lock_timeout_seconds`).
+   * Defaults to none: `lockTable` is then a no-op (commands that only read state).
+   */
+  readonly lock?: TableLockOptions;
 }
 
 /**
@@ -46,11 +53,45 @@ export class StateStore {
   readonly #backupBeforeWrite: boolean;
   readonly #now: () => Date;
   readonly #queues = new Map<string, Promise<void>>();
+  readonly #lockOptions: TableLockOptions | undefined;
+  readonly #locks = new Map<string, Promise<TableLock>>();
 
   constructor(directory: string, options: StateStoreOptions = {}) {
     this.directory = directory;
     this.#backupBeforeWrite = options.backupBeforeWrite ?? false;
     this.#now = options.now ?? (() => new Date());
+    this.#lockOptions = options.lock;
+  }
+
+  /**
+   * Takes the table's lock across processes and machines ({@link acquireTableLock}) with the
+   * store's `lock` options, once per table: a second call returns the same lock. `undefined` when
+   * the store was made without `lock` options. Publishing and state writes of a run happen
+   * between this and {@link StateStore.unlockTable}.
+   */
+  async lockTable(tableId: string): Promise<TableLock | undefined> {
+    if (this.#lockOptions === undefined) {
+      return undefined;
+    }
+    let lock = this.#locks.get(tableId);
+    if (lock === undefined) {
+      lock = acquireTableLock(this.directory, tableId, this.#lockOptions);
+      this.#locks.set(tableId, lock);
+      lock.catch(() => this.#locks.delete(tableId));
+    }
+    return lock;
+  }
+
+  /** Releases the table's lock when this store holds it. */
+  async unlockTable(tableId: string): Promise<void> {
+    const lock = this.#locks.get(tableId);
+    this.#locks.delete(tableId);
+    await lock?.then((l) => l.release()).catch(() => undefined);
+  }
+
+  /** Releases every lock this store holds (the end of a run, whatever happened). */
+  async releaseLocks(): Promise<void> {
+    await Promise.all([...this.#locks.keys()].map((id) => this.unlockTable(id)));
   }
 
   /** Full path of a table's state file. */
@@ -58,10 +99,14 @@ export class StateStore {
     return join(this.directory, stateFileName(tableId));
   }
 
-  /** A table's state, or `undefined` when it has none. Throws `STATE_CORRUPT` for a damaged file. */
-  async read<T>(tableId: string): Promise<T | undefined> {
-    const file = await this.#readFile(this.pathOf(tableId), tableId);
-    return file?.state as T | undefined;
+  /**
+   * A table's state, or `undefined` when it has none. Throws `STATE_CORRUPT` for a damaged file:
+   * not JSON, not a state file, or another table's (its `tableId`); with a `codec`, also for a
+   * state of the wrong shape, and `STATE_VERSION` for a state newer than the codec knows (an older
+   * one is migrated).
+   */
+  async read<T>(tableId: string, codec?: StateCodec<T>): Promise<T | undefined> {
+    return this.#decoded(this.pathOf(tableId), tableId, codec);
   }
 
   /** Replaces a table's state atomically (see the class description). */
@@ -92,10 +137,75 @@ export class StateStore {
     }).then(() => copied);
   }
 
-  /** The state kept in a table's `.bak` file, or `undefined` when there is none. */
-  async readBackup<T>(tableId: string): Promise<T | undefined> {
-    const file = await this.#readFile(`${this.pathOf(tableId)}.bak`, tableId);
-    return file?.state as T | undefined;
+  /** The state kept in a table's `.bak` file, or `undefined` when there is none; checked as {@link StateStore.read}. */
+  async readBackup<T>(tableId: string, codec?: StateCodec<T>): Promise<T | undefined> {
+    return this.#decoded(`${this.pathOf(tableId)}.bak`, tableId, codec);
+  }
+
+  /**
+   * Copies a table's state file to `<file>.reset-<time>.bak`, then deletes the state (`sqlsync
+   * state reset`). Returns the backup's path, or `undefined` when there was no state.
+   */
+  resetWithBackup(tableId: string): Promise<string | undefined> {
+    let saved: string | undefined;
+    return this.#serialize(tableId, async () => {
+      const path = this.pathOf(tableId);
+      const target = `${path}.reset-${this.#now().toISOString().replace(/[:.]/g, '-')}.bak`;
+      try {
+        await copyFile(path, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          return;
+        }
+        throw stateWriteError(error, tableId, target);
+      }
+      await fsyncFile(target);
+      await rm(path, { force: true });
+      await fsyncDirectory(this.directory);
+      saved = target;
+    }).then(() => saved);
+  }
+
+  /**
+   * Removes state-side leftovers: backups (`*.bak`) and taken-over lock files older than
+   * `retentionDays` (`state.state_retention_days`), and temporary files older than an hour (no
+   * write holds one longer; older ones are from a killed process). Returns the paths removed.
+   * Live state and lock files are never touched.
+   */
+  async prune(retentionDays: number): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return [];
+      }
+      throw error;
+    }
+    const now = this.#now().getTime();
+    const removed: string[] = [];
+    for (const name of names) {
+      const temp = name.startsWith('.') && name.endsWith('.tmp');
+      const lockTemp = name.includes('.lock.') && name.endsWith('.tmp');
+      const old = name.endsWith('.bak') || name.includes('.lock.stale.');
+      if (!temp && !lockTemp && !old) {
+        continue;
+      }
+      const path = join(this.directory, name);
+      const mtime = await stat(path).then(
+        (s) => s.mtimeMs,
+        () => undefined,
+      );
+      if (mtime === undefined) {
+        continue;
+      }
+      const bound = temp || lockTemp ? 3_600_000 : retentionDays * 86_400_000;
+      if (now - mtime > bound) {
+        await rm(path, { force: true });
+        removed.push(path);
+      }
+    }
+    return removed;
   }
 
   /** Deletes a table's state (not its backup), e.g. for a forced full reload. */
@@ -135,6 +245,21 @@ export class StateStore {
       }
     }
     return ids.sort();
+  }
+
+  async #decoded<T>(path: string, tableId: string, codec: StateCodec<T> | undefined): Promise<T | undefined> {
+    const file = await this.#readFile(path, tableId);
+    if (file === undefined) {
+      return undefined;
+    }
+    if (file.tableId !== tableId) {
+      throw new SqlSyncError(
+        'STATE_CORRUPT',
+        `state file ${path} holds the state of ${file.tableId}, not of ${tableId}`,
+        { context: { table: tableId } },
+      );
+    }
+    return codec === undefined ? (file.state as T) : decodeState(codec, file.state, { path, tableId });
   }
 
   async #backup(tableId: string): Promise<boolean> {
