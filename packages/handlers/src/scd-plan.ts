@@ -29,6 +29,8 @@ export interface ScdSnapshot {
   readonly watermark: string | null;
   /** The server's clock now, in the same type and style. */
   readonly sourceNow: string;
+  /** Whether the lake table directory holds any bucket file (a lake deleted by hand is reloaded). */
+  readonly lakeHasBuckets: boolean;
 }
 
 /**
@@ -58,7 +60,8 @@ export interface ScdTableState {
 
 /**
  * The one unit of an SCD2 table (pure): a full read when no watermark is recorded (a first load,
- * an empty table, or the last-modified column's type changed), else the rows with
+ * an empty table), the lake's bucket files are gone, or the last-modified column's type changed;
+ * else the rows with
  * `last_modified > watermark − lookback_minutes`. A bucket count or business key other than the
  * recorded one is `CONFIG_INVALID`: the lake is hashed and keyed by them, and sqlsync never
  * re-buckets silently.
@@ -81,6 +84,8 @@ export function planScdUnit(
     reason = 'full read (first load)';
   } else if (state.watermark === null) {
     reason = 'full read (no watermark recorded: the table was empty)';
+  } else if (state.versions > 0 && !snapshot.lakeHasBuckets) {
+    reason = 'full read (the lake table has no bucket file: reloading)';
   } else if (state.lastModifiedType !== snapshot.lastModifiedType) {
     reason = `full read (${column} changed type from ${state.lastModifiedType} to ${snapshot.lastModifiedType})`;
   } else {
@@ -90,8 +95,9 @@ export function planScdUnit(
         ? `rows with ${column} > ${readAfter} (the watermark)`
         : `rows with ${column} > ${readAfter} (watermark ${state.watermark} less lookback ${table.lookbackMinutes} min)`;
   }
+  // andPredicates parenthesises each side; alone, the clause is the whole WHERE.
   const where: RowPredicate | undefined =
-    table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
+    table.customWhereClause === undefined ? undefined : { sql: table.customWhereClause };
   // The predicate only needs the column's catalog facts, which the snapshot keeps as JSON.
   const after =
     readAfter === undefined

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { SCDTableConfig } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
@@ -11,6 +12,18 @@ import type { TableHandler } from './table-handler.js';
 
 function describeOptions(table: SCDTableConfig) {
   return { columns: table.columns, unsupportedTypes: table.unsupportedTypes };
+}
+
+/** Whether a table directory holds a `bucket=<nn>/*.parquet` file. */
+async function hasBucketFiles(tableDir: string): Promise<boolean> {
+  const buckets = await readdir(tableDir).catch(() => [] as string[]);
+  for (const bucket of buckets.filter((name) => name.startsWith('bucket='))) {
+    const files = await readdir(join(tableDir, bucket)).catch(() => [] as string[]);
+    if (files.some((name) => name.endsWith('.parquet'))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** The settings naming the four columns sqlsync adds after the source's. */
@@ -76,6 +89,7 @@ export const scdTableHandler: TableHandler<'scd', ScdSnapshot, ScdTableState> = 
       lastModifiedType: type,
       watermark: watermark.value,
       sourceNow: watermark.sourceNow,
+      lakeHasBuckets: await hasBucketFiles(lakeTableDir(ctx.config.state.parquetDirectory, table)),
     };
   },
 
