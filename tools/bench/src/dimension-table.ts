@@ -15,7 +15,12 @@ export const DEFAULT_DIMENSION_KEYS = 2_000_000;
 /** Share of keys the incremental run finds changed: every key with `CustomerID % 100 = r`. */
 export const CHANGED_SHARE = 0.01;
 
-/** T-SQL `CREATE TABLE` of the dimension (the emulator's catalog learns the SQL Server types). */
+/**
+ * T-SQL `CREATE TABLE` of the dimension (the emulator's catalog learns the SQL Server types).
+ *
+ * @example
+ * await emulator.exec(createDimensionTableTsql());
+ */
 export function createDimensionTableTsql(): string {
   return `CREATE TABLE [dbo].[${DIMENSION_TABLE}] (
   [${DIMENSION_KEY}] int NOT NULL PRIMARY KEY,

@@ -35,6 +35,9 @@ export class CliLake {
   /**
    * Runs `sqlsync <args> --config <file>` with a config written as {@link CliLake.run} writes it,
    * e.g. `['repair-scd', '--table', 'dbo.Customers', '--dry-run']`.
+   *
+   * @example
+   * const check = await lake.command(['repair-scd', '--table', 'dbo.Customers', '--dry-run'], [], { scd_tables });
    */
   async command(
     args: readonly string[],
@@ -73,6 +76,9 @@ export class CliLake {
   /**
    * Every file under a lake table directory, sub-directories included (SCD buckets, partitions),
    * by path relative to it: modification time and size. A run that rewrote a file changes its entry.
+   *
+   * @example
+   * const before = await lake.treeFiles('crm', 'customers'); // { 'bucket=03/part-…-0.parquet': '…:…' }
    */
   async treeFiles(schema: string, table: string): Promise<Record<string, string>> {
     const root = join(this.lakeRoot, schema, table);

@@ -176,7 +176,12 @@ function latestOf(versions: readonly Version[]): Version {
   return versions.reduce((a, b) => (b.effective > a.effective ? b : a));
 }
 
-/** `…ss.fffffff` → `…ss.ffffff`: the lake keeps microseconds and drops the 100 ns digit. */
+/**
+ * `…ss.fffffff` → `…ss.ffffff`: the lake keeps microseconds and drops the 100 ns digit.
+ *
+ * @example
+ * toMicroseconds('2026-01-01 10:00:00.1234567') // '2026-01-01 10:00:00.123456'
+ */
 export function toMicroseconds(text7: string): string {
   if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{7}$/.test(text7)) {
     throw new Error(`not a datetime2(7) style-121 text: ${text7}`);
@@ -184,7 +189,12 @@ export function toMicroseconds(text7: string): string {
   return text7.slice(0, -1);
 }
 
-/** Subtracts whole minutes from a style-121 text, keeping its fraction (tests use years after 1970). */
+/**
+ * Subtracts whole minutes from a style-121 text, keeping its fraction (tests use years after 1970).
+ *
+ * @example
+ * minusMinutes('2026-01-01 00:10:00.1234567', 30) // '2025-12-31 23:40:00.1234567'
+ */
 export function minusMinutes(text: string, minutes: number): string {
   const [date, time] = text.split(' ') as [string, string];
   const [clock, fraction] = time.split('.') as [string, string];
