@@ -6,6 +6,7 @@ import { type ColumnBuilder, createColumnBuilder, type DecodeStats } from './col
 import type { ConnectionPool } from './connection-pool.js';
 import { tedious } from './driver.js';
 import { classifyDriverError } from './driver-error.js';
+import { type IdleReadWatchdog, watchIdleRead } from './idle-read-watchdog.js';
 import { addParameters, predicateParameters, type RowPredicate } from './predicate.js';
 import type { ColumnValue } from './query-rows.js';
 import { qualifiedName } from './tsql.js';
@@ -23,6 +24,15 @@ export interface ReadOptions {
   readonly batchBytes?: number;
   /** Finished batches held before the TDS stream is paused. Defaults to 2. */
   readonly maxBufferedBatches?: number;
+  /**
+   * Once rows flow, the read fails when SQL Server sends nothing for this many milliseconds while
+   * the reader is not holding the stream paused: the connection is closed and the read fails with
+   * a retryable `SOURCE_QUERY` error naming the table and the timeout. Defaults to the
+   * connection's request timeout, i.e. `database.command_timeout` (tedious's own request timeout
+   * stops at the first response packet, so without this a source that freezes mid-result is
+   * waited for forever).
+   */
+  readonly idleTimeoutMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -147,6 +157,18 @@ async function* iterate(
   const done = new Promise<void>((resolve) => {
     completed = resolve;
   });
+  // A connection that ended can no longer complete the request, and tedious does not call the
+  // request's callback on every path that ends a connection (a socket failing while an attention
+  // is answered): its end ends the read too.
+  const onEnd = (): void => {
+    if (!finished) {
+      finished = true;
+      fail(Object.assign(new Error('Connection closed before request completed.'), { code: 'ECLOSE' }));
+    }
+    completed();
+    notify();
+  };
+  connection.once('end', onEnd);
   const request = new tedious.Request(statement, (error) => {
     finished = true;
     if (error !== undefined && error !== null) {
@@ -163,10 +185,44 @@ async function* iterate(
   /** Stops the request (resumed first: a paused request would never read the cancel's answer). */
   const cancel = (): void => {
     if (!finished) {
-      request.resume();
-      connection.cancel();
+      try {
+        request.resume();
+        connection.cancel();
+      } catch {
+        // The connection is failing under the cancel: closed, so the request ends now.
+        connection.close();
+      }
     }
   };
+  // Armed by the first response (column metadata): until then tedious's request timeout applies.
+  const idleTimeoutMs = options.idleTimeoutMs ?? connection.config.options.requestTimeout;
+  let watchdog: IdleReadWatchdog | undefined;
+  const armWatchdog = (): void => {
+    if (watchdog !== undefined || finished || !(idleTimeoutMs > 0)) {
+      return;
+    }
+    watchdog = watchIdleRead({
+      timeoutMs: idleTimeoutMs,
+      progress: () => (connection.socket?.bytesRead ?? 0) + stats.rows,
+      paused: () => paused,
+      onIdle: () => {
+        if (finished) {
+          return;
+        }
+        const seconds = idleTimeoutMs / 1000;
+        failure ??= new SqlSyncError(
+          'SOURCE_QUERY',
+          `${tableId}: SQL Server sent no data for ${seconds} s while rows were streaming (database.command_timeout: ${seconds}); the read was cancelled`,
+          { retryable: true, context: { table: tableId, configPath: 'database.command_timeout' } },
+        );
+        // A silent server would not answer a cancel (attention) either: the connection is closed,
+        // which ends the request at once, and the pool never hands it out again.
+        connection.close();
+        notify();
+      },
+    });
+  };
+  request.on('columnMetadata', armWatchdog);
 
   const flush = (): void => {
     if (pending === 0) {
@@ -193,7 +249,7 @@ async function* iterate(
     cancel();
     notify();
   };
-
+  // Row decoding fails the read, never the driver's parser (a throw there would escape tedious).
   request.on('row', (columns: ColumnValue[]) => {
     if (failure !== undefined) {
       return;
@@ -257,11 +313,14 @@ async function* iterate(
       });
     }
   } finally {
+    watchdog?.stop();
     options.signal?.removeEventListener('abort', onAbort);
     stats.droppedSubMicrosecondValues = decodeStats.droppedSubMicrosecondValues;
     cancel();
     // The connection goes back to the pool only once its request has ended.
     await done;
+    watchdog?.stop();
+    connection.removeListener('end', onEnd);
     pool.release(connection);
   }
 }

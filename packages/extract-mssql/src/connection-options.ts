@@ -42,7 +42,10 @@ export interface MssqlConnectionOptions {
   readonly hostNameInCertificate?: string;
   /** Seconds to wait for a connection. Defaults to 30. */
   readonly connectionTimeout?: number;
-  /** Seconds a statement may run. Defaults to 600. */
+  /**
+   * Seconds a statement may wait for its first response, and the longest silence of a result
+   * while it streams (see `ReadOptions.idleTimeoutMs`). Defaults to 600.
+   */
   readonly commandTimeout?: number;
   /** Shown in sys.dm_exec_sessions. Defaults to 'sqlsync'. */
   readonly applicationName?: string;

@@ -9,6 +9,13 @@ import { tedious } from './driver.js';
  */
 const IDLE_TIMEOUT_MS = 30_000;
 
+/**
+ * How long `close()` waits for a connection still in use before closing it under its request:
+ * every request ends by itself within its timeouts, so this only bounds a leak, and a run's exit
+ * must never wait on one.
+ */
+const CLOSE_GRACE_MS = 10_000;
+
 interface Waiter {
   resolve(connection: Connection): void;
   reject(error: unknown): void;
@@ -69,7 +76,7 @@ export class ConnectionPool {
     let connection: Connection | undefined;
     for (let entry = this.idle.pop(); entry !== undefined; entry = this.idle.pop()) {
       clearTimeout(entry.timer);
-      if (!this.broken.has(entry.connection)) {
+      if (!this.isBroken(entry.connection)) {
         connection = entry.connection;
         break;
       }
@@ -89,7 +96,7 @@ export class ConnectionPool {
   release(connection: Connection): void {
     const released = this.inUse.get(connection);
     this.inUse.delete(connection);
-    if (this.closing || this.broken.has(connection)) {
+    if (this.closing || this.isBroken(connection)) {
       void this.discard(connection).then(released);
       return;
     }
@@ -127,10 +134,30 @@ export class ConnectionPool {
     const released = [...this.inUse.keys()].map(
       (connection) =>
         new Promise<void>((resolve) => {
-          this.inUse.set(connection, resolve);
+          const grace = setTimeout(() => {
+            // Closing ends its request (tedious calls it back with ECLOSE); its reader's release
+            // is not waited for.
+            this.broken.add(connection);
+            connection.close();
+            resolve();
+          }, CLOSE_GRACE_MS);
+          grace.unref();
+          this.inUse.set(connection, () => {
+            clearTimeout(grace);
+            resolve();
+          });
         }),
     );
     await Promise.all([...ended, ...released]);
+  }
+
+  /**
+   * A connection that failed, ended or is closing: never handed out again. tedious marks a
+   * connection closed at once but emits `end` only on the next tick, after the failed request's
+   * callback, so its own flag is asked as well.
+   */
+  private isBroken(connection: Connection): boolean {
+    return this.broken.has(connection) || connection.closed || connection.state?.name === 'Final';
   }
 
   /** Opens one more connection, counted from the start so that no two callers overshoot `max`. */
@@ -151,8 +178,10 @@ export class ConnectionPool {
         }
       };
       const connection = new tedious.Connection(config);
-      // tedious emits `error` for a socket failing between requests; without a listener Node would
-      // throw it. The connection is then useless: the next acquire replaces it.
+      // tedious emits `error` for a socket failing between requests, and again ("No event
+      // 'socketError' in state 'Final'") when a socket fails under a connection already closed;
+      // without a listener Node would throw it. The listener stays for the connection's whole
+      // life: the connection is then useless, and the next acquire replaces it.
       connection.on('error', (error) => {
         this.broken.add(connection);
         settle(error);

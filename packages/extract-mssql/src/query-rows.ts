@@ -26,9 +26,15 @@ export async function queryRows(
 ): Promise<Record<string, unknown>[]> {
   try {
     const connection = await pool.acquire();
+    let onEnd: (() => void) | undefined;
     try {
       return await new Promise<Record<string, unknown>[]>((resolve, reject) => {
         const rows: Record<string, unknown>[] = [];
+        // tedious does not call a request back on every path that ends its connection (a socket
+        // failing while a cancel is answered): the connection's end ends the statement too.
+        onEnd = () =>
+          reject(Object.assign(new Error('Connection closed before request completed.'), { code: 'ECLOSE' }));
+        connection.once('end', onEnd);
         const request = new tedious.Request(statement, (error) => {
           if (error === undefined || error === null) {
             resolve(rows);
@@ -47,6 +53,9 @@ export async function queryRows(
         connection.execSql(request);
       });
     } finally {
+      if (onEnd !== undefined) {
+        connection.removeListener('end', onEnd);
+      }
       // The request has ended (its callback ran, or execSql threw before sending it).
       pool.release(connection);
     }
