@@ -119,7 +119,9 @@ export const databaseShape = {
     .int()
     .positive()
     .default(300)
-    .describe('Seconds a single query may run. Defaults to 300.'),
+    .describe(
+      'Seconds a single query may wait for its first result, and, once rows stream, the longest silence from SQL Server (no bytes while sqlsync is reading) before the read is cancelled and fails with a retryable SOURCE_QUERY error naming the table (retried per processing.retry_attempts). A long scan that keeps sending rows is never cut. Defaults to 300.',
+    ),
   application_name: z
     .string()
     .min(1)
