@@ -26,6 +26,7 @@ export type { StateConfig } from './config/state-config.js';
 export { stateConfigSchema } from './config/state-config.js';
 export type { StaticTableConfig } from './config/static-table-config.js';
 export { staticTableConfigSchema } from './config/static-table-config.js';
+export { CRASH_AT_ENV, crashPoint } from './crash-point.js';
 export * from './errors.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, pinoLevel } from './logger.js';
