@@ -166,8 +166,16 @@ export class Pipeline {
           )),
         );
       } finally {
-        await runner?.close();
-        await resources.close();
+        // In order, each step whatever the one before did: every table has waited for its units
+        // to end (cancelled through their signals, DuckDB writers closed in their own threads), so
+        // the worker threads are idle when they are stopped; then the source connections close
+        // (bounded: a connection still busy is closed under its request), then staging goes.
+        await runner
+          ?.close()
+          .catch((error: unknown) => logger.warn({ err: error }, 'stopping the workers failed'));
+        await resources
+          .close()
+          .catch((error: unknown) => logger.warn({ err: error }, 'closing the source failed'));
         await resources.removeStaging(run.runId);
       }
     }

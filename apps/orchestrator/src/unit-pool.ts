@@ -1,7 +1,9 @@
-import { SqlSyncError } from '@sync/core';
+import { MessageChannel } from 'node:worker_threads';
+import { SqlSyncError, toSqlSyncError } from '@sync/core';
 import { emptyUnitResult, type UnitResult } from '@sync/handlers';
 import { Piscina } from 'piscina';
 import { UnitExecutor, type UnitTask } from './unit-task.js';
+import type { WorkerUnitTask } from './unit-worker.js';
 
 /** Where units run. */
 export interface UnitRunner {
@@ -26,6 +28,12 @@ export class InlineUnitRunner implements UnitRunner {
 /**
  * Runs units on a piscina pool of `maxWorkers` threads, each with its own SQL Server connection and
  * DuckDB. A worker that crashes fails only the unit it was running.
+ *
+ * An abort reaches the unit inside its thread (a message on a port handed over with the task): the
+ * unit stops through its own signal, cancelling its read and closing its DuckDB writer, and `run`
+ * resolves with its result once it has. piscina's own `signal` is not used: it terminates the
+ * thread at once, under a DuckDB query, which aborted the process (`Napi::Error`) or left a DuckDB
+ * thread waiting forever while Node shut down.
  */
 export class ThreadUnitRunner implements UnitRunner {
   readonly #pool: Piscina;
@@ -41,11 +49,22 @@ export class ThreadUnitRunner implements UnitRunner {
     });
   }
   async run(task: UnitTask, signal?: AbortSignal): Promise<UnitResult> {
+    const { port1, port2 } = new MessageChannel();
+    const onAbort = (): void => {
+      const reason = toSqlSyncError(signal?.reason, 'INTERRUPTED', {
+        table: task.unit.tableId,
+        unit: task.unit.id,
+      });
+      port1.postMessage(reason.toJSON());
+    };
+    if (signal?.aborted === true) {
+      onAbort();
+    } else {
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }
+    const input: WorkerUnitTask = { task, abort: port2 };
     try {
-      return (await this.#pool.run(task, {
-        name: 'runUnit',
-        ...(signal === undefined ? {} : { signal }),
-      })) as UnitResult;
+      return (await this.#pool.run(input, { name: 'runUnit', transferList: [port2] })) as UnitResult;
     } catch (error) {
       const crash = new SqlSyncError(
         'WORKER_CRASHED',
@@ -55,6 +74,9 @@ export class ThreadUnitRunner implements UnitRunner {
         { context: { table: task.unit.tableId, unit: task.unit.id }, retryable: false, cause: error },
       );
       return emptyUnitResult(task.unit, { error: crash.toJSON() });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      port1.close();
     }
   }
   async close(): Promise<void> {
