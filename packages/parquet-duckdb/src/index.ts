@@ -21,8 +21,8 @@ export { DEFAULT_ROW_GROUP_SIZE, DEFAULT_ROWS_PER_FILE } from './parquet-write-o
 export { ParquetWriter } from './parquet-writer.js';
 export type { PublishPartitionRequest, PublishTableRequest } from './publish.js';
 export { publishPartition, publishTable } from './publish.js';
-export type { RecoveredPublish } from './recover-journals.js';
-export { recoverJournals } from './recover-journals.js';
+export type { LakeRecovery, RecoveredPublish } from './recover-journals.js';
+export { recoverJournals, recoverLake } from './recover-journals.js';
 export type { PublishResult, ReplaceDirectoryRequest } from './replace-directory.js';
 export { replaceDirectory } from './replace-directory.js';
 export {
@@ -62,4 +62,5 @@ export {
   type ScdMergeResult,
   type ScdMergeTarget,
 } from './scd-merge.js';
+export type { SweptLeftover } from './sweep-leftovers.js';
 export { writeParquet } from './write-parquet.js';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SqlSyncError } from '@sync/core';
 
@@ -36,13 +36,17 @@ export function escapePathSegment(segment: string): string {
  * <lake>/<schema>/<table>/<column>=<value>/part-<run>-<n>.parquet   partition tables
  * <lake>/<schema>/<table>/bucket=<nn>/part-<run>-<n>.parquet        SCD2 tables
  * <lake>/<schema>/<table>/part-<run>-<n>.parquet                    static tables
+ * <lake>/<schema>/<table> -> ../_sqlsync/versions/<schema>/<table>/<version>   (a symlink)
+ * <lake>/_sqlsync/versions/<schema>/<table>/<version>/…             the published table, immutable
  * <lake>/_sqlsync/staging/<run>/<schema>/<table>/…                  the same shape, before publish
- * <lake>/_sqlsync/backup/<run>/<schema>/<table>/…                   replaced directories, during publish
+ * <lake>/_sqlsync/backup/<run>/<schema>/<table>/…                   a real table directory being
+ *                                                                    turned into a version (once)
  * <lake>/_sqlsync/journal/<run>.<key>.json                          publish intent, one per directory
+ * <lake>/_sqlsync/processes/<host>.<pid>.json                       sqlsync processes using the lake
  * ```
  *
- * Every name is escaped with {@link escapePathSegment}. Staging and backup live under the lake
- * root so that publishing is a same-filesystem `rename(2)`.
+ * Every name is escaped with {@link escapePathSegment}. Staging, versions and backups live under
+ * the lake root so that publishing is same-filesystem `link(2)` and `rename(2)` calls.
  *
  * @example
  * const layout = new LakeLayout('/data/lake');
@@ -95,6 +99,36 @@ export class LakeLayout {
   /** Where a lake directory is parked while it is being replaced. */
   backup(runId: string, lakeDir: string): string {
     return join(this.root, SQLSYNC_DIR, 'backup', escapePathSegment(runId), this.relativeToRoot(lakeDir));
+  }
+
+  /**
+   * The table directory a lake directory belongs to (`<lake>/<schema>/<table>`) and the path of
+   * the directory inside it (`''` for the table itself, `order_month=2024-01` for a partition).
+   */
+  tableOf(lakeDir: string): { readonly tableDir: string; readonly inside: string } {
+    const parts = this.relativeToRoot(lakeDir).split(sep);
+    if (parts.length < 2) {
+      throw new SqlSyncError(
+        'PUBLISH',
+        `${lakeDir} is not a table directory (<lake>/<schema>/<table>) or inside one`,
+      );
+    }
+    return { tableDir: join(this.root, parts[0] ?? '', parts[1] ?? ''), inside: parts.slice(2).join(sep) };
+  }
+
+  /** `<lake>/_sqlsync/versions/<schema>/<table>`: the published versions of one table directory. */
+  versionsDir(tableDir: string): string {
+    return join(this.root, SQLSYNC_DIR, 'versions', this.relativeToRoot(tableDir));
+  }
+
+  /** A fresh version directory of a table for a run: `…/versions/<schema>/<table>/<run>-<random>`. */
+  newVersionDir(runId: string, tableDir: string): string {
+    return join(this.versionsDir(tableDir), `${escapePathSegment(runId)}-${randomBytes(4).toString('hex')}`);
+  }
+
+  /** `<lake>/_sqlsync/<area>`: `staging`, `backup`, `versions`, `journal`, `processes` or `plans`. */
+  sqlsyncDir(area: 'staging' | 'backup' | 'versions' | 'journal' | 'processes' | 'plans'): string {
+    return join(this.root, SQLSYNC_DIR, area);
   }
 
   /** `<lake>/_sqlsync/journal`. */

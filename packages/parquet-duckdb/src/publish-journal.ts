@@ -1,50 +1,77 @@
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { SqlSyncError } from '@sync/core';
 import { writeFileDurably } from './durable-fs.js';
 
 /**
- * The intent of one directory replacement, written durably before anything moves. Paths are
- * relative to the lake root, so a lake mounted elsewhere still recovers. No phase is recorded:
- * which of the three directories exist tells recovery how far the publish got.
+ * The intent of one directory replacement, written durably before anything is built or moved.
+ * Paths are relative to the lake root, so a lake mounted elsewhere still recovers. No phase is
+ * recorded: where the table's symlink points (and which directories exist) tells recovery how far
+ * the publish got. Version 1 journals (the two-rename swap, before versioned tables) are still
+ * read and recovered.
  */
 export interface PublishJournal {
-  readonly version: 1;
+  readonly version: 1 | 2;
   readonly runId: string;
-  /** The lake directory being replaced. */
+  /** The lake directory being replaced (the table, or a partition or bucket inside it). */
   readonly target: string;
   /** The staged directory that replaces it. */
   readonly staged: string;
-  /** Where the current target is parked until the staged one is in place. */
+  /**
+   * Version 1: where the current target is parked until the staged one is in place. Version 2:
+   * where a real (pre-versioning) table directory is parked while it becomes a symlink; `''` when
+   * the table already was a symlink or did not exist.
+   */
   readonly backup: string;
+  /** Version 2: the table directory (`<schema>/<table>`), a symlink once published. */
+  readonly table?: string;
+  /** Version 2: the version directory this publish builds and points the table at. */
+  readonly newVersion?: string;
+  /** Version 2: the version the table pointed at before (`''` when none), removed after the swap. */
+  readonly oldVersion?: string;
+  /** Version 2: who publishes — recovery leaves a live process's journal alone. */
+  readonly host?: string;
+  readonly pid?: number;
   /** ISO time the publish started. */
   readonly createdAt: string;
 }
 
-/** The journal's paths made absolute against the lake root. */
+/** The journal's paths made absolute against the lake root (`''` stays `''`). */
 export interface JournalPaths {
   readonly target: string;
   readonly staged: string;
   readonly backup: string;
+  readonly table?: string;
+  readonly newVersion?: string;
+  readonly oldVersion?: string;
 }
 
 /**
- * Writes a journal durably (temporary file, fsync, rename, fsync of the directory).
+ * Writes a version 2 journal durably (temporary file, fsync, rename, fsync of the directory),
+ * recording this process's host and pid.
  *
  * @example
- * await writeJournal(file, lakeRoot, { runId: 'r1', target, staged, backup });
+ * await writeJournal(file, lakeRoot, { runId: 'r1', target, staged, backup: '', table, newVersion, oldVersion: '' });
  */
 export async function writeJournal(
   file: string,
   lakeRoot: string,
   intent: { readonly runId: string } & JournalPaths,
 ): Promise<void> {
+  const rel = (path: string | undefined): string =>
+    path === undefined || path === '' ? '' : relative(lakeRoot, path);
   const journal: PublishJournal = {
-    version: 1,
+    version: 2,
     runId: intent.runId,
-    target: relative(lakeRoot, intent.target),
-    staged: relative(lakeRoot, intent.staged),
-    backup: relative(lakeRoot, intent.backup),
+    target: rel(intent.target),
+    staged: rel(intent.staged),
+    backup: rel(intent.backup),
+    table: rel(intent.table),
+    newVersion: rel(intent.newVersion),
+    oldVersion: rel(intent.oldVersion),
+    host: hostname(),
+    pid: process.pid,
     createdAt: new Date().toISOString(),
   };
   await writeFileDurably(file, `${JSON.stringify(journal, null, 2)}\n`);
@@ -55,7 +82,7 @@ export async function writeJournal(
  * that is not one of ours or points outside the lake: recovery must not guess.
  *
  * @example
- * const { target, staged, backup } = await readJournal(file, lakeRoot);
+ * const { target, staged, newVersion } = await readJournal(file, lakeRoot);
  */
 export async function readJournal(file: string, lakeRoot: string): Promise<PublishJournal & JournalPaths> {
   let parsed: unknown;
@@ -80,11 +107,16 @@ export async function readJournal(file: string, lakeRoot: string): Promise<Publi
     }
     return absolute;
   };
+  const optional = (path: string | undefined): string =>
+    path === undefined || path === '' ? '' : inside(path);
   return {
     ...parsed,
     target: inside(parsed.target),
     staged: inside(parsed.staged),
-    backup: inside(parsed.backup),
+    backup: parsed.version === 1 ? inside(parsed.backup) : optional(parsed.backup),
+    table: optional(parsed.table),
+    newVersion: optional(parsed.newVersion),
+    oldVersion: optional(parsed.oldVersion),
   };
 }
 
@@ -93,12 +125,24 @@ function isJournal(value: unknown): value is PublishJournal {
     return false;
   }
   const record = value as Record<string, unknown>;
-  return (
-    record.version === 1 &&
+  const common =
     typeof record.runId === 'string' &&
     typeof record.target === 'string' &&
     typeof record.staged === 'string' &&
     typeof record.backup === 'string' &&
-    typeof record.createdAt === 'string'
+    typeof record.createdAt === 'string';
+  if (record.version === 1) {
+    return common;
+  }
+  return (
+    record.version === 2 &&
+    common &&
+    typeof record.table === 'string' &&
+    record.table !== '' &&
+    typeof record.newVersion === 'string' &&
+    record.newVersion !== '' &&
+    typeof record.oldVersion === 'string' &&
+    typeof record.host === 'string' &&
+    typeof record.pid === 'number'
   );
 }

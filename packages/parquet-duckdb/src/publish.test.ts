@@ -1,11 +1,25 @@
-import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import {
+  access,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { escapePathSegment, LakeLayout } from './lake-layout.js';
 import { publishPartition, publishTable } from './publish.js';
 import { writeJournal } from './publish-journal.js';
-import { recoverJournals } from './recover-journals.js';
+import { recoverJournals, recoverLake } from './recover-journals.js';
+import { linkTree, pointTableAt } from './table-version.js';
 
 let lake: LakeLayout;
 
@@ -116,8 +130,25 @@ describe('publishPartition', () => {
   });
 });
 
-describe('recoverJournals', () => {
-  /** Leaves the lake as a crash would at a given step of publishing `sales.orders` in run r2. */
+/** Writes a version 1 journal (the two-rename publish of earlier releases) by hand. */
+async function writeV1Journal(runId: string, target: string, staged: string, backup: string): Promise<void> {
+  await mkdir(lake.journalDir(), { recursive: true });
+  const rel = (p: string): string => relative(lake.root, p);
+  await writeFile(
+    lake.journalFile(runId, target),
+    JSON.stringify({
+      version: 1,
+      runId,
+      target: rel(target),
+      staged: rel(staged),
+      backup: rel(backup),
+      createdAt: new Date().toISOString(),
+    }),
+  );
+}
+
+describe('recoverJournals: version 1 journals (two renames)', () => {
+  /** Leaves the lake as a crash would at a given step of an old-style publish of `sales.orders` in run r2. */
   async function crashDuringPublish(
     step: 'journal' | 'moved-aside' | 'moved-in' | 'backup-deleted',
   ): Promise<string> {
@@ -126,8 +157,7 @@ describe('recoverJournals', () => {
     const backup = lake.backup('r2', target);
     await fill(target, { 'part-r1-0.parquet': 'old' });
     await fill(staged, { 'part-r2-0.parquet': 'new' });
-    await mkdir(lake.journalDir(), { recursive: true });
-    await writeJournal(lake.journalFile('r2', target), lake.root, { runId: 'r2', target, staged, backup });
+    await writeV1Journal('r2', target, staged, backup);
     if (step === 'journal') {
       return target;
     }
@@ -150,10 +180,8 @@ describe('recoverJournals', () => {
     expect(recovered).toEqual([expect.objectContaining({ runId: 'r2', target, outcome: 'rolled-back' })]);
     expect(await contents(target)).toEqual({ 'part-r1-0.parquet': 'old' });
     expect(await sqlsyncLeftovers()).toEqual([]);
-    // The staged version is still there, so the publish can simply be retried.
-    expect(await recoverJournals(lake.root)).toEqual([]);
-    await publishTable({ lakeRoot: lake.root, runId: 'r2', targetSchema: 'sales', targetTable: 'orders' });
-    expect(await contents(target)).toEqual({ 'part-r2-0.parquet': 'new' });
+    // The killed run's staging is gone with it (no plan of r2 is saved: nothing will retry it).
+    expect(await contents(lake.stagingRunDir('r2'))).toBeUndefined();
   });
 
   it('rolls back a crash right after the journal was written (nothing moved)', async () => {
@@ -189,6 +217,187 @@ describe('recoverJournals', () => {
     expect(await recoverJournals(lake.root)).toEqual([]);
   });
 });
+
+describe('versioned tables', () => {
+  const table = (): string => lake.tableDir('sales', 'orders');
+  const partition = (month: string): string => lake.partitionDir('sales', 'orders', 'month', month);
+
+  async function publishMonth(runId: string, month: string, content: string): Promise<void> {
+    await fill(lake.staged(runId, partition(month)), { [`part-${runId}-0.parquet`]: content });
+    await publishPartition({
+      lakeRoot: lake.root,
+      runId,
+      targetSchema: 'sales',
+      targetTable: 'orders',
+      column: 'month',
+      value: month,
+    });
+  }
+
+  it('makes the table a symlink to an immutable version; unchanged files are shared by hard link', async () => {
+    await publishMonth('r1', '2024-01', 'jan');
+    await publishMonth('r1', '2024-02', 'feb');
+    const before = await stat(join(partition('2024-01'), 'part-r1-0.parquet'));
+    await publishMonth('r2', '2024-02', 'feb2');
+    expect((await lstat(table())).isSymbolicLink()).toBe(true);
+    expect(await readlink(table())).toMatch(/^\.\.\/_sqlsync\/versions\/sales\/orders\/r2-[0-9a-f]{8}$/);
+    expect(await contents(table())).toEqual({
+      'month=2024-01/part-r1-0.parquet': 'jan',
+      'month=2024-02/part-r2-0.parquet': 'feb2',
+    });
+    const after = await stat(join(partition('2024-01'), 'part-r1-0.parquet'));
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    // Only the current version is kept; staging is gone.
+    expect(await readdir(lake.versionsDir(table()))).toHaveLength(1);
+    expect(await contents(lake.stagingRunDir('r2'))).toEqual({});
+    expect(await sqlsyncLeftovers()).toEqual([]);
+  });
+
+  it('turns a real table directory (written before versioning) into a version on its first publish', async () => {
+    await fill(table(), {
+      'month=2024-01/part-r0-0.parquet': 'jan',
+      'month=2024-02/part-r0-0.parquet': 'feb',
+    });
+    await publishMonth('r1', '2024-02', 'feb1');
+    expect((await lstat(table())).isSymbolicLink()).toBe(true);
+    expect(await contents(table())).toEqual({
+      'month=2024-01/part-r0-0.parquet': 'jan',
+      'month=2024-02/part-r1-0.parquet': 'feb1',
+    });
+    expect(await contents(join(lake.root, '_sqlsync', 'backup'))).toEqual({});
+  });
+
+  it('never leaves a partition missing for a reader polling while it is republished', async () => {
+    await publishMonth('r0', '2024-01', 'jan');
+    let polls = 0;
+    let missing = 0;
+    let done = false;
+    const poll = (): void => {
+      if (done) {
+        return;
+      }
+      polls += 1;
+      const files = existsSync(partition('2024-01')) ? readdirSync(partition('2024-01')) : [];
+      if (files.filter((f) => f.endsWith('.parquet')).length !== 1) {
+        missing += 1;
+      }
+      setImmediate(poll);
+    };
+    poll();
+    for (let run = 1; run <= 30; run += 1) {
+      await publishMonth(`r${run}`, '2024-01', `jan${run}`);
+    }
+    done = true;
+    expect(polls).toBeGreaterThan(30);
+    expect(missing).toBe(0);
+  });
+
+  /** A version 2 publish of 2024-02 by run r2, stopped as a crash would at `step`. */
+  async function crashDuringVersionPublish(step: 'journal' | 'built' | 'switched'): Promise<void> {
+    await publishMonth('r1', '2024-01', 'jan');
+    await publishMonth('r1', '2024-02', 'feb');
+    const target = partition('2024-02');
+    const staged = lake.staged('r2', target);
+    await fill(staged, { 'part-r2-0.parquet': 'feb2' });
+    const oldVersion = resolve(dirname(table()), await readlink(table()));
+    const newVersion = lake.newVersionDir('r2', table());
+    await writeJournal(lake.journalFile('r2', target), lake.root, {
+      runId: 'r2',
+      target,
+      staged,
+      backup: '',
+      table: table(),
+      newVersion,
+      oldVersion,
+    });
+    // An old process id: the publishing process is gone.
+    const journalFile = lake.journalFile('r2', target);
+    const journal = JSON.parse(await readFile(journalFile, 'utf8'));
+    await writeFile(journalFile, JSON.stringify({ ...journal, pid: deadPid() }));
+    if (step === 'journal') {
+      return;
+    }
+    await linkTree(oldVersion, newVersion, 'month=2024-02');
+    await linkTree(staged, join(newVersion, 'month=2024-02'));
+    if (step === 'built') {
+      return;
+    }
+    await pointTableAt(table(), newVersion);
+  }
+
+  it.each([
+    ['journal', 'rolled-back', 'feb'],
+    ['built', 'rolled-back', 'feb'],
+    ['switched', 'completed', 'feb2'],
+  ] as const)('recovers a crash after %s: %s', async (step, outcome, feb) => {
+    await crashDuringVersionPublish(step);
+    expect(await recoverJournals(lake.root)).toEqual([expect.objectContaining({ runId: 'r2', outcome })]);
+    const files = await contents(table());
+    expect(Object.values(files ?? {}).sort()).toEqual([feb, 'jan'].sort());
+    expect(await readdir(lake.versionsDir(table()))).toHaveLength(1);
+    expect(await contents(lake.stagingRunDir('r2'))).toBeUndefined();
+    expect(await sqlsyncLeftovers()).toEqual([]);
+    expect(await recoverJournals(lake.root)).toEqual([]);
+  });
+
+  it("removes orphan versions, staging, backups and temporary links of dead runs, and keeps a live run's", async () => {
+    await publishMonth('r1', '2024-01', 'jan');
+    const orphan = lake.newVersionDir('20200101T000000Z-dead01', table());
+    await fill(orphan, { 'month=2024-01/part-x-0.parquet': 'x' });
+    await fill(lake.stagingRunDir('20200101T000000Z-dead01'), { 'sales/orders.upsert/a.parquet': 'x' });
+    await fill(join(lake.root, '_sqlsync', 'backup', '20200101T000000Z-dead01', 'sales'), {});
+    await writeFile(join(lake.root, 'sales', '.orders.0badf00d.link'), '');
+    // A scale-out run whose publish task is still to come keeps its staging.
+    await fill(lake.stagingRunDir('20200101T000000Z-plan01'), {
+      'sales/orders/month=2024-03/part-0.parquet': 'p',
+    });
+    await fill(join(lake.root, '_sqlsync', 'plans', '20200101T000000Z-plan01'), {
+      'sales.orders.json': '{}',
+    });
+    // A live sqlsync on this host (our parent process stands in for it) that started before this run.
+    const liveRun = `${new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '')}-live01`;
+    await fill(lake.stagingRunDir(liveRun), { 'sales/orders/part-0.parquet': 'live' });
+    await fill(join(lake.root, '_sqlsync', 'processes'), {
+      [`${encodeURIComponent(hostname())}.${process.ppid}.json`]: JSON.stringify({
+        host: hostname(),
+        pid: process.ppid,
+        startedAt: new Date(Date.now() - 60_000).toISOString(),
+      }),
+      [`${encodeURIComponent(hostname())}.${deadPid()}.json`]: JSON.stringify({
+        host: hostname(),
+        pid: deadPid(),
+        startedAt: '2020-01-01T00:00:00.000Z',
+      }),
+    });
+
+    const { removed } = await recoverLake(lake.root);
+    expect(removed.map((r) => r.kind).sort()).toEqual(['backup', 'staging', 'version']);
+    expect(await contents(orphan)).toBeUndefined();
+    expect(await contents(lake.stagingRunDir('20200101T000000Z-dead01'))).toBeUndefined();
+    expect(await contents(lake.stagingRunDir('20200101T000000Z-plan01'))).toBeDefined();
+    expect(await contents(lake.stagingRunDir(liveRun))).toBeDefined();
+    // Temporary links are not removed while another sqlsync may be switching a table.
+    expect(existsSync(join(lake.root, 'sales', '.orders.0badf00d.link'))).toBe(true);
+    expect(await readdir(join(lake.root, '_sqlsync', 'processes'))).toHaveLength(2);
+    expect(await contents(table())).toEqual({ 'month=2024-01/part-r1-0.parquet': 'jan' });
+  });
+});
+
+/** A pid that runs nothing on this machine (far above the default pid_max of small machines). */
+function deadPid(): number {
+  for (let pid = 4_000_000; ; pid += 1) {
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') {
+        return pid;
+      }
+    }
+  }
+}
 
 describe('LakeLayout', () => {
   it('lays out tables, partitions, buckets, staging and journals', () => {

@@ -1,4 +1,5 @@
 import type { SourceSchema } from '@sync/core';
+import { crashPoint } from '@sync/core';
 import type { RecordBatch } from 'apache-arrow';
 import type { ParquetTarget, ParquetWriteOptions, ParquetWriteResult } from './parquet-write-options.js';
 import { ParquetWriter } from './parquet-writer.js';
@@ -29,6 +30,7 @@ export async function writeParquet(
   try {
     for await (const batch of batches) {
       await writer.append(batch);
+      crashPoint('extract.batch');
     }
     return await writer.finish();
   } finally {
