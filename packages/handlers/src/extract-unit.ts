@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessingConfig } from '@sync/core';
-import { SqlSyncError } from '@sync/core';
+import { crashPoint, SqlSyncError } from '@sync/core';
 import type { RowPredicate, SourceAggregates, TableReadPlan } from '@sync/extract-mssql';
 import { type ParquetSource, readParquetStats, writeParquet } from '@sync/parquet-duckdb';
 import { SQLSYNC_VERSION } from './sqlsync-version.js';
@@ -105,6 +105,7 @@ export async function extractToStaging(
   if (sourceFigures !== undefined) {
     validation = await validateStaged(unit, plan, written.files, sourceFigures);
   }
+  crashPoint('unit.staged');
   ctx.logger.info(
     {
       table: unit.tableId,

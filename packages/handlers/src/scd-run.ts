@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SCDTableConfig } from '@sync/core';
-import { SqlSyncError } from '@sync/core';
+import { crashPoint, SqlSyncError } from '@sync/core';
 import {
   andPredicates,
   keyBindingProblem,
@@ -100,6 +100,7 @@ export async function runScdUnit(
           'sqlsync.scd.watermark': scd.watermark ?? '',
         },
       });
+      crashPoint('unit.staged');
       const counts = merged.counts;
       ctx.logger.info(
         {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SqlSyncError, type StaticTableConfig } from '@sync/core';
+import { crashPoint, SqlSyncError, type StaticTableConfig } from '@sync/core';
 import {
   andPredicates,
   type BatchStream,
@@ -171,6 +171,7 @@ export async function runStaticUpsert(
       await upsert.writeHashes(join(unit.stagingDir, ROW_HASHES_FILE), {
         metadata: { ...metadata, [SIGNATURE_KEY]: signature },
       });
+      crashPoint('unit.staged');
       return outcome(unit, started, result, {
         ...counts,
         ...(fullRead === undefined ? {} : { fullRead }),
