@@ -51,10 +51,13 @@ static_tables:
     table_name: Products
     target_schema: warehouse
     target_table: products
+scd_tables:
   - schema_name: shop
     table_name: Customers
     target_schema: warehouse
     target_table: customers
+    last_modified_column: LastModified # business key: the primary key, CustomerId
+    detect_deletes: true
 `,
   );
   console.log(`Running: sqlsync run --config ${relative(root, configFile)}`);
@@ -83,7 +86,7 @@ static_tables:
       const counted = await connection.runAndReadAll(`SELECT count(*)::BIGINT FROM read_parquet('${glob}')`);
       const rows = String(counted.getRows()[0]?.[0]);
       console.log(
-        `  ${table.table.padEnd(16)} ${rows.padStart(7)} rows  ${relative(root, table.lake_path)}/ (${files.length <= 2 ? files.join(', ') : `${files.length} files in ${table.units.length} partitions`})`,
+        `  ${table.table.padEnd(16)} ${rows.padStart(7)} rows  ${relative(root, table.lake_path)}/ (${files.length <= 2 ? files.join(', ') : `${files.length} files in ${new Set(files.map((f) => dirname(f))).size} ${table.scd === undefined ? 'partitions' : 'buckets'}`})`,
       );
     }
     connection.closeSync();
@@ -127,13 +130,13 @@ async function seed(emulator) {
   await seedOrders(emulator);
   await emulator.exec(`CREATE TABLE [shop].[Customers] (
     [CustomerId] bigint NOT NULL PRIMARY KEY, [Email] nvarchar(100) NOT NULL, [Country] nvarchar(2) NULL,
-    [CreditLimit] decimal(12,2) NULL, [CreatedAt] datetime2(7) NOT NULL);`);
+    [CreditLimit] decimal(12,2) NULL, [CreatedAt] datetime2(7) NOT NULL, [LastModified] datetime2(7) NOT NULL);`);
   await insertMany(
     emulator,
-    '[shop].[Customers] ([CustomerId], [Email], [Country], [CreditLimit], [CreatedAt])',
+    '[shop].[Customers] ([CustomerId], [Email], [Country], [CreditLimit], [CreatedAt], [LastModified])',
     25_000,
     (i) =>
-      `(${1_000_000_000_000 + i}, N'customer${i}@example.com', ${i % 10 === 0 ? 'NULL' : `N'${['DE', 'FR', 'NL', 'US', 'GB'][i % 5]}'`}, ${i % 3 === 0 ? 'NULL' : `${i % 100000}.${String(i % 100).padStart(2, '0')}`}, '20${String(10 + (i % 16)).padStart(2, '0')}-01-01T00:00:00')`,
+      `(${1_000_000_000_000 + i}, N'customer${i}@example.com', ${i % 10 === 0 ? 'NULL' : `N'${['DE', 'FR', 'NL', 'US', 'GB'][i % 5]}'`}, ${i % 3 === 0 ? 'NULL' : `${i % 100000}.${String(i % 100).padStart(2, '0')}`}, '20${String(10 + (i % 16)).padStart(2, '0')}-01-01T00:00:00', '2026-11-${String(1 + (i % 28)).padStart(2, '0')}T08:00:00.1234567')`,
   );
 }
 
