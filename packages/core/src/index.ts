@@ -1,3 +1,11 @@
+/**
+ * The zod that core validates with, for the packages that declare a state schema (`StateCodec`),
+ * so the workspace has one zod and one set of its types.
+ *
+ * @example
+ * const schema = z.object({ version: z.literal(1), tableId: z.string() });
+ */
+export { z } from 'zod';
 export type { ConfigProblem } from './config/config-error.js';
 export type { DataQualityConfig } from './config/data-quality-config.js';
 export type { DatabaseConfig } from './config/database-config.js';

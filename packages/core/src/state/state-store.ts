@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crashPoint } from '../crash-point.js';
 import { SqlSyncError } from '../errors.js';
 import { decodeState, type StateCodec } from './state-codec.js';
 import { isStateFileName, stateFileName, tableIdFromFileName } from './state-file-name.js';
@@ -32,6 +33,11 @@ export interface StateStoreOptions {
    * Defaults to none: `lockTable` is then a no-op (commands that only read state).
    */
   readonly lock?: TableLockOptions;
+  /**
+   * `state.state_retention_days`: a store that takes locks (a run) prunes leftovers older than this
+   * ({@link StateStore.prune}) once, at its first lock. Defaults to no pruning.
+   */
+  readonly retentionDays?: number;
 }
 
 /**
@@ -55,12 +61,20 @@ export class StateStore {
   readonly #queues = new Map<string, Promise<void>>();
   readonly #lockOptions: TableLockOptions | undefined;
   readonly #locks = new Map<string, Promise<TableLock>>();
+  readonly #retentionDays: number | undefined;
+  #pruned: Promise<string[]> | undefined;
 
   constructor(directory: string, options: StateStoreOptions = {}) {
     this.directory = directory;
     this.#backupBeforeWrite = options.backupBeforeWrite ?? false;
     this.#now = options.now ?? (() => new Date());
     this.#lockOptions = options.lock;
+    this.#retentionDays = options.retentionDays;
+  }
+
+  /** What the first lock's pruning removed (`[]` before it, or without `retentionDays`). */
+  pruned(): Promise<string[]> {
+    return this.#pruned ?? Promise.resolve([]);
   }
 
   /**
@@ -69,13 +83,19 @@ export class StateStore {
    * the store was made without `lock` options. Publishing and state writes of a run happen
    * between this and {@link StateStore.unlockTable}.
    */
-  async lockTable(tableId: string): Promise<TableLock | undefined> {
+  async lockTable(tableId: string, signal?: AbortSignal): Promise<TableLock | undefined> {
     if (this.#lockOptions === undefined) {
       return undefined;
     }
+    if (this.#retentionDays !== undefined) {
+      this.#pruned ??= this.prune(this.#retentionDays).catch(() => []);
+    }
     let lock = this.#locks.get(tableId);
     if (lock === undefined) {
-      lock = acquireTableLock(this.directory, tableId, this.#lockOptions);
+      lock = acquireTableLock(this.directory, tableId, {
+        ...this.#lockOptions,
+        ...(signal === undefined ? {} : { signal }),
+      });
       this.#locks.set(tableId, lock);
       lock.catch(() => this.#locks.delete(tableId));
     }
@@ -294,8 +314,10 @@ export class StateStore {
       } finally {
         await handle.close();
       }
+      crashPoint('state.temp-written');
       await rename(temp, path);
       await fsyncDirectory(this.directory);
+      crashPoint('state.written');
     } catch (error) {
       await rm(temp, { force: true });
       throw stateWriteError(error, tableId, path);

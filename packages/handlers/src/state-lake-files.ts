@@ -1,0 +1,79 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readParquetMetadata, readParquetStats } from '@sync/parquet-duckdb';
+
+/** One published Parquet file of a table and the key-value metadata its writer stored in it. */
+export interface LakeFile {
+  /** The directory below the table's (`OrderDate_month=2024-03`, `bucket=07`), `''` for the table's own. */
+  readonly subdir: string;
+  readonly path: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Modification time, ISO. */
+  readonly modifiedAt: string;
+}
+
+/**
+ * Every published Parquet file of a table directory and one level below it (partitions, buckets),
+ * with its metadata — what a state rebuild reads. Hidden and `_` names (staging, journals) are
+ * skipped. `[]` when the directory does not exist.
+ *
+ * @example
+ * const files = await lakeFiles('/lake/sales/Orders');
+ * files[0].metadata['sqlsync.source_fingerprint'] // '{"rowCount":"8333",…}'
+ */
+export async function lakeFiles(tableDir: string): Promise<LakeFile[]> {
+  const files: LakeFile[] = [];
+  const visit = async (dir: string, subdir: string, depth: number): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return;
+      }
+      throw error;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name.startsWith('.') || entry.name.startsWith('_')) {
+        continue;
+      }
+      const path = join(dir, entry.name);
+      // A published directory may be a symlink to an immutable version: followed like a directory.
+      const isDirectory =
+        entry.isDirectory() ||
+        (entry.isSymbolicLink() &&
+          (await stat(path).then(
+            (s) => s.isDirectory(),
+            () => false,
+          )));
+      if (isDirectory && depth === 0) {
+        await visit(path, entry.name, 1);
+      } else if (entry.isFile() && entry.name.endsWith('.parquet')) {
+        const [metadata, info] = await Promise.all([readParquetMetadata(path), stat(path)]);
+        files.push({ subdir, path, metadata, modifiedAt: info.mtime.toISOString() });
+      }
+    }
+  };
+  await visit(tableDir, '', 0);
+  return files;
+}
+
+/**
+ * Rows in the given Parquet files (from their footers).
+ *
+ * @example
+ * await lakeFileRows(files) // 200412
+ */
+export async function lakeFileRows(files: readonly LakeFile[]): Promise<number> {
+  if (files.length === 0) {
+    return 0;
+  }
+  return Number(
+    (
+      await readParquetStats(
+        files.map((f) => f.path),
+        [],
+      )
+    ).rowCount,
+  );
+}
