@@ -14,6 +14,7 @@ import { configSchemaText } from './commands/config-schema.js';
 import { opsCommand } from './commands/ops-cli.js';
 import { repairScdCommand } from './commands/repair-scd.js';
 import { scaleOutCommand } from './commands/scale-out-cli.js';
+import { stateCommand } from './commands/state.js';
 import { Pipeline } from './pipeline.js';
 import { type ProgressTerminal, startProgress } from './progress-display.js';
 import type { RunSummary } from './run-summary.js';
@@ -60,6 +61,11 @@ Commands:
              overlapping or gapped versions, end dates, buckets) and repair the buckets that break it;
              JSON report of each rule's violations; --dry-run changes nothing and exits 1 when the
              history is invalid. No sqlsync run of the table may run meanwhile
+  state show|rebuild|reset --table ID
+             show: the table's state file and its health (valid for its kind, consistent with the
+             lake, backup, lock holder; exit 1 when damaged); rebuild: rebuild it from the lake's
+             Parquet metadata and the source, written atomically; reset: remove it (backed up
+             first), so the next run loads the table as a first load. Takes the table's lock
   config-schema
              Print the JSON Schema of the config file (for editors)
 
@@ -123,7 +129,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.ok;
   }
   if (
-    !['run', 'plan', 'validate', 'status', 'publish', 'airflow-dag', 'repair-scd'].includes(command ?? '')
+    !['run', 'plan', 'validate', 'status', 'publish', 'airflow-dag', 'repair-scd', 'state'].includes(
+      command ?? '',
+    )
   ) {
     io.stderr(
       `sqlsync: ${command === undefined ? 'a command is required' : `unknown command ${command}`}\n\n${USAGE}`,
@@ -192,6 +200,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         tableNames: values.table ?? [],
         typesGiven: types.length > 0,
         dryRun: values['dry-run'] === true,
+        logger,
+        stdout: io.stdout,
+        stderr: io.stderr,
+      })
+    ];
+  }
+  if (command === 'state') {
+    return EXIT[
+      await stateCommand({
+        action: positionals[1],
+        config,
+        selectTables: () => pipeline.selectTables(selection),
+        tableNames: values.table ?? [],
         logger,
         stdout: io.stdout,
         stderr: io.stderr,

@@ -25,6 +25,7 @@ import {
   planTable,
   planTables,
   roundSeconds,
+  runStateStoreOptions,
   runUnitWithRetry,
   type TablePlan,
 } from './table-steps.js';
@@ -122,9 +123,10 @@ export class Pipeline {
             logger.warn({ err: error, attempt, delayMs }, 'connect failed; retrying'),
         },
       });
-      const stateStore = new StateStore(this.#config.state.stateDirectory, {
-        backupBeforeWrite: this.#config.state.backupStateBeforeRun,
-      });
+      const stateStore = new StateStore(
+        this.#config.state.stateDirectory,
+        runStateStoreOptions(this.#config, run.runId, logger),
+      );
       let runner: UnitRunner | undefined;
       try {
         const plans: TablePlan[] = [];
@@ -177,6 +179,8 @@ export class Pipeline {
           .close()
           .catch((error: unknown) => logger.warn({ err: error }, 'closing the source failed'));
         await resources.removeStaging(run.runId);
+        // A table that failed before its state write still holds its lock: released last.
+        await stateStore.releaseLocks();
       }
     }
     const ordered = tables.flatMap((t) => summaries.filter((s) => s.table === t.id));

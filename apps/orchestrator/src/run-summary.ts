@@ -38,6 +38,19 @@ export interface TableSummary {
     readonly keys_deleted: number;
     readonly buckets_rewritten: number;
   };
+  /** Set when the table waited for another run holding its lock: for how long, and whom. */
+  readonly lock?: { readonly waited_seconds: number; readonly holder: string };
+  /**
+   * Set when the table's state was healed before planning: why (missing, corrupt, inconsistent
+   * with the lake), where it came from (`backup`, `lake`, `none`: everything re-read), what the
+   * lake's files said, and what was chosen.
+   */
+  readonly state_healed?: {
+    readonly why: string;
+    readonly source: 'backup' | 'lake' | 'none';
+    readonly found?: string;
+    readonly chose: string;
+  };
   /** datetime2/time values whose 100 ns digit was dropped by the µs lake type (never silent). */
   readonly dropped_sub_microsecond_values: number;
   readonly duration_seconds: number;

@@ -4,7 +4,9 @@ import {
   type PipelineConfig,
   SqlSyncError,
   StateStore,
+  type StateStoreOptions,
   type TableConfig,
+  type TableLock,
   toSqlSyncError,
   withRetry,
 } from '@sync/core';
@@ -13,6 +15,7 @@ import {
   openRun,
   type RunInfo,
   type RunResources,
+  stateKeeperFor,
   type TableHandler,
   type UnitResult,
   type WorkUnit,
@@ -33,6 +36,54 @@ export interface TablePlan {
   readonly snapshot: unknown;
   readonly state: unknown;
   readonly units: readonly WorkUnit[];
+  /** The table's lock, when the run took one (a `sqlsync run`), with how long it waited for it. */
+  readonly lock?: TableLock;
+  /** How the state was healed before planning (rebuilt from the lake, or the backup taken). */
+  readonly healed?: StateHealing;
+}
+
+/** What healing a table's state did, as the run summary reports it (snake_case). */
+export interface StateHealing {
+  /** Why the state needed healing: missing, corrupt (the error), inconsistent (the problems). */
+  readonly why: string;
+  /** Where the state came from: `backup`, `lake`, or `none` (everything is re-read). */
+  readonly source: 'backup' | 'lake' | 'none';
+  readonly found?: string;
+  readonly chose: string;
+}
+
+/**
+ * The state store of a run that publishes (`sqlsync run`, `sqlsync publish`): backups per
+ * `backup_state_before_run`, leftovers pruned per `state_retention_days`, and each table locked
+ * (`lock_timeout_seconds`) from before its state is read until its state is written.
+ *
+ * @example
+ * const store = new StateStore(config.state.stateDirectory, runStateStoreOptions(config, run.runId, logger));
+ */
+export function runStateStoreOptions(
+  config: PipelineConfig,
+  runId: string,
+  logger: Logger,
+): StateStoreOptions {
+  return {
+    backupBeforeWrite: config.state.backupStateBeforeRun,
+    retentionDays: config.state.stateRetentionDays,
+    lock: {
+      runId,
+      timeoutMs: config.state.lockTimeoutSeconds * 1000,
+      onEvent: (event) => {
+        const holder = `run ${event.holder.runId} (host ${event.holder.host}, pid ${event.holder.pid})`;
+        if (event.type === 'waiting') {
+          logger.warn(
+            { table: event.holder.tableId, holder, timeoutSeconds: config.state.lockTimeoutSeconds },
+            'table locked by another run; waiting',
+          );
+        } else {
+          logger.warn({ table: event.holder.tableId, holder, why: event.why }, 'stale table lock taken over');
+        }
+      },
+    },
+  };
 }
 
 /**
@@ -52,7 +103,16 @@ export async function planTable(
   signal?: AbortSignal,
 ): Promise<TablePlan> {
   const handler = handlerFor(table);
-  const state = await readTableState(config, table, stateStore, logger);
+  // Held from before the state is read until it is written (commitTable), so two runs of a table
+  // never plan from one state and publish over each other.
+  const lock = await stateStore.lockTable(table.id, signal);
+  if (lock !== undefined && lock.waitedFor !== undefined) {
+    logger.info(
+      { table: table.id, waitedSeconds: roundSeconds(lock.waitedMs / 1000), holder: lock.waitedFor.runId },
+      'table lock taken',
+    );
+  }
+  const stored = await readStoredState(config, table, stateStore, logger);
   // The snapshot reads the source (catalog, fingerprints, the table hash): a deadlock or a dropped
   // connection there is as transient as in a unit's read, and is retried the same way.
   const snapshot = await withRetry(
@@ -61,6 +121,7 @@ export async function planTable(
       logger.warn({ err: error, table: table.id, attempt, delayMs }, 'snapshot failed; retrying'),
     ),
   );
+  const { state, healed } = await healTableState(config, table, stored, snapshot, run, logger);
   const units = handler.plan(table, snapshot, state, run);
   logger.info(
     {
@@ -70,7 +131,15 @@ export async function planTable(
     },
     'planned',
   );
-  return { table, handler, snapshot, state, units };
+  return {
+    table,
+    handler,
+    snapshot,
+    state,
+    units,
+    ...(lock === undefined ? {} : { lock }),
+    ...(healed === undefined ? {} : { healed }),
+  };
 }
 
 /**
@@ -129,22 +198,48 @@ export async function planTables(
   };
 }
 
+/** A table's state as read from its file (or its backup), before it is checked against the lake. */
+interface StoredState {
+  readonly state: unknown;
+  /** Why the file could not be used as it is, when it could not. */
+  readonly healed?: StateHealing;
+}
+
 /**
- * A table's state. A corrupt state file is healed conservatively when `state.enable_self_healing`
- * is on: the last backup if it is sound, else no state at all — which makes the handler re-read
- * everything (every partition of a partition table) rather than trust a damaged watermark.
+ * A table's state, checked with its kind's schema (`stateKeeperFor(table).codec`: shape, version,
+ * table id) and healed when `state.enable_self_healing` is on: a file that is missing, unreadable,
+ * of the wrong shape or another table's is replaced by its backup when that is sound, else rebuilt
+ * from the Parquet metadata of the table's lake files; a state that disagrees with the lake
+ * (`state.validate_state_consistency`) is rebuilt from the lake. Every step is logged with what it
+ * found and what it chose. Deterministic for an unchanged lake, so `sqlsync publish` heals to the
+ * state its plan was made from. Without self-healing a damaged or inconsistent state fails the table.
  *
  * @example
- * const state = await readTableState(config, table, new StateStore(dir), logger); // undefined: never run
+ * const state = await readTableState(config, table, new StateStore(dir), logger, { snapshot, run });
  */
 export async function readTableState(
   config: PipelineConfig,
   table: TableConfig,
   stateStore: StateStore,
   logger: Logger,
+  heal?: { readonly snapshot: unknown; readonly run: RunInfo },
 ): Promise<unknown> {
+  const stored = await readStoredState(config, table, stateStore, logger);
+  if (heal === undefined) {
+    return stored.state;
+  }
+  return (await healTableState(config, table, stored, heal.snapshot, heal.run, logger)).state;
+}
+
+async function readStoredState(
+  config: PipelineConfig,
+  table: TableConfig,
+  stateStore: StateStore,
+  logger: Logger,
+): Promise<StoredState> {
+  const codec = stateKeeperFor(table).codec;
   try {
-    return await stateStore.read(table.id);
+    return { state: await stateStore.read(table.id, codec) };
   } catch (error) {
     if (
       !(error instanceof SqlSyncError) ||
@@ -153,13 +248,89 @@ export async function readTableState(
     ) {
       throw error;
     }
-    const backup = await stateStore.readBackup(table.id).catch(() => undefined);
+    const backup = await stateStore.readBackup(table.id, codec).catch((backupError: unknown) => {
+      logger.warn({ err: backupError, table: table.id }, 'state backup is unusable too');
+      return undefined;
+    });
+    if (backup === undefined) {
+      // No sound backup: the lake decides (healTableState rebuilds from it).
+      logger.warn(
+        { err: error, table: table.id, healedFrom: 'the lake (no sound backup)' },
+        'state file is corrupt; self-healing',
+      );
+      return {
+        state: undefined,
+        healed: { why: `corrupt: ${error.message}`, source: 'none', chose: 'rebuild from the lake' },
+      };
+    }
     logger.warn(
-      { err: error, table: table.id, healedFrom: backup === undefined ? 'nothing: full re-read' : 'backup' },
-      'state file is corrupt; self-healing',
+      { err: error, table: table.id, healedFrom: 'backup' },
+      'state file is corrupt; self-healing from its backup',
     );
-    return backup;
+    return {
+      state: backup,
+      healed: {
+        why: `corrupt: ${error.message}`,
+        source: 'backup',
+        chose: 'the backup (then checked against the lake)',
+      },
+    };
   }
+}
+
+async function healTableState(
+  config: PipelineConfig,
+  table: TableConfig,
+  stored: StoredState,
+  snapshot: unknown,
+  run: RunInfo,
+  logger: Logger,
+): Promise<{ readonly state: unknown; readonly healed?: StateHealing }> {
+  const keeper = stateKeeperFor(table);
+  let why: string | undefined;
+  if (stored.state === undefined) {
+    why = stored.healed?.why ?? 'missing';
+  } else if (config.state.validateStateConsistency) {
+    const problems = await keeper.check(table, stored.state, run);
+    if (problems.length > 0) {
+      if (!config.state.enableSelfHealing) {
+        throw new SqlSyncError(
+          'STATE_CORRUPT',
+          `${table.id}: the state disagrees with the lake (${problems.slice(0, 5).join('; ')}); turn on state.enable_self_healing to rebuild it from the lake, or run \`sqlsync state rebuild --table ${table.id}\``,
+          { context: { table: table.id, configPath: 'state.validate_state_consistency' } },
+        );
+      }
+      why = `inconsistent with the lake: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`;
+    }
+  }
+  if (why === undefined) {
+    return stored.healed === undefined
+      ? { state: stored.state }
+      : { state: stored.state, healed: stored.healed };
+  }
+  if (!config.state.enableSelfHealing) {
+    return { state: undefined }; // missing and not healing: a first load, as always
+  }
+  const rebuilt = await keeper.rebuild(table, snapshot, run);
+  const healed: StateHealing = {
+    why,
+    source: rebuilt.state === undefined ? 'none' : 'lake',
+    found: rebuilt.found,
+    chose: rebuilt.chose,
+  };
+  if (
+    why === 'missing' &&
+    rebuilt.state === undefined &&
+    /^no (partition |bucket )?file/.test(rebuilt.found)
+  ) {
+    // A first load: nothing to heal, nothing to say.
+    return { state: undefined };
+  }
+  logger.warn(
+    { table: table.id, why, found: rebuilt.found, chose: rebuilt.chose },
+    'state rebuilt from the lake',
+  );
+  return { state: rebuilt.state, healed };
 }
 
 /**
@@ -231,6 +402,9 @@ export async function commitTable(
   onPublished?: (summary: TableSummary) => Promise<void>,
 ): Promise<TableSummary> {
   const { table, handler } = plan;
+  // Publishing and the state write happen under the table's lock (taken at plan time by a run;
+  // here by `sqlsync publish`; a no-op for a store without lock options).
+  const lock = plan.lock ?? (await stateStore.lockTable(table.id));
   const state = await handler.commit(table, plan.units, results, plan.snapshot, plan.state, run);
   const partitioning = handler.describe?.(plan.snapshot);
   const summary: TableSummary = {
@@ -247,10 +421,36 @@ export async function commitTable(
     ...(partitioning === undefined ? {} : { partitioning }),
     ...upsertSummary(results),
     ...scdSummary(results),
+    ...lockSummary(lock),
+    ...(plan.healed === undefined ? {} : { state_healed: healedSummary(plan.healed) }),
   };
   await onPublished?.(summary);
   await stateStore.write(table.id, state);
+  await stateStore.unlockTable(table.id);
   return summary;
+}
+
+/** How long the table waited for another run's lock, when it had to (none: no field). */
+function lockSummary(lock: TableLock | undefined): Pick<TableSummary, 'lock'> {
+  if (lock?.waitedFor === undefined) {
+    return {};
+  }
+  const h = lock.waitedFor;
+  return {
+    lock: {
+      waited_seconds: roundSeconds(lock.waitedMs / 1000),
+      holder: `run ${h.runId} (host ${h.host}, pid ${h.pid})`,
+    },
+  };
+}
+
+function healedSummary(healed: StateHealing): NonNullable<TableSummary['state_healed']> {
+  return {
+    why: healed.why,
+    source: healed.source,
+    ...(healed.found === undefined ? {} : { found: healed.found }),
+    chose: healed.chose,
+  };
 }
 
 /** The upsert counts of a table's units, summed, in the summary's snake_case (none: no field). */

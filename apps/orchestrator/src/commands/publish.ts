@@ -3,7 +3,7 @@ import { type Logger, type PipelineConfig, SqlSyncError, StateStore, type TableC
 import { handlerFor, type UnitResult } from '@sync/handlers';
 import { PlanStore } from '../plan-store.js';
 import type { TableSummary } from '../run-summary.js';
-import { commitTable, readTableState } from '../table-steps.js';
+import { commitTable, readTableState, runStateStoreOptions } from '../table-steps.js';
 
 /** The arguments of `sqlsync publish --table T --run-id R`. */
 export interface PublishRequest {
@@ -97,11 +97,20 @@ export async function publishPlanned(request: PublishRequest): Promise<PublishOu
       { context: { table: table.id } },
     );
   }
-  const stateStore = new StateStore(config.state.stateDirectory, {
-    backupBeforeWrite: config.state.backupStateBeforeRun,
+  const run = { runId, lakeRoot: config.state.parquetDirectory, now: new Date(plan.plannedAt) };
+  const stateStore = new StateStore(config.state.stateDirectory, runStateStoreOptions(config, runId, log));
+  // Under the table's lock from here to the state write; healed as the plan's state was (from the
+  // same lake), so a plan made from a rebuilt state is not taken for a stale one.
+  await stateStore.lockTable(table.id, signal);
+  const current = await readTableState(config, table, stateStore, log, {
+    snapshot: plan.snapshot,
+    run,
+  }).catch(async (error: unknown) => {
+    await stateStore.releaseLocks();
+    throw error;
   });
-  const current = await readTableState(config, table, stateStore, log);
   if (JSON.stringify(current ?? null) !== JSON.stringify(plan.state ?? null)) {
+    await stateStore.releaseLocks();
     throw new SqlSyncError(
       'PUBLISH',
       `${table.id}: stale plan: the table's state changed since run ${runId} was planned (another run published ` +
@@ -110,7 +119,6 @@ export async function publishPlanned(request: PublishRequest): Promise<PublishOu
     );
   }
   signal?.throwIfAborted();
-  const run = { runId, lakeRoot: config.state.parquetDirectory, now: new Date(plan.plannedAt) };
   const summary = await commitTable(
     { table, handler: handlerFor(table), snapshot: plan.snapshot, state: plan.state, units: plan.units },
     results,
@@ -118,7 +126,7 @@ export async function publishPlanned(request: PublishRequest): Promise<PublishOu
     run,
     started,
     (done) => store.writePublished(runId, done),
-  );
+  ).finally(() => stateStore.releaseLocks());
   await store.removeTable(plan, stagingRunDir(config, runId));
   log.info({ table: table.id, rows: summary.rows, units: plan.units.length }, 'published');
   return { outcome: 'published', summary };
