@@ -1,3 +1,4 @@
+import { unlinkSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,9 @@ export interface LakeProcess {
   /** ISO instant the process started (not when it registered). */
   readonly startedAt: string;
 }
+
+/** Records this process wrote, so that each gets one exit hook. */
+const registered = new Set<string>();
 
 /** How long a record of another host's process counts as live (its pid cannot be checked from here). */
 const OTHER_HOST_LIVE_MS = 24 * 60 * 60 * 1000;
@@ -49,7 +53,20 @@ export class LakeProcesses {
       pid: process.pid,
       startedAt: new Date(now.getTime() - process.uptime() * 1000).toISOString(),
     };
-    await writeFileDurably(join(dir, recordName(self.host, self.pid)), `${JSON.stringify(self)}\n`);
+    const own = join(dir, recordName(self.host, self.pid));
+    await writeFileDurably(own, `${JSON.stringify(self)}\n`);
+    if (!registered.has(own)) {
+      registered.add(own);
+      // A process that exits (even with an error) takes its record along, so a failed run leaves
+      // the lake as it found it; a killed one's record is removed by the next recovery.
+      process.once('exit', () => {
+        try {
+          unlinkSync(own);
+        } catch {
+          // Already gone, or the lake is unwritable now: the next recovery removes it.
+        }
+      });
+    }
     const others: LakeProcess[] = [];
     for (const name of await readdir(dir)) {
       if (!name.endsWith('.json') || name.startsWith('.') || name === recordName(self.host, self.pid)) {
