@@ -115,7 +115,7 @@ export async function rebuildScdState(
     lastModifiedType: snapshot.lastModifiedType,
     bucketCount,
     businessKey,
-    versions: await lakeFileRows(files),
+    versions: lakeFileRows(files),
   };
   return {
     state,

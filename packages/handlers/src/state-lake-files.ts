@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readParquetMetadata, readParquetStats } from '@sync/parquet-duckdb';
+import { readParquetFooter } from './state-lake-footer.js';
 
 /** One published Parquet file of a table and the key-value metadata its writer stored in it. */
 export interface LakeFile {
@@ -8,6 +8,8 @@ export interface LakeFile {
   readonly subdir: string;
   readonly path: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Rows in the file (its footer's count). */
+  readonly rows: number;
   /** Modification time, ISO. */
   readonly modifiedAt: string;
 }
@@ -49,8 +51,14 @@ export async function lakeFiles(tableDir: string): Promise<LakeFile[]> {
       if (isDirectory && depth === 0) {
         await visit(path, entry.name, 1);
       } else if (entry.isFile() && entry.name.endsWith('.parquet')) {
-        const [metadata, info] = await Promise.all([readParquetMetadata(path), stat(path)]);
-        files.push({ subdir, path, metadata, modifiedAt: info.mtime.toISOString() });
+        const [footer, info] = await Promise.all([readParquetFooter(path), stat(path)]);
+        files.push({
+          subdir,
+          path,
+          metadata: footer.metadata,
+          rows: footer.rows,
+          modifiedAt: info.mtime.toISOString(),
+        });
       }
     }
   };
@@ -62,18 +70,8 @@ export async function lakeFiles(tableDir: string): Promise<LakeFile[]> {
  * Rows in the given Parquet files (from their footers).
  *
  * @example
- * await lakeFileRows(files) // 200412
+ * lakeFileRows(files) // 200412
  */
-export async function lakeFileRows(files: readonly LakeFile[]): Promise<number> {
-  if (files.length === 0) {
-    return 0;
-  }
-  return Number(
-    (
-      await readParquetStats(
-        files.map((f) => f.path),
-        [],
-      )
-    ).rowCount,
-  );
+export function lakeFileRows(files: readonly LakeFile[]): number {
+  return files.reduce((n, f) => n + f.rows, 0);
 }

@@ -47,7 +47,7 @@ export async function rebuildStaticState(
     found:
       files.length === 0
         ? `no file in ${lakeTableDir(run.lakeRoot, table)}`
-        : `${files.length} files of run ${runIds.join(', ')}, ${await lakeFileRows(files)} rows; their metadata carry no table hash`,
+        : `${files.length} files of run ${runIds.join(', ')}, ${lakeFileRows(files)} rows; their metadata carry no table hash`,
     chose: 'no state: the table is read in full, as on a first load',
   };
 }
@@ -78,7 +78,7 @@ export async function checkStaticState(
   if (newer.length > 0) {
     problems.push(`files of run ${newer.join(', ')}, newer than the state's run ${state.lastRunId}`);
   }
-  const rows = await lakeFileRows(files);
+  const rows = lakeFileRows(files);
   if (rows !== state.rowCount) {
     problems.push(`the lake holds ${rows} rows, the state records ${state.rowCount}`);
   }
