@@ -130,6 +130,11 @@ export class Pipeline {
       let runner: UnitRunner | undefined;
       try {
         const plans: TablePlan[] = [];
+        // Every table's lock first, in table-id order (no two runs wait for each other in a cycle).
+        await stateStore.lockTables(
+          tables.map((t) => t.id),
+          options.signal,
+        );
         for (const table of tables) {
           const tableStarted = performance.now();
           try {

@@ -97,9 +97,28 @@ export class StateStore {
         ...(signal === undefined ? {} : { signal }),
       });
       this.#locks.set(tableId, lock);
-      lock.catch(() => this.#locks.delete(tableId));
+      // A failed wait stays recorded: asking again (the table's plan after lockTables) answers the
+      // same failure instead of waiting a second lock_timeout_seconds.
+      lock.catch(() => undefined);
     }
     return lock;
+  }
+
+  /**
+   * Takes the locks of several tables one after another in table-id order, so two runs whose
+   * configs list shared tables in other orders never wait for each other in a cycle. A table whose
+   * lock cannot be had is skipped here; {@link StateStore.lockTable} then answers its failure.
+   *
+   * @example
+   * await store.lockTables(tables.map((t) => t.id), signal);
+   */
+  async lockTables(tableIds: readonly string[], signal?: AbortSignal): Promise<void> {
+    for (const id of [...tableIds].sort()) {
+      if (signal?.aborted === true) {
+        return;
+      }
+      await this.lockTable(id, signal).catch(() => undefined);
+    }
   }
 
   /** Releases the table's lock when this store holds it. */

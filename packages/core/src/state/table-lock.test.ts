@@ -126,3 +126,22 @@ describe('acquireTableLock', () => {
     await lock.release();
   });
 });
+
+describe('StateStore.lockTables', () => {
+  it('locks in table-id order and remembers a failed wait instead of waiting again', async () => {
+    const { StateStore } = await import('./state-store.js');
+    const holder = new StateStore(dir, { lock: { runId: 'r1' } });
+    await holder.lockTable('b.T');
+    const waiter = new StateStore(dir, { lock: { runId: 'r2', timeoutMs: 300, pollMs: 20 } });
+    await waiter.lockTables(['b.T', 'a.T']);
+    expect((await readTableLock(dir, 'a.T'))?.holder.runId).toBe('r2');
+    const started = Date.now();
+    const error = await waiter.lockTable('b.T').catch((e: unknown) => e);
+    expect((error as SqlSyncError).code).toBe('STATE_LOCKED');
+    expect(Date.now() - started).toBeLessThan(250);
+    await waiter.releaseLocks();
+    await holder.releaseLocks();
+    expect(await readTableLock(dir, 'a.T')).toBeUndefined();
+    expect(await readTableLock(dir, 'b.T')).toBeUndefined();
+  });
+});
