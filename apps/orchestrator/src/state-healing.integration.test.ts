@@ -236,6 +236,25 @@ describe('state lost or damaged, then rerun (partition, static and SCD2 tables)'
     expect((await readdir(stateDir(lake))).filter((n) => n.endsWith('.lock'))).toEqual([]);
   }, 120_000);
 
+  it('a state pointing at a partition the lake lost is rebuilt (validate_state_consistency) and that partition read again', async () => {
+    const lake = lakes['bad JSON'] as CliLake;
+    const dirs = (await readdir(join(lake.lakeRoot, 'sales', 'Orders'))).filter((n) =>
+      n.startsWith('OrderDate_month='),
+    );
+    const lost = dirs.sort()[1] as string;
+    await rm(join(lake.lakeRoot, 'sales', 'Orders', lost), { recursive: true });
+    const healed = await run(lake);
+    const orders = healed.tables['dbo.Orders'];
+    expect(orders?.state_healed?.why).toMatch(
+      new RegExp(`^inconsistent with the lake: ${lost}: no file in the lake`),
+    );
+    expect(orders?.units.map((u) => `${u.id.split('=')[1]}: ${u.reason}`)).toEqual([
+      `${lost.split('=')[1]}: new partition`,
+    ]);
+    const c = await compareLakeTable(undisturbed.lakeRoot, lake.lakeRoot, 'sales/Orders', '*');
+    expect(c.differingRows).toBe(0);
+  }, 120_000);
+
   it('sqlsync state show, rebuild and reset', async () => {
     const lake = lakes['state: null'] as CliLake;
     const extra = { partition_tables: TABLES.partition_tables, scd_tables: TABLES.scd_tables };
