@@ -23,7 +23,8 @@ interface TableResult {
 async function fileIdentities(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   for (const entry of await readdir(dir, { recursive: true })) {
-    if (entry.endsWith('.parquet')) {
+    // Published versions are shared by hard link under _sqlsync/versions; the table symlinks lead to them.
+    if (entry.endsWith('.parquet') && !entry.startsWith('_sqlsync')) {
       const s = await stat(join(dir, entry));
       files[entry] = `${s.ino}:${s.mtimeMs}`;
     }

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -95,11 +95,12 @@ async function writeCorruptLake(): Promise<void> {
 /** Every file under the lake by path: modification time and size. */
 async function lakeFiles(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const entry of await readdir(lakeRoot(), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) {
-      const path = join(entry.parentPath, entry.name);
-      const info = await stat(path);
-      out[relative(lakeRoot(), path)] = `${info.mtimeMs}:${info.size}`;
+  // Table directories are symlinks to versions under _sqlsync/versions: list through the links
+  // (string entries follow them) and leave the versions' own paths out.
+  for (const entry of await readdir(lakeRoot(), { recursive: true })) {
+    const info = await stat(join(lakeRoot(), entry));
+    if (info.isFile() && !entry.startsWith('_sqlsync')) {
+      out[entry] = `${info.mtimeMs}:${info.size}`;
     }
   }
   return out;
