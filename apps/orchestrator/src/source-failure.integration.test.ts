@@ -288,7 +288,10 @@ partition_tables: [{table_name: Events, partition_column: Region, newest_partiti
     ];
     const lakeBefore = await lakeTree(lakeDir);
     const stateBefore = await lakeTree(stateDir);
-    expect(new Set(Object.keys(lakeBefore).flatMap((p) => /Region=\d+/.exec(p) ?? []))).toHaveProperty('size', REGIONS);
+    expect(new Set(Object.keys(lakeBefore).flatMap((p) => /Region=\d+/.exec(p) ?? []))).toHaveProperty(
+      'size',
+      REGIONS,
+    );
     for (const point of points) {
       const where = 'msg' in point ? `SIGKILL after ${point.msg} #${point.count} + ${point.delayMs} ms` : '';
       source = await startSource(seedFile);

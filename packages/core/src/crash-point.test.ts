@@ -14,9 +14,11 @@ function runHits(crashAt: string | undefined): { signal: NodeJS.Signals | null; 
   const source = ts.transpileModule(readFileSync(new URL('./crash-point.ts', import.meta.url), 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   }).outputText;
-  const script = `${source}\nfor (let i = 1; i <= 3; i += 1) { crashPoint('b'); crashPoint('a'); console.log('after a', i); }`;
+  const script = `${source}\nfor (let i = 1; i <= 3; i += 1) { crashPoint('b'); crashPoint('a'); console.log('after a ' + i); }`;
   const env = { ...process.env, SQLSYNC_TEST_CRASH_COUNT_DIR: countDir };
   delete env.SQLSYNC_TEST_CRASH_AT;
+  // Nx sets FORCE_COLOR: console.log would colour numbers. The script prints plain text anyway.
+  delete env.FORCE_COLOR;
   if (crashAt !== undefined) {
     env.SQLSYNC_TEST_CRASH_AT = crashAt;
   }
