@@ -165,6 +165,20 @@ partition_tables:
     expect(damaged.code).toBe(1);
     expect((damaged.summary().tables ?? [])[0]).toMatchObject({ state: 'corrupt', lake_rows: 3 });
 
+    // Valid JSON of the wrong shape is as damaged as bad JSON (checked with the kind's state schema).
+    await writeFile(
+      join(work, 'good', 'state', 'shop.Products.json'),
+      JSON.stringify({
+        version: 1,
+        tableId: 'shop.Products',
+        writtenAt: new Date().toISOString(),
+        state: null,
+      }),
+    );
+    const wrongShape = await runCli(['status', '--config', good], {});
+    expect(wrongShape.code).toBe(1);
+    expect((wrongShape.summary().tables ?? [])[0]).toMatchObject({ state: 'corrupt', lake_rows: 3 });
+
     const down = await runCli(['status', '--config', unreachable], {});
     expect(down.code).toBe(1);
     expect(down.summary()).toMatchObject({ database_connected: false, tables: [{ state: 'missing' }] });

@@ -1,5 +1,12 @@
 import { type PipelineConfig, SqlSyncError, StateStore, type TableConfig, toSqlSyncError } from '@sync/core';
-import { lakeRows, openRun, type RecordedState, recordedState, type TableKind } from '@sync/handlers';
+import {
+  lakeRows,
+  openRun,
+  type RecordedState,
+  recordedState,
+  stateKeeperFor,
+  type TableKind,
+} from '@sync/handlers';
 
 /** One table in `sqlsync status` (snake_case: the CLI's JSON contract). */
 export interface TableStatus extends RecordedState {
@@ -75,15 +82,17 @@ async function tableStatus(
   let health: TableStatus['state'];
   let state: unknown;
   const errors: string[] = [];
+  // Checked with the kind's schema, as a run reads it: a wrong shape is reported as corrupt.
+  const codec = stateKeeperFor(table).codec;
   try {
-    state = await store.read(table.id);
+    state = await store.read(table.id, codec);
     health = state === undefined ? 'missing' : 'ok';
   } catch (error) {
     if (!(error instanceof SqlSyncError) || error.code !== 'STATE_CORRUPT') {
       throw error;
     }
     errors.push(error.message);
-    state = await store.readBackup(table.id).catch(() => undefined);
+    state = await store.readBackup(table.id, codec).catch(() => undefined);
     health = state === undefined ? 'corrupt' : 'corrupt_backup_ok';
   }
   const recorded = health === 'ok' ? recordedState(state) : {};
