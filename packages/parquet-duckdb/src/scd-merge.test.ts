@@ -268,6 +268,41 @@ describe('ScdMerge', () => {
     expect((await history(lake))[2]).toBe(`2|b again|2024-03-01 00:00:00|${END}|true|false`);
   });
 
+  it('gives a key restored with a last-modified value older than its deleted version a current version at the close time', async () => {
+    const lake = join(directory, 'restored-older');
+    await mergeInto(lake, await rowsFile(`(3, 'c', 3, '2024-01-01'), (4, 'd', 4, '2024-01-01')`), {
+      sourceKeys: await keysFile([3, 4]),
+    });
+    await mergeInto(lake, await rowsFile(`(3, 'c2', 3, '2024-03-01')`), {
+      sourceKeys: await keysFile([3, 4]),
+    });
+    await mergeInto(lake, await rowsFile(''), { sourceKeys: await keysFile([4]), closeTime: '2024-04-01' });
+    const back = await mergeInto(lake, await rowsFile(`(3, 'c back', 3, '2024-01-15')`), {
+      sourceKeys: await keysFile([3, 4]),
+      closeTime: '2024-05-01 10:00:00.1234567',
+    });
+    expect(back.counts).toEqual({
+      versionsAdded: 1,
+      versionsReplaced: 0,
+      versionsUnchanged: 0,
+      keysDeleted: 0,
+    });
+    expect((await history(lake)).filter((line) => line.startsWith('3|'))).toEqual([
+      '3|c|2024-01-01 00:00:00|2024-03-01 00:00:00|false|false',
+      '3|c2|2024-03-01 00:00:00|2024-04-01 00:00:00|false|true',
+      `3|c back|2024-05-01 10:00:00.123456|${END}|true|false`,
+    ]);
+    // Read again unchanged (a lookback): nothing to do.
+    const again = await mergeInto(lake, await rowsFile(`(3, 'c back', 3, '2024-01-15')`), {
+      sourceKeys: await keysFile([3, 4]),
+      closeTime: '2024-05-02',
+    });
+    expect(again).toEqual({
+      counts: { versionsAdded: 0, versionsReplaced: 0, versionsUnchanged: 1, keysDeleted: 0 },
+      buckets: [],
+    });
+  });
+
   it("keeps ('ab','c') and ('a','bc') apart", async () => {
     const lake = join(directory, 'composite');
     const history2: ScdHistoryColumns = {

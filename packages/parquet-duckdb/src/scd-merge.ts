@@ -443,7 +443,7 @@ export class ScdMerge {
     for (const name of ['v', 'lf']) {
       await this.connection.run(`DROP VIEW IF EXISTS ${name}`);
     }
-    for (const name of ['c', 'l', 'm', 'g', 't', 'vt']) {
+    for (const name of ['c', 'l', 'm', 'g', 't', 'vt', 'r']) {
       await this.connection.run(`DROP TABLE IF EXISTS ${name}`);
     }
   }
@@ -526,11 +526,32 @@ export class ScdMerge {
     await run(`CREATE TEMP TABLE l AS SELECT x.* FROM lf x
       SEMI JOIN (SELECT ${keys.join(', ')} FROM c UNION SELECT ${keys.join(', ')} FROM g) k ON ${on('k', 'x')}`);
     const readRows = (alias: string): string => addedRows(alias, keys, lm);
-    const same = source.map((col) => `c.${col} IS NOT DISTINCT FROM l.${col}`).join(' AND ');
-    // Each row read's change, by its (key, last-modified); the rows themselves stay in c.
+    const sameAs = (alias: string): string =>
+      source.map((col) => `c.${col} IS NOT DISTINCT FROM ${alias}.${col}`).join(' AND ');
+    const closeTime = `CAST(${quoteStringLiteral(this.request.closeTime.replace(/(\.\d{6})\d+$/, '$1'))} AS ${dateType === 'date' ? 'DATE' : 'TIMESTAMP'})`;
+    // Restored keys: a key whose latest lake version is deleted, back with a last-modified value
+    // older than that version's. Inserted at its own last-modified it would sit before the delete
+    // and leave the key without a current version (and read again by every run), so its newest row
+    // read becomes a new version after the deleted one, effective at this run's source time; its
+    // last-modified column keeps the source value.
+    await run(`CREATE TEMP TABLE r AS
+      SELECT ${keys.map((k) => `c.${k}`).join(', ')}, max(c.${lm}) AS ${lm}
+      FROM c JOIN l d ON ${on('c', 'd')} AND d.${latest} AND d.${deleted}
+      GROUP BY ${keys.map((k) => `c.${k}`).join(', ')}, d.${eff}
+      HAVING max(c.${lm}) < d.${eff}`);
+    // Each row read's change, by its (key, last-modified); the rows themselves stay in c. A row read
+    // again that is a restored key's current version (effective later than its last-modified) and
+    // has not changed is unchanged.
     await run(`CREATE TEMP TABLE m AS
-      SELECT ${[...keys, lm].map((k) => `c.${k}`).join(', ')}, CASE WHEN l.${eff} IS NULL THEN 'added' WHEN ${same} AND NOT l.${deleted} THEN 'unchanged' ELSE 'replaced' END AS ${CHANGE}
-      FROM c LEFT JOIN l ON ${on('c', 'l')} AND l.${eff} = c.${lm}`);
+      SELECT ${[...keys, lm].map((k) => `c.${k}`).join(', ')}, CASE
+        WHEN r.${lm} IS NOT NULL THEN 'added'
+        WHEN o.${eff} IS NOT NULL AND ${sameAs('o')} THEN 'unchanged'
+        WHEN l.${eff} IS NULL THEN 'added'
+        WHEN ${sameAs('l')} AND NOT l.${deleted} THEN 'unchanged'
+        ELSE 'replaced' END AS ${CHANGE}
+      FROM c LEFT JOIN l ON ${on('c', 'l')} AND l.${eff} = c.${lm}
+        LEFT JOIN r ON ${on('c', 'r')} AND r.${lm} = c.${lm}
+        LEFT JOIN l o ON ${on('c', 'o')} AND o.${latest} AND NOT o.${deleted} AND o.${lm} = c.${lm} AND o.${eff} > c.${lm}`);
     // A version read this run of a key gone since (read, then deleted before the key set was read).
     if (this.request.sourceKeys !== undefined) {
       await run(`INSERT INTO g SELECT DISTINCT ${keys.map((k) => `m.${k}`).join(', ')} FROM m
@@ -560,10 +581,11 @@ export class ScdMerge {
       WHERE EXISTS (SELECT 1 FROM t WHERE ${on('t', 'l')})
         AND NOT EXISTS (SELECT 1 FROM m WHERE m.${CHANGE} = 'replaced' AND ${on('m', 'l')} AND m.${lm} = l.${eff})
       UNION ALL
-      SELECT ${source.map((col) => `c.${col}`).join(', ')}, c.${lm} AS ${eff}, NULL AS ${SCD_DELETED_AT} FROM ${readRows('c')}`);
+      SELECT ${source.map((col) => `c.${col}`).join(', ')},
+        CASE WHEN EXISTS (SELECT 1 FROM r WHERE ${on('r', 'c')} AND r.${lm} = c.${lm}) THEN ${closeTime} ELSE c.${lm} END AS ${eff},
+        NULL AS ${SCD_DELETED_AT} FROM ${readRows('c')}`);
     let keysDeleted = 0;
     if (gone > 0) {
-      const closeTime = `CAST(${quoteStringLiteral(this.request.closeTime.replace(/(\.\d{6})\d+$/, '$1'))} AS ${dateType === 'date' ? 'DATE' : 'TIMESTAMP'})`;
       const deletedRows = await this.connection.run(`UPDATE vt SET ${SCD_DELETED_AT} = ${closeTime}
         FROM g
         WHERE ${on('g', 'vt')} AND vt.${SCD_DELETED_AT} IS NULL
