@@ -1,6 +1,14 @@
-import { type Logger, type PipelineConfig, SqlSyncError, type TableConfig, toSqlSyncError } from '@sync/core';
+import {
+  type Logger,
+  type PipelineConfig,
+  SqlSyncError,
+  StateStore,
+  type TableConfig,
+  toSqlSyncError,
+} from '@sync/core';
 import { repairScdIntegrity } from '@sync/handlers';
 import { newRunId } from '../run-id.js';
+import { runStateStoreOptions } from '../table-steps.js';
 import type { CommandOutcome } from './scale-out-cli.js';
 
 /** The parsed command line of `sqlsync repair-scd --table T [--dry-run]`, with the loaded config. */
@@ -35,11 +43,17 @@ export async function repairScdCommand(args: RepairScdArgs): Promise<CommandOutc
     const table = scdTable(args);
     const log = args.logger.child({ run_id: runId, table: table.id });
     log.info({ dry_run: args.dryRun }, 'checking the SCD2 history');
+    // A repair rewrites buckets: it takes the table's lock, so no `sqlsync run` publishes meanwhile
+    // (it waits up to state.lock_timeout_seconds, like a run). A dry run only reads.
+    const store = args.dryRun
+      ? undefined
+      : new StateStore(args.config.state.stateDirectory, runStateStoreOptions(args.config, runId, log));
+    await store?.lockTable(table.id);
     const report = await repairScdIntegrity(table, {
       lakeRoot: args.config.state.parquetDirectory,
       runId,
       dryRun: args.dryRun,
-    });
+    }).finally(() => store?.releaseLocks());
     const repaired = !args.dryRun && report.bucketsRewritten.length > 0;
     for (const [rule, violations] of Object.entries(report.violations)) {
       if (violations.count > 0) {
