@@ -4,7 +4,7 @@ import { lakeTableDir } from './lake-paths.js';
 import { fingerprintChanges, type PartitionFingerprint } from './partition-fingerprint.js';
 import type { PartitionRecord } from './partition-plan.js';
 import type { PartitionSnapshot, PartitionTableState } from './partition-table-handler.js';
-import { type LakeFile, lakeFiles } from './state-lake-files.js';
+import { type LakeFile, lakeFiles, lastWrite } from './state-lake-files.js';
 import type { StateRebuild } from './state-rebuild.js';
 import type { RunInfo } from './table-handler.js';
 
@@ -140,16 +140,10 @@ export async function rebuildPartitionState(
       ? '; the scheme boundaries the files recorded match the source'
       : '; the scheme boundaries the files recorded differ from the source (treated as changed)';
   }
-  const runIds = files.map((f) => f.metadata['sqlsync.run_id'] ?? '').filter((r) => r !== '');
   const state: PartitionTableState = {
     version: 1,
     tableId: table.id,
-    lastRunId: runIds.sort().at(-1) ?? 'rebuilt',
-    lastLoadedAt:
-      files
-        .map((f) => f.modifiedAt)
-        .sort()
-        .at(-1) ?? run.now.toISOString(),
+    ...lastWrite(files, run.now),
     mode: snapshot.spec.mode,
     partitioning: snapshot.partitioning,
     directoryKey: keys[0],

@@ -2,7 +2,7 @@ import { type SCDTableConfig, type StateCodec, z } from '@sync/core';
 import type { LastModifiedType } from '@sync/extract-mssql';
 import { lakeTableDir } from './lake-paths.js';
 import type { ScdSnapshot, ScdTableState } from './scd-plan.js';
-import { lakeFileRows, lakeFiles } from './state-lake-files.js';
+import { lakeFileRows, lakeFiles, lastWrite } from './state-lake-files.js';
 import type { StateRebuild } from './state-rebuild.js';
 import type { RunInfo } from './table-handler.js';
 
@@ -101,16 +101,10 @@ export async function rebuildScdState(
     };
   }
   const fits = minimum !== '' && watermarkFits(minimum, snapshot.lastModifiedType);
-  const runIds = files.map((f) => f.metadata['sqlsync.run_id'] ?? '').filter((r) => r !== '');
   const state: ScdTableState = {
     version: 1,
     tableId: table.id,
-    lastRunId: runIds.sort().at(-1) ?? 'rebuilt',
-    lastLoadedAt:
-      files
-        .map((f) => f.modifiedAt)
-        .sort()
-        .at(-1) ?? run.now.toISOString(),
+    ...lastWrite(files, run.now),
     watermark: fits ? minimum : null,
     lastModifiedType: snapshot.lastModifiedType,
     bucketCount,

@@ -75,3 +75,26 @@ export async function lakeFiles(tableDir: string): Promise<LakeFile[]> {
 export function lakeFileRows(files: readonly LakeFile[]): number {
   return files.reduce((n, f) => n + f.rows, 0);
 }
+
+/**
+ * The last run that wrote any of the files (their `sqlsync.run_id`; run ids sort by start time)
+ * and when the newest file was written, for a state rebuilt from them; `rebuilt` and `now` when
+ * the files say nothing.
+ *
+ * @example
+ * const { lastRunId, lastLoadedAt } = lastWrite(files, run.now); // { lastRunId: '20261202T…-a1b2c3', lastLoadedAt: '2026-12-02T…Z' }
+ */
+export function lastWrite(
+  files: readonly LakeFile[],
+  now: Date,
+): { readonly lastRunId: string; readonly lastLoadedAt: string } {
+  const runIds = files.map((f) => f.metadata['sqlsync.run_id'] ?? '').filter((r) => r !== '');
+  return {
+    lastRunId: runIds.sort().at(-1) ?? 'rebuilt',
+    lastLoadedAt:
+      files
+        .map((f) => f.modifiedAt)
+        .sort()
+        .at(-1) ?? now.toISOString(),
+  };
+}
