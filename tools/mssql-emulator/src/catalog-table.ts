@@ -59,6 +59,25 @@ export function needsHiddenDigit(type: SqlType): boolean {
   );
 }
 
+/**
+ * A unique index of a table other than its primary key: a `UNIQUE` constraint (inline or
+ * table-level) or `CREATE UNIQUE INDEX`, listed in `sys.indexes` as SQL Server lists it.
+ *
+ * @example
+ * const uq: CatalogUniqueIndex = { indexId: 2, name: 'UQ_T_No', columns: ['No'], constraint: true, filter: undefined };
+ */
+export interface CatalogUniqueIndex {
+  /** `sys.indexes.index_id`: 2 and up, kept when another index is dropped. */
+  readonly indexId: number;
+  readonly name: string;
+  /** Key column names in key order. */
+  readonly columns: readonly string[];
+  /** True for a UNIQUE constraint (`is_unique_constraint` = 1), false for CREATE UNIQUE INDEX. */
+  readonly constraint: boolean;
+  /** `filter_definition` of a filtered index (`CREATE UNIQUE INDEX … WHERE …`), if any. */
+  readonly filter: string | undefined;
+}
+
 /** One user table (or view) of the emulated database. */
 export interface CatalogTable {
   readonly objectId: number;
@@ -68,6 +87,8 @@ export interface CatalogTable {
   readonly columns: readonly CatalogColumn[];
   /** Column names of the primary key in key order, with the constraint's name. */
   readonly primaryKey: { readonly name: string; readonly columns: readonly string[] } | undefined;
+  /** UNIQUE constraints and unique indexes besides the primary key, in index_id order. */
+  readonly uniqueIndexes?: readonly CatalogUniqueIndex[];
   /** DuckDB sequence feeding the identity column, if any. */
   readonly identitySequence: string | undefined;
   /** The partition scheme and column the table is stored on (`ON scheme(column)`), if any. */

@@ -37,7 +37,7 @@ function metadataTablesSql(): string {
         is_nullable BOOLEAN, is_identity BOOLEAN, default_text VARCHAR);
       CREATE TABLE ${m}.indexes (object_id INTEGER, name VARCHAR, index_id INTEGER, type UTINYINT,
         type_desc VARCHAR, is_unique BOOLEAN, is_primary_key BOOLEAN, is_unique_constraint BOOLEAN,
-        data_space_id INTEGER);
+        data_space_id INTEGER, filter_definition VARCHAR);
       CREATE TABLE ${m}.index_columns (object_id INTEGER, index_id INTEGER, index_column_id INTEGER,
         column_id INTEGER, key_ordinal UTINYINT, is_descending_key BOOLEAN, is_included_column BOOLEAN,
         partition_ordinal UTINYINT);
@@ -100,8 +100,8 @@ function sysViewsSql(database: string): string {
       CREATE VIEW sys.indexes AS SELECT object_id, name, index_id, type, type_desc, is_unique,
         data_space_id, false AS ignore_dup_key, is_primary_key, is_unique_constraint,
         CAST(0 AS UTINYINT) AS fill_factor, false AS is_padded, false AS is_disabled, false AS is_hypothetical,
-        true AS allow_row_locks, true AS allow_page_locks, false AS has_filter,
-        CAST(NULL AS VARCHAR) AS filter_definition FROM ${m}.indexes;
+        true AS allow_row_locks, true AS allow_page_locks, filter_definition IS NOT NULL AS has_filter,
+        filter_definition FROM ${m}.indexes;
       CREATE VIEW sys.index_columns AS SELECT object_id, index_id, index_column_id, column_id, key_ordinal,
         partition_ordinal, is_descending_key, is_included_column FROM ${m}.index_columns;
       CREATE VIEW sys.partition_functions AS SELECT name, function_id, 'R' AS type, 'RANGE' AS type_desc, fanout,

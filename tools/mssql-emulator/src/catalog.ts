@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { CatalogTable } from './catalog-table.js';
+import type { CatalogTable, CatalogUniqueIndex } from './catalog-table.js';
 import { catalogSql, metaSchema } from './catalog-views.js';
 import { type PartitionFunction, type PartitionScheme, partitionNumberSql } from './partition-functions.js';
 import { quoteIdent, quoteString } from './sql-quoting.js';
@@ -198,7 +198,7 @@ export class Catalog {
           : table.columns.find((x) => x.name.toLowerCase() === table.partition?.column.toLowerCase());
       if (pk === undefined) {
         await c.run(
-          `INSERT INTO ${m}.indexes VALUES (${table.objectId}, NULL, 0, 0, 'HEAP', false, false, false, ${dataSpace})`,
+          `INSERT INTO ${m}.indexes VALUES (${table.objectId}, NULL, 0, 0, 'HEAP', false, false, false, ${dataSpace}, NULL)`,
         );
         if (partitionColumn !== undefined) {
           await c.run(
@@ -211,7 +211,7 @@ export class Catalog {
           `INSERT INTO ${m}.objects VALUES (${pkId}, ${quoteString(pk.name)}, ${schemaId}, ${table.objectId}, 'PK', 'PRIMARY_KEY_CONSTRAINT', now()::TIMESTAMP, now()::TIMESTAMP)`,
         );
         await c.run(
-          `INSERT INTO ${m}.indexes VALUES (${table.objectId}, ${quoteString(pk.name)}, 1, 1, 'CLUSTERED', true, true, false, ${dataSpace})`,
+          `INSERT INTO ${m}.indexes VALUES (${table.objectId}, ${quoteString(pk.name)}, 1, 1, 'CLUSTERED', true, true, false, ${dataSpace}, NULL)`,
         );
         const rows = pk.columns.map((name, i) => {
           const col = table.columns.find((x) => x.name.toLowerCase() === name.toLowerCase());
@@ -229,7 +229,63 @@ export class Catalog {
         }
         await c.run(`INSERT INTO ${m}.index_columns VALUES ${rows.join(', ')}`);
       }
+      for (const ux of table.uniqueIndexes ?? []) {
+        await this.addUniqueIndexRows(c, table, schemaId, dataSpace, ux);
+      }
     }
+  }
+
+  /**
+   * Lists a UNIQUE constraint or unique index as SQL Server does: a NONCLUSTERED row in
+   * `sys.indexes` (is_unique = 1, a constraint also with is_unique_constraint = 1 and a `UQ`
+   * object in `sys.objects`) and its key columns in `sys.index_columns`.
+   */
+  private async addUniqueIndexRows(
+    c: DuckDBConnection,
+    table: CatalogTable,
+    schemaId: number,
+    dataSpace: number,
+    ux: CatalogUniqueIndex,
+  ): Promise<void> {
+    const m = metaSchema;
+    if (ux.constraint) {
+      await c.run(
+        `INSERT INTO ${m}.objects VALUES (${this.newObjectId()}, ${quoteString(ux.name)}, ${schemaId}, ${table.objectId}, 'UQ', 'UNIQUE_CONSTRAINT', now()::TIMESTAMP, now()::TIMESTAMP)`,
+      );
+    }
+    const filter = ux.filter === undefined ? 'NULL' : quoteString(ux.filter);
+    await c.run(
+      `INSERT INTO ${m}.indexes VALUES (${table.objectId}, ${quoteString(ux.name)}, ${ux.indexId}, 2, 'NONCLUSTERED', true, false, ${ux.constraint}, ${dataSpace}, ${filter})`,
+    );
+    const rows = ux.columns.map((name, i) => {
+      const col = table.columns.find((x) => x.name.toLowerCase() === name.toLowerCase());
+      return `(${table.objectId}, ${ux.indexId}, ${i + 1}, ${col?.columnId ?? 0}, ${i + 1}, false, false, 0)`;
+    });
+    if (rows.length > 0) {
+      await c.run(`INSERT INTO ${m}.index_columns VALUES ${rows.join(', ')}`);
+    }
+  }
+
+  /** Records `CREATE UNIQUE INDEX` on a table (the next free index_id). */
+  async addUniqueIndex(
+    c: DuckDBConnection,
+    table: CatalogTable,
+    index: Omit<CatalogUniqueIndex, 'indexId'>,
+  ): Promise<void> {
+    const existing = table.uniqueIndexes ?? [];
+    const indexId = Math.max(1, ...existing.map((x) => x.indexId)) + 1;
+    await this.replaceTable(c, { ...table, uniqueIndexes: [...existing, { ...index, indexId }] });
+  }
+
+  /** Forgets a unique index or constraint (DROP INDEX); false when the table has none of that name. */
+  async dropUniqueIndex(c: DuckDBConnection, table: CatalogTable, name: string): Promise<boolean> {
+    const existing = table.uniqueIndexes ?? [];
+    const kept = existing.filter((x) => x.name.toLowerCase() !== name.toLowerCase());
+    if (kept.length === existing.length) {
+      return false;
+    }
+    await this.replaceTable(c, { ...table, uniqueIndexes: kept });
+    return true;
   }
 
   /**

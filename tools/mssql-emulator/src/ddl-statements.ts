@@ -118,6 +118,10 @@ export async function createStatement(ctx: StatementContext, tokens: readonly To
     ctx.done(DoneStatus.Final, CurCmd.None, 0);
     return;
   }
+  if (isWord(what, 'UNIQUE') && !isWord(tokens[i + 1], 'CLUSTERED')) {
+    await createUniqueIndex(ctx, tokens, i + (isWord(tokens[i + 1], 'NONCLUSTERED') ? 2 : 1));
+    return;
+  }
   if (
     isWord(what, 'INDEX') ||
     isWord(what, 'UNIQUE') ||
@@ -125,7 +129,7 @@ export async function createStatement(ctx: StatementContext, tokens: readonly To
     isWord(what, 'NONCLUSTERED') ||
     isWord(what, 'STATISTICS')
   ) {
-    // Indexes change no results; DuckDB scans are fast enough without them.
+    // Other indexes change no results; DuckDB scans are fast enough without them.
     ctx.done(DoneStatus.Final, CurCmd.None, 0);
     return;
   }
@@ -134,6 +138,131 @@ export async function createStatement(ctx: StatementContext, tokens: readonly To
     `Incorrect syntax near '${what?.text ?? ''}'. CREATE ${what?.text ?? ''} is not supported by the emulator.`,
     { severity: 15 },
   );
+}
+
+/**
+ * `CREATE UNIQUE [NONCLUSTERED] INDEX name ON table (cols) [INCLUDE (…)] [WHERE …] [WITH …]`
+ * (`at` is the INDEX keyword): listed in `sys.indexes` / `sys.index_columns`, not enforced.
+ */
+async function createUniqueIndex(ctx: StatementContext, tokens: readonly Token[], at: number): Promise<void> {
+  if (!isWord(tokens[at], 'INDEX')) {
+    throw syntaxError(tokens[at]?.text ?? '');
+  }
+  const n = tokens[at + 1];
+  if (n === undefined || !isName(n) || !isWord(tokens[at + 2], 'ON')) {
+    throw syntaxError(tokens[at + 2]?.text ?? '');
+  }
+  const indexName = n.kind === 'word' ? n.text : n.value;
+  const { name, end } = readObjectName(tokens, at + 3, ctx.host.database);
+  const table = name.temp ? undefined : ctx.host.catalog.table(name.schema, name.name);
+  if (!isOp(tokens[end], '(')) {
+    throw syntaxError(tokens[end]?.text ?? '');
+  }
+  const close = matchParen(tokens, end);
+  const columns = splitArgs(tokens.slice(end + 1, close), 0).map((part) => {
+    const c = part[0];
+    return c === undefined ? '' : c.kind === 'word' ? c.text : c.value;
+  });
+  if (name.temp) {
+    ctx.done(DoneStatus.Final, CurCmd.None, 0);
+    return;
+  }
+  if (table === undefined || table.kind !== 'table') {
+    throw new SqlServerError(
+      1088,
+      `Cannot find the object "${name.name}" because it does not exist or you do not have permissions.`,
+      { severity: 16 },
+    );
+  }
+  for (const col of columns) {
+    const found = table.columns.find((x) => x.name.toLowerCase() === col.toLowerCase());
+    if (found === undefined) {
+      throw new SqlServerError(1911, `Column name '${col}' does not exist in the target table or view.`);
+    }
+  }
+  const all = [table.primaryKey?.name, ...(table.uniqueIndexes ?? []).map((x) => x.name)];
+  if (all.some((x) => x?.toLowerCase() === indexName.toLowerCase())) {
+    throw new SqlServerError(
+      1913,
+      `The operation failed because an index or statistics with name '${indexName}' already exists on table '${name.schema}.${name.name}'.`,
+    );
+  }
+  let k = close + 1;
+  if (isWord(tokens[k], 'INCLUDE') && isOp(tokens[k + 1], '(')) {
+    k = matchParen(tokens, k + 1) + 1;
+  }
+  let filter: string | undefined;
+  if (isWord(tokens[k], 'WHERE')) {
+    let e = k + 1;
+    while (
+      e < tokens.length &&
+      !isWord(tokens[e], 'WITH') &&
+      !isWord(tokens[e], 'ON') &&
+      !isOp(tokens[e], ';')
+    ) {
+      e++;
+    }
+    // SQL Server keeps the predicate parenthesised, its column names bracketed, in filter_definition.
+    const predicate = tokens.slice(k + 1, e).map((t) => {
+      const col = isName(t)
+        ? table.columns.find(
+            (x) => x.name.toLowerCase() === (t.kind === 'word' ? t.text : t.value).toLowerCase(),
+          )
+        : undefined;
+      return col === undefined ? t : { ...t, text: `[${col.name.replace(/]/g, ']]')}]` };
+    });
+    filter = `(${tokensText(predicate)})`;
+  }
+  await ctx.host.catalog.addUniqueIndex(ctx.conn, table, {
+    name: indexName,
+    columns,
+    constraint: false,
+    filter,
+  });
+  ctx.done(DoneStatus.Final, CurCmd.None, 0);
+}
+
+/** `DROP INDEX [IF EXISTS] name ON table` or `DROP INDEX table.name`: forgets a unique index. */
+async function dropIndex(
+  ctx: StatementContext,
+  tokens: readonly Token[],
+  i: number,
+  ifExists: boolean,
+): Promise<void> {
+  const nameOf = (t: Token | undefined): string =>
+    t === undefined ? '' : t.kind === 'word' ? t.text : t.value;
+  let indexName: string;
+  let tableName: { schema: string; name: string; temp: boolean };
+  if (isWord(tokens[i + 1], 'ON')) {
+    indexName = nameOf(tokens[i]);
+    tableName = readObjectName(tokens, i + 2, ctx.host.database).name;
+  } else {
+    // table.index or schema.table.index: the last part names the index.
+    let e = i;
+    while (isOp(tokens[e + 1], '.')) {
+      e += 2;
+    }
+    indexName = nameOf(tokens[e]);
+    const parts = [];
+    for (let k = i; k < e; k += 2) {
+      parts.push(nameOf(tokens[k]));
+    }
+    tableName = {
+      schema: parts.length > 1 ? (parts[parts.length - 2] as string) : 'dbo',
+      name: parts[parts.length - 1] ?? '',
+      temp: false,
+    };
+  }
+  const table = tableName.temp ? undefined : ctx.host.catalog.table(tableName.schema, tableName.name);
+  const dropped = table !== undefined && (await ctx.host.catalog.dropUniqueIndex(ctx.conn, table, indexName));
+  if (!dropped && table === undefined && !ifExists && !tableName.temp) {
+    throw new SqlServerError(
+      3701,
+      `Cannot drop the index '${tableName.name}.${indexName}', because it does not exist or you do not have permission.`,
+      { severity: 11, state: 7 },
+    );
+  }
+  ctx.done(DoneStatus.Final, CurCmd.None, 0);
 }
 
 /** DROP TABLE / VIEW / SCHEMA / INDEX. */
@@ -225,7 +354,11 @@ export async function dropStatement(ctx: StatementContext, tokens: readonly Toke
     ctx.done(DoneStatus.Final, CurCmd.None, 0);
     return;
   }
-  if (isWord(what, 'INDEX') || isWord(what, 'STATISTICS')) {
+  if (isWord(what, 'INDEX')) {
+    await dropIndex(ctx, tokens, i, ifExists);
+    return;
+  }
+  if (isWord(what, 'STATISTICS')) {
     ctx.done(DoneStatus.Final, CurCmd.None, 0);
     return;
   }

@@ -21,6 +21,8 @@ export interface ColumnDefinition {
   readonly primaryKey: { readonly constraintName: string | undefined } | undefined;
   /** An inline `UNIQUE`. */
   readonly unique: boolean;
+  /** The `CONSTRAINT` name of an inline `UNIQUE`, if given. */
+  readonly uniqueConstraintName: string | undefined;
 }
 
 /** What follows a column's type: NULL-ness, IDENTITY, DEFAULT, inline keys; ignored clauses skipped. */
@@ -31,6 +33,7 @@ interface ColumnOptions {
   defaultText: string | undefined;
   primaryKey: { constraintName: string | undefined } | undefined;
   unique: boolean;
+  uniqueConstraintName: string | undefined;
 }
 
 function signedNumber(args: readonly Token[], k: number): string | undefined {
@@ -98,6 +101,7 @@ function readColumnOptions(
     defaultText: undefined,
     primaryKey: undefined,
     unique: false,
+    uniqueConstraintName: undefined,
   };
   let constraintName: string | undefined;
   while (j < b) {
@@ -129,6 +133,7 @@ function readColumnOptions(
       j = skipClustering(tokens, j + 2);
     } else if (isWord(t, 'UNIQUE')) {
       o.unique = true;
+      o.uniqueConstraintName = constraintName;
       j = skipClustering(tokens, j + 1);
     } else if (isWord(t, 'DEFAULT')) {
       const exprEnd = defaultEnd(tokens, j + 1, b);
@@ -246,5 +251,6 @@ export function parseColumnDefinition(
     identity,
     primaryKey: o.primaryKey,
     unique: o.unique,
+    uniqueConstraintName: o.uniqueConstraintName,
   };
 }

@@ -186,6 +186,11 @@ export function castTo(
   ) {
     return `${cast}(${x} AS DATE)`;
   }
+  if (n === 'smalldatetime' && src?.name !== 'smalldatetime' && src?.name !== 'date') {
+    // SQL Server rounds a smalldatetime to the minute: 29.998 s and up round up, 29.997 s and below down.
+    const clock = src?.name === 'datetimeoffset' ? localClockSql(x, offset) : x;
+    return `date_trunc('minute', ${cast}(${clock} AS TIMESTAMP) + INTERVAL 30002 MILLISECOND)`;
+  }
   if (src?.name === 'datetimeoffset' && temporal.has(n) && n !== 'datetimeoffset') {
     // SQL Server copies the local date and time and drops the offset.
     return `${cast}(${localClockSql(x, offset)} AS ${duckdbStorageType(target)})`;

@@ -146,7 +146,7 @@ export function planCreateTable(
   const hidden: string[] = [];
   const ddl: string[] = [];
   let primaryKey: { name: string; columns: string[] } | undefined;
-  const uniques: string[][] = [];
+  const uniques: { name: string | undefined; columns: string[] }[] = [];
   let identitySequence: string | undefined;
   for (const [a, b] of itemRanges(tokens, end + 1, close)) {
     if (tokens[a] === undefined) {
@@ -160,7 +160,7 @@ export function planCreateTable(
       if (key.kind === 'primary') {
         primaryKey = { name: key.constraintName ?? defaultPkName(name.name), columns: key.columns };
       } else {
-        uniques.push(key.columns);
+        uniques.push({ name: key.constraintName, columns: key.columns });
       }
       continue;
     }
@@ -176,7 +176,7 @@ export function planCreateTable(
       };
     }
     if (def.unique) {
-      uniques.push([def.column.name]);
+      uniques.push({ name: def.uniqueConstraintName, columns: [def.column.name] });
     }
     duckCols.push(def.duckSql);
     hidden.push(...def.hiddenSql);
@@ -197,7 +197,7 @@ export function planCreateTable(
     duckCols.push(`PRIMARY KEY (${pk.columns.map(quoteIdent).join(', ')})`);
   }
   for (const u of uniques) {
-    duckCols.push(`UNIQUE (${u.map(quoteIdent).join(', ')})`);
+    duckCols.push(`UNIQUE (${u.columns.map(quoteIdent).join(', ')})`);
   }
   ddl.push(`CREATE ${name.temp ? 'TEMP ' : ''}TABLE ${duckTableName(name)} (${duckCols.join(', ')})`);
   const partition = partitionClause(tokens, close);
@@ -211,6 +211,13 @@ export function planCreateTable(
       kind: 'table',
       columns,
       primaryKey,
+      uniqueIndexes: uniques.map((u, k) => ({
+        indexId: k + 2,
+        name: u.name ?? defaultConstraintName('UQ', name.name),
+        columns: u.columns,
+        constraint: true,
+        filter: undefined,
+      })),
       identitySequence,
       ...(partition === undefined ? {} : { partition }),
     },
@@ -218,11 +225,16 @@ export function planCreateTable(
 }
 
 function defaultPkName(table: string): string {
+  return defaultConstraintName('PK', table);
+}
+
+/** SQL Server's generated constraint name: `PK__Orders__1A2B3C4D`, `UQ__Orders__…`. */
+function defaultConstraintName(prefix: string, table: string): string {
   const hex = Math.floor(Math.random() * 0xffffffff)
     .toString(16)
     .toUpperCase()
     .padStart(8, '0');
-  return `PK__${table.slice(0, 8)}__${hex}`;
+  return `${prefix}__${table.slice(0, 8)}__${hex}`;
 }
 
 /** Column names of a `(col [ASC|DESC], …)` key list at `open`. */
