@@ -13,7 +13,13 @@ describe('SourceConnection.uniqueKeys against the emulator', () => {
     emulator = await startEmulator({ port: 0, password: PASSWORD });
     await emulator.exec(`CREATE TABLE [dbo].[Keyed] ([Id] int NOT NULL PRIMARY KEY, [Email] nvarchar(100) NOT NULL);
 GO
-CREATE TABLE [dbo].[Heap] ([A] int NOT NULL, [B] int NULL);`);
+CREATE TABLE [dbo].[Heap] ([A] int NOT NULL, [B] int NULL);
+GO
+CREATE TABLE [dbo].[Customers] ([Id] int NOT NULL, [Region] nchar(2) NOT NULL, [No] int NOT NULL, [Email] nvarchar(100) NULL,
+  CONSTRAINT [PK_Customers] PRIMARY KEY ([Id]),
+  CONSTRAINT [UQ_Customers_RegionNo] UNIQUE ([No], [Region]));
+GO
+CREATE UNIQUE INDEX [UX_Customers_Email] ON [dbo].[Customers] ([Email]) WHERE [Email] IS NOT NULL;`);
     source = await SourceConnection.open(emulatorLogin(emulator, PASSWORD));
   }, 60_000);
 
@@ -28,6 +34,10 @@ CREATE TABLE [dbo].[Heap] ([A] int NOT NULL, [B] int NULL);`);
 
   it('is empty for a heap', async () => {
     expect(await source.uniqueKeys('dbo', 'Heap')).toEqual([]);
+  });
+
+  it('lists a unique constraint in key order and leaves out a filtered unique index', async () => {
+    expect(await source.uniqueKeys('dbo', 'Customers')).toEqual([['No', 'Region']]);
   });
 
   it('is empty for a table that is not there', async () => {

@@ -81,6 +81,14 @@ CREATE TABLE [dbo].[Empty] ([Id] int NOT NULL, [At] datetime2(3) NOT NULL);`);
     );
   });
 
+  it('reads a smalldatetime as yyyy-mm-dd hh:mi:ss.000', async () => {
+    const plan = await source.describe('dbo', 'Small');
+    const watermark = await source.watermark(plan, 'At');
+    expect(watermark).toMatchObject({ value: '2024-02-29 23:59:00.000', type: 'smalldatetime' });
+    expect(watermark.sourceNow).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:00\.000$/);
+    expect(await ids('Small', 'At', '2024-02-29 23:58:00.000')).toEqual([1]);
+  });
+
   it('reads a date column in whole days, NULLs aside', async () => {
     const plan = await source.describe('dbo', 'Daily');
     const watermark = await source.watermark(plan, 'Day');
