@@ -92,6 +92,15 @@ beforeAll(async () => {
   await emulator.exec(
     `INSERT INTO [dbo].[Pairs] VALUES ('ab', 'c', 1, '2024-01-01 00:00:00.003'), ('a', 'bc', 2, '2024-01-01 00:00:00.003');`,
   );
+  // No primary key: the business key is the only unique constraint, or none, or ambiguous.
+  await emulator.exec(`CREATE TABLE [dbo].[Members] ([Code] nvarchar(10) NOT NULL, [Name] nvarchar(50) NOT NULL,
+    [LastModified] datetime2(7) NOT NULL, CONSTRAINT [UQ_Members_Code] UNIQUE ([Code]));`);
+  await emulator.exec(`INSERT INTO [dbo].[Members] VALUES (N'm1', N'Ann', '2024-01-01 10:00:00');`);
+  await emulator.exec(
+    `CREATE TABLE [dbo].[Loose] ([Code] nvarchar(10) NOT NULL, [LastModified] datetime2(7) NOT NULL);`,
+  );
+  await emulator.exec(`CREATE TABLE [dbo].[TwoKeys] ([A] int NOT NULL, [B] int NOT NULL, [LastModified] datetime2(7) NOT NULL,
+    CONSTRAINT [UQ_TwoKeys_A] UNIQUE ([A]), CONSTRAINT [UQ_TwoKeys_B] UNIQUE ([B]));`);
   source = await SourceConnection.open(scdConfig([{ table_name: 'Customers' }]).database);
 }, 120_000);
 
@@ -180,6 +189,16 @@ describe('scd table against the emulator', () => {
     expect((await history(fourth.lakeDir, 'CustomerId, eff'))[2]).toBe(
       '2|Bob|NULL|2024-01-01 11:00:00|true|false|2024-01-01 11:00:00|9999-12-31 00:00:00',
     );
+  }, 120_000);
+
+  it('takes the only unique constraint as the business key of a table without a primary key, and refuses none or two', async () => {
+    const members = await runOnce(scdConfig([{ table_name: 'Members', target_table: 'members' }]), undefined);
+    expect(members.state.businessKey).toEqual(['Code']);
+    for (const name of ['Loose', 'TwoKeys']) {
+      await expect(
+        runOnce(scdConfig([{ table_name: name, target_table: name.toLowerCase() }]), undefined),
+      ).rejects.toMatchObject({ code: 'CONFIG_INVALID', context: { configPath: 'business_key_columns' } });
+    }
   }, 120_000);
 
   it("keeps ('ab','c') and ('a','bc') apart, with a datetime last-modified column", async () => {
