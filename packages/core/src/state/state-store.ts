@@ -212,15 +212,7 @@ export class StateStore {
    * Live state and lock files are never touched.
    */
   async prune(retentionDays: number): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.directory);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return [];
-      }
-      throw error;
-    }
+    const names = await namesIn(this.directory);
     const now = this.#now().getTime();
     const removed: string[] = [];
     for (const name of names) {
@@ -257,15 +249,7 @@ export class StateStore {
 
   /** Ids of all tables with state, sorted. Files that cannot be read for their id are skipped. */
   async list(): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.directory);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        return [];
-      }
-      throw error;
-    }
+    const names = await namesIn(this.directory);
     const ids: string[] = [];
     for (const name of names.filter(isStateFileName)) {
       const id = tableIdFromFileName(name);
@@ -448,4 +432,16 @@ function stateWriteError(error: unknown, tableId: string, path: string): SqlSync
     context: { table: tableId },
     cause: error,
   });
+}
+
+/** The names in a directory; none when it does not exist (no state written yet). */
+async function namesIn(directory: string): Promise<string[]> {
+  try {
+    return await readdir(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return [];
+    }
+    throw error;
+  }
 }
