@@ -38,6 +38,7 @@ export { CRASH_AT_ENV, crashPoint } from './crash-point.js';
 export * from './errors.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, pinoLevel } from './logger.js';
+export { processRuns } from './process-runs.js';
 export type { RetryOptions } from './retry.js';
 export { withRetry } from './retry.js';
 export * from './source-schema.js';

@@ -2,6 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processRuns } from '@sync/core';
 import { writeFileDurably } from './durable-fs.js';
 import type { LakeLayout } from './lake-layout.js';
 
@@ -77,7 +78,7 @@ export class LakeProcesses {
       const live =
         record !== undefined &&
         (record.host === self.host
-          ? pidRuns(record.pid)
+          ? processRuns(record.pid)
           : now.getTime() - (await stat(file)).mtimeMs < OTHER_HOST_LIVE_MS);
       if (live && record !== undefined) {
         others.push(record);
@@ -129,14 +130,4 @@ async function readRecord(file: string): Promise<LakeProcess | undefined> {
     // An unreadable record (a crash while writing it is impossible: it is written by rename) is dropped.
   }
   return undefined;
-}
-
-/** Whether a pid on this host runs (EPERM: it runs, as another user). */
-function pidRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SqlSyncError } from '../errors.js';
+import { processRuns } from '../process-runs.js';
 import { stateFileName } from './state-file-name.js';
 
 /** What a lock file holds (JSON): who holds the table, and when it last said it still does. */
@@ -228,20 +229,10 @@ function staleReason(holder: TableLockHolder, heartbeatMs: number, staleAfterMs:
   if (age > staleAfterMs) {
     return `heartbeat ${Math.round(age / 1000)} s old (bound ${Math.round(staleAfterMs / 1000)} s)`;
   }
-  if (holder.host === hostname() && holder.pid > 0 && !processAlive(holder.pid)) {
+  if (holder.host === hostname() && holder.pid > 0 && !processRuns(holder.pid)) {
     return `its process ${holder.pid} on this host is gone`;
   }
   return undefined;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the pid exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function removeStale(path: string): Promise<boolean> {
