@@ -8,10 +8,10 @@ import {
   keyBindingProblem,
   keyPredicates,
   projectedReadPlan,
-  type RowPredicate,
   type TableReadPlan,
 } from '@sync/extract-mssql';
 import { readParquetMetadata, type ScdDateType, ScdMerge, writeParquet } from '@sync/parquet-duckdb';
+import { customWherePredicate } from './custom-where.js';
 import { batchOptions, extractToStaging, writerMemoryLimitMb } from './extract-unit.js';
 import { SQLSYNC_VERSION } from './sqlsync-version.js';
 import type { UnitContext } from './unit-context.js';
@@ -162,8 +162,7 @@ async function readReturningRows(
     );
     return undefined;
   }
-  const where: RowPredicate | undefined =
-    table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
+  const where = customWherePredicate(table);
   let rows = 0;
   for (const [n, predicate] of keyPredicates(plan, unit.scd.businessKey, keys).entries()) {
     const read = await extractToStaging(
@@ -192,8 +191,7 @@ async function readSourceKeys(
   const directory = join(scratch, 'keys');
   await mkdir(directory, { recursive: true });
   const keyPlan = projectedReadPlan(plan, unit.scd.businessKey);
-  const where: RowPredicate | undefined =
-    table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
+  const where = customWherePredicate(table);
   const signal = ctx.signal === undefined ? {} : { signal: ctx.signal };
   const written = await writeParquet(
     ctx.source.read(keyPlan, {

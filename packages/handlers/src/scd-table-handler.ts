@@ -2,8 +2,9 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { SCDTableConfig } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
-import { lastModifiedType, type RowPredicate } from '@sync/extract-mssql';
+import { lastModifiedType } from '@sync/extract-mssql';
 import { replaceDirectory } from '@sync/parquet-duckdb';
+import { customWherePredicate } from './custom-where.js';
 import { lakeTableDir, stagedToPublished } from './lake-paths.js';
 import { scdBusinessKey } from './scd-business-key.js';
 import { planScdUnit, type ScdSnapshot, type ScdTableState } from './scd-plan.js';
@@ -80,8 +81,7 @@ export const scdTableHandler: TableHandler<'scd', ScdSnapshot, ScdTableState> = 
       );
     }
     const businessKey = await scdBusinessKey(table, plan, ctx);
-    const where: RowPredicate | undefined =
-      table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
+    const where = customWherePredicate(table);
     const watermark = await ctx.source.watermark(plan, lastModified.name, where);
     return {
       businessKey,

@@ -1,6 +1,6 @@
 import type { StaticTableConfig } from '@sync/core';
-import type { RowPredicate } from '@sync/extract-mssql';
 import { LakeLayout, publishTable } from '@sync/parquet-duckdb';
+import { customWherePredicate } from './custom-where.js';
 import { batchOptions, extractToStaging } from './extract-unit.js';
 import { lakeTableDir, stagedToPublished } from './lake-paths.js';
 import { checkDataQuality } from './quality-checks.js';
@@ -38,10 +38,6 @@ export interface StaticSnapshot extends StaticSourceNow {
   readonly tableHash: string;
 }
 
-function customWhere(table: StaticTableConfig): RowPredicate | undefined {
-  return table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
-}
-
 function describeOptions(table: StaticTableConfig) {
   return { columns: table.columns, unsupportedTypes: table.unsupportedTypes };
 }
@@ -61,7 +57,7 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
   async snapshot(table, ctx) {
     const plan = await ctx.source.describe(table.schemaName, table.tableName, describeOptions(table));
     return {
-      tableHash: await ctx.source.tableHash(plan, table.hashAlgorithm, customWhere(table)),
+      tableHash: await ctx.source.tableHash(plan, table.hashAlgorithm, customWherePredicate(table)),
       sourceColumns: sourceColumnsSignature(plan.schema.columns),
     };
   },
@@ -92,7 +88,7 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
     const result =
       table.loadStrategy === 'upsert'
         ? await runStaticUpsert(table, unit, plan, ctx)
-        : await extractToStaging(unit, plan, customWhere(table), ctx, {}, batchOptions(table));
+        : await extractToStaging(unit, plan, customWherePredicate(table), ctx, {}, batchOptions(table));
     await checkDataQuality(table, unit, plan, result.files, ctx);
     return result;
   },

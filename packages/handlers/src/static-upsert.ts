@@ -14,6 +14,7 @@ import {
 } from '@sync/extract-mssql';
 import { LakeUpsert, readParquetMetadata, readQualityFigures, writeParquet } from '@sync/parquet-duckdb';
 import type { RecordBatch } from 'apache-arrow';
+import { customWherePredicate } from './custom-where.js';
 import { batchOptions, extractToStaging, validateStaged, writerMemoryLimitMb } from './extract-unit.js';
 import { SQLSYNC_VERSION } from './sqlsync-version.js';
 import { tableKey } from './table-key.js';
@@ -58,8 +59,7 @@ export async function runStaticUpsert(
 ): Promise<UnitResult> {
   const started = performance.now();
   const key = await tableKey(table, ctx, 'load_strategy: upsert');
-  const where: RowPredicate | undefined =
-    table.customWhereClause === undefined ? undefined : { sql: `(${table.customWhereClause})` };
+  const where = customWherePredicate(table);
   const scratch = `${unit.stagingDir}.upsert`;
   await rm(scratch, { recursive: true, force: true });
   await mkdir(scratch, { recursive: true });
