@@ -1,6 +1,7 @@
 import {
   type Logger,
   listTables,
+  newRunId,
   type PipelineConfig,
   SqlSyncError,
   StateStore,
@@ -16,7 +17,6 @@ import {
 } from '@sync/handlers';
 import { type PipelineStatus, pipelineStatus } from './commands/pipeline-status.js';
 import { type ValidationReport, validateTables } from './commands/validate-tables.js';
-import { newRunId } from './run-id.js';
 import type { RunProgressEvent } from './run-progress.js';
 import type { PlanSummary, RunSummary, TableSummary } from './run-summary.js';
 import {

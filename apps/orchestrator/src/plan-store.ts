@@ -5,7 +5,7 @@ import { SqlSyncError, stateFileName } from '@sync/core';
 import type { TableKind, UnitResult, WorkUnit } from '@sync/handlers';
 import type { TableSummary } from './run-summary.js';
 
-/** Run ids as `newRunId` makes them (`20261125T120000Z-a1b2c3`) or any other name safe as one path segment. */
+/** Run ids as `newRunId` makes them (`20261125T120000123Z-a1b2c3`) or any other name safe as one path segment. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 /**

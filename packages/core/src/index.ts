@@ -41,6 +41,7 @@ export { createLogger, pinoLevel } from './logger.js';
 export { processRuns } from './process-runs.js';
 export type { RetryOptions } from './retry.js';
 export { withRetry } from './retry.js';
+export { newRunId } from './run-id.js';
 export * from './source-schema.js';
 export { decodeState, type StateCodec } from './state/state-codec.js';
 export { stateFileName } from './state/state-file-name.js';

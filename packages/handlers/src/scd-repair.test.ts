@@ -72,7 +72,7 @@ describe('repairScdIntegrity', () => {
       rowsRemoved: 0,
       rowsChanged: 1,
     });
-    expect(report.runId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+    expect(report.runId).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{6}$/);
     expect(report.violations.overlaps).toMatchObject({ count: 1, examples: [{ key: { CustomerId: '1' } }] });
     expect((await stat(file)).mtimeMs).toBe(mtime);
     expect(await readdir(join(lake, 'dw', 'customers', 'bucket=00'))).toEqual([

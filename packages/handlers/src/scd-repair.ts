@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { SqlSyncError, toSqlSyncError } from '@sync/core';
+import { newRunId, SqlSyncError, toSqlSyncError } from '@sync/core';
 import {
   checkScdIntegrity,
   recoverJournals,
@@ -79,7 +78,7 @@ export async function repairScdIntegrity(
   table: TableConfigOf<'scd'>,
   options: RepairScdOptions,
 ): Promise<ScdRepairReport> {
-  const runId = options.runId ?? repairRunId();
+  const runId = options.runId ?? newRunId();
   const request = {
     tableDir: lakeTableDir(options.lakeRoot, table),
     columns: scdColumnNames(table),
@@ -163,16 +162,4 @@ function summary(
     rowsRemoved: done.rowsRemoved,
     rowsChanged: done.rowsChanged,
   };
-}
-
-/**
- * A run id of the orchestrator's shape (`20261202T120000Z-a1b2c3`), so the repair's files sort
- * after those of every earlier run: a later repair then keeps their copy of a duplicate.
- */
-function repairRunId(now: Date = new Date()): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
 }

@@ -23,6 +23,10 @@ import { emptyUnitResult, type StaticUnit, type UpsertOutcome } from './work-uni
 export interface StaticTableState extends StaticLoadRecord {
   readonly version: 1;
   readonly tableId: string;
+  /**
+   * The last run that published the table's files. A run that skips the table, or an upsert that
+   * found nothing to move, keeps it: the state check flags lake files of a run newer than this one.
+   */
   readonly lastRunId: string;
   /** ISO instant of the last successful load. */
   readonly lastLoadedAt: string;
@@ -96,12 +100,14 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
   async commit(table, units, results, snapshot, state, run) {
     if (state !== undefined && units.every((u) => u.skip === true)) {
       // Unchanged: the lake and the last full load's record stay as they were.
-      return { ...state, lastRunId: run.runId };
+      return state;
     }
+    let published = false;
     for (const [i, unit] of units.entries()) {
       if (results[i]?.upsert !== undefined && results[i]?.files.length === 0) {
         continue; // an upsert that found no key changed staged nothing: the lake stays as it is
       }
+      published = true;
       await publishTable({
         lakeRoot: run.lakeRoot,
         runId: run.runId,
@@ -115,7 +121,7 @@ export const staticTableHandler: TableHandler<'static', StaticSnapshot, StaticTa
     return {
       version: 1,
       tableId: table.id,
-      lastRunId: run.runId,
+      lastRunId: published || state === undefined ? run.runId : state.lastRunId,
       lastLoadedAt: run.now.toISOString(),
       rowCount: results.reduce((n, r) => n + (r.upsert === undefined ? r.rows : lakeRows(r.upsert)), 0),
       tableHash: snapshot.tableHash,

@@ -29,7 +29,7 @@ const OTHER_HOST_LIVE_MS = 24 * 60 * 60 * 1000;
  * records are removed as they are found.
  *
  * A run belongs to a process that started before the run's id was made (run ids begin with their
- * start time, `20261125T120000Z-…`), so a run is "maybe live" when a live process other than this
+ * start time, `20261125T120000123Z-…`; older ones to the second), so a run is "maybe live" when a live process other than this
  * one started no later than the run's time; ids without a time are maybe live while any other
  * process is. The per-table lock (`state.lock_timeout_seconds`) is what keeps two runs from
  * publishing one table; this only keeps recovery from deleting a live run's files.
@@ -101,13 +101,14 @@ export class LakeProcesses {
 
   /** Whether a live process other than this one may own the run (see the class). */
   mayOwnRun(runId: string): boolean {
-    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(runId);
+    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})?Z-/.exec(runId);
     if (match === null) {
       return this.anyOther();
     }
-    const [, y, mo, d, h, mi, s] = match;
-    const runAt = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
-    // Run ids keep whole seconds: a process started within the run's second may own it.
+    const [, y, mo, d, h, mi, s, ms = '000'] = match;
+    const runAt = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`);
+    // A process's start is estimated from its uptime, and older run ids keep whole seconds: one
+    // started up to a second after the run's time may own it.
     return this.#others.some((p) => Date.parse(p.startedAt) <= runAt + 1000);
   }
 }

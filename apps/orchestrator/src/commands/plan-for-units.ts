@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
-import type { Logger, PipelineConfig, TableConfig } from '@sync/core';
+import { type Logger, newRunId, type PipelineConfig, type TableConfig } from '@sync/core';
 import type { RunInfo } from '@sync/handlers';
 import { PlanStore } from '../plan-store.js';
-import { newRunId } from '../run-id.js';
 import type { PlanSummary } from '../run-summary.js';
 import { planTables } from '../table-steps.js';
 

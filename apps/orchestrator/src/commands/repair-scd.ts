@@ -1,5 +1,6 @@
 import {
   type Logger,
+  newRunId,
   type PipelineConfig,
   SqlSyncError,
   StateStore,
@@ -7,7 +8,6 @@ import {
   toSqlSyncError,
 } from '@sync/core';
 import { repairScdIntegrity } from '@sync/handlers';
-import { newRunId } from '../run-id.js';
 import { runStateStoreOptions } from '../table-steps.js';
 import type { CommandOutcome } from './scale-out-cli.js';
 

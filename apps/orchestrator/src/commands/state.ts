@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   type Logger,
+  newRunId,
   type PipelineConfig,
   readTableLock,
   SqlSyncError,
@@ -9,7 +10,6 @@ import {
   toSqlSyncError,
 } from '@sync/core';
 import { handlerFor, openRun, stateKeeperFor } from '@sync/handlers';
-import { newRunId } from '../run-id.js';
 import { runStateStoreOptions } from '../table-steps.js';
 import type { CommandOutcome } from './scale-out-cli.js';
 
