@@ -28,6 +28,8 @@ function metadataTablesSql(): string {
       CREATE SCHEMA sys;
       CREATE SCHEMA ${infoSchema};
       CREATE SEQUENCE ${m}.rowversion START 2001;
+      CREATE TABLE ${m}.database_options (snapshot_isolation_state UTINYINT, snapshot_isolation_state_desc VARCHAR);
+      INSERT INTO ${m}.database_options VALUES (0, 'OFF');
       CREATE TABLE ${m}.schemas (schema_id INTEGER, name VARCHAR);
       INSERT INTO ${m}.schemas VALUES (1, 'dbo'), (2, 'guest'), (3, 'INFORMATION_SCHEMA'), (4, 'sys');
       CREATE TABLE ${m}.objects (object_id INTEGER, name VARCHAR, schema_id INTEGER, parent_object_id INTEGER,
@@ -122,7 +124,9 @@ function sysViewsSql(database: string): string {
       CREATE VIEW sys.databases AS SELECT ${quoteString(database)} AS name, 5 AS database_id,
         'SQL_Latin1_General_CP1_CI_AS' AS collation_name, CAST(160 AS UTINYINT) AS compatibility_level,
         CAST(0 AS UTINYINT) AS state, 'ONLINE' AS state_desc, false AS is_read_only,
-        CAST(1 AS UTINYINT) AS recovery_model, 'FULL' AS recovery_model_desc;
+        CAST(1 AS UTINYINT) AS recovery_model, 'FULL' AS recovery_model_desc,
+        snapshot_isolation_state, snapshot_isolation_state_desc, false AS is_read_committed_snapshot_on
+        FROM ${m}.database_options;
 `;
 }
 

@@ -16,6 +16,11 @@ import {
 import { execStatement } from './exec-statement.js';
 import { queryStatement, scalar } from './query-statements.js';
 import type { SessionContext } from './session-context.js';
+import {
+  alterDatabaseStatement,
+  checkSnapshotAllowed,
+  isolationLevelStatement,
+} from './snapshot-isolation.js';
 import { insertBulkStatement, truncateStatement } from './table-statements.js';
 import { declareStatement, setStatement } from './variable-statements.js';
 
@@ -43,7 +48,8 @@ const statements: Readonly<Record<string, StatementRunner>> = {
   UPDATE: (ctx, tokens, head) => queryStatement(ctx, head, tokens),
   DELETE: (ctx, tokens, head) => queryStatement(ctx, head, tokens),
   MERGE: (ctx, tokens, head) => queryStatement(ctx, head, tokens),
-  SET: setStatement,
+  SET: (ctx, tokens) =>
+    isWord(tokens[1], 'TRANSACTION') ? isolationLevelStatement(ctx, tokens) : setStatement(ctx, tokens),
   DECLARE: declareStatement,
   BEGIN: (ctx) => ctx.transactions.begin(),
   COMMIT: (ctx) => ctx.transactions.commit(),
@@ -51,7 +57,8 @@ const statements: Readonly<Record<string, StatementRunner>> = {
   SAVE: async (ctx) => done(ctx),
   CREATE: createStatement,
   DROP: dropStatement,
-  ALTER: alterStatement,
+  ALTER: (ctx, tokens) =>
+    isWord(tokens[1], 'DATABASE') ? alterDatabaseStatement(ctx, tokens) : alterStatement(ctx, tokens),
   TRUNCATE: truncateStatement,
   PRINT: printStatement,
   USE: useStatement,
@@ -171,6 +178,7 @@ export class BatchInterpreter {
       if (runner === undefined) {
         throw syntaxError(first.text);
       }
+      await checkSnapshotAllowed(this.ctx, head);
       await runner(this.ctx, tokens, head);
     } catch (e) {
       if (e instanceof BatchAbort || e instanceof LoopBreak || e instanceof ClientGoneError) {

@@ -3,11 +3,14 @@ import type { SqlServerError } from '../sql-server-error.js';
 import type { StatementContext } from '../statement-context.js';
 import type { Token } from '../tsql/lexer.js';
 import type { BoundValue } from '../types/bound-value.js';
+import type { IsolationLevel } from './isolation-level.js';
 
 /** BEGIN TRAN / COMMIT / ROLLBACK as statements run them (see `transactions.ts`). */
 export interface TransactionControl {
   /** `@@TRANCOUNT`. */
   readonly count: number;
+  /** `SET TRANSACTION ISOLATION LEVEL` (see `snapshot-isolation.ts`). */
+  isolation: IsolationLevel;
   begin(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;

@@ -3,6 +3,7 @@ import { SqlServerError } from '../sql-server-error.js';
 import type { SessionHost } from '../statement-context.js';
 import { CurCmd, DoneStatus, EnvChangeType } from '../tds/protocol.js';
 import { lastRowversionSql } from './globals.js';
+import type { IsolationLevel } from './isolation-level.js';
 import type { ResponseWriter } from './response-writer.js';
 
 /** Transaction-manager request types (MS-TDS 2.2.6.9) mssql's `Transaction` sends. */
@@ -20,6 +21,11 @@ const TmRequest = { Begin: 5, Commit: 7, Rollback: 8, Save: 9 } as const;
 export class Transactions {
   /** `@@TRANCOUNT`. */
   count = 0;
+  /**
+   * `SET TRANSACTION ISOLATION LEVEL`: SQL Server's default until the session sets another. It
+   * outlives transactions, as on SQL Server; `sp_reset_connection` does not reset it here.
+   */
+  isolation: IsolationLevel = 'READ COMMITTED';
 
   constructor(
     private readonly conn: DuckDBConnection,

@@ -259,7 +259,7 @@ class StatementParser {
         }
         return false;
       case 'SET':
-        return (head === 'UPDATE' && !state.sawSet) || head === 'MERGE';
+        return (head === 'UPDATE' && !state.sawSet) || head === 'MERGE' || head === 'ALTER';
       case 'INSERT':
       case 'UPDATE':
       case 'DELETE':
