@@ -41,6 +41,18 @@ export interface SourceColumn {
   readonly scale: number;
   readonly nullable: boolean;
   readonly lakeType: LakeType;
+  /**
+   * Set on the companion column sqlsync adds right after each `datetimeoffset` column: the name of
+   * that column, whose UTC instant the lake keeps as TIMESTAMPTZ while this one keeps its offset in
+   * minutes (SMALLINT, −840 … 840). The companion is not in the source table: it is read as
+   * `DATEPART(tzoffset, <column>)`, and T-SQL built from a schema (row hashes, predicates) must
+   * leave it out. Absent (the default) on every column the source table has.
+   *
+   * @example
+   * // source [At] datetimeoffset(7) → lake columns At (TIMESTAMPTZ), At_offset_minutes (SMALLINT)
+   * schema.columns.filter((c) => c.offsetOf === undefined) // the source table's own columns
+   */
+  readonly offsetOf?: string;
 }
 
 /** The columns of one source table, in catalog order (`column_id`). */

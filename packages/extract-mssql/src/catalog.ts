@@ -2,6 +2,7 @@ import type { SourceSchema } from '@sync/core';
 import { SqlSyncError } from '@sync/core';
 import type { ConnectionPool } from './connection-pool.js';
 import { tedious } from './driver.js';
+import { withOffsetCompanions } from './offset-companion.js';
 import { queryRows } from './query-rows.js';
 import {
   type CatalogColumn,
@@ -57,7 +58,9 @@ export function tableCatalogQuery(
 }
 
 /**
- * Reads a table's columns from the catalog and maps each to its lake type.
+ * Reads a table's columns from the catalog and maps each to its lake type; each `datetimeoffset`
+ * column is followed by its offset companion (`<column>_offset_minutes`, see
+ * {@link withOffsetCompanions}).
  *
  * @example
  * const plan = await describeTable(pool, 'sales', 'Orders'); // pool: a ConnectionPool
@@ -89,7 +92,7 @@ export async function describeTable(
       );
     }
   }
-  const columns: MappedColumn[] = [];
+  const mappedColumns: MappedColumn[] = [];
   for (const row of rows) {
     const catalog: CatalogColumn = {
       name: String(row.name),
@@ -101,9 +104,10 @@ export async function describeTable(
     };
     const mapped = mapColumn(catalog, tableId, options.columns?.[catalog.name], options.unsupportedTypes);
     if (mapped !== undefined) {
-      columns.push(mapped);
+      mappedColumns.push(mapped);
     }
   }
+  const columns = withOffsetCompanions(mappedColumns, tableId);
   return {
     schema: { schemaName, tableName, columns: columns.map((c) => c.column) },
     columns,

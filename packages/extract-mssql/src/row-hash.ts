@@ -101,18 +101,22 @@ function columnPiece(column: SourceColumn): string {
  * The T-SQL of a row's serialisation: an nvarchar(max) that differs whenever any column's value
  * differs (NULL ≠ '' ≠ 0x; ('ab','c') ≠ ('a','bc'); case and trailing spaces kept; decimals at their
  * declared scale; floats to their last bit; date/time types to 100 ns; datetimeoffset with its
- * offset) and is equal for equal values. Columns in the order given; the result starts from an
- * nvarchar(max) so concatenation never truncates at 4,000 characters.
+ * offset) and is equal for equal values. Columns in the order given, offset companions left out
+ * (see `SourceColumn.offsetOf`); the result starts from an nvarchar(max) so concatenation never
+ * truncates at 4,000 characters.
  *
  * @example
  * rowSerialisationExpression(plan.schema.columns)
  * // "CAST(CAST(N'' AS nvarchar(max)) + CASE WHEN [Id] IS NULL THEN N'~' ELSE CONVERT(nvarchar(20), [Id]) + N';' END + … AS nvarchar(max))"
  */
 export function rowSerialisationExpression(columns: readonly SourceColumn[]): string {
-  if (columns.length === 0) {
+  // A datetimeoffset's offset companion is not in the source table; the column's own piece
+  // already carries the offset, so hashes are the same with or without companions.
+  const sourceColumns = columns.filter((c) => c.offsetOf === undefined);
+  if (sourceColumns.length === 0) {
     throw new RangeError('a row serialisation needs at least one column');
   }
-  return `CAST(CAST(N'' AS nvarchar(max)) + ${columns.map(columnPiece).join(' + ')} AS nvarchar(max))`;
+  return `CAST(CAST(N'' AS nvarchar(max)) + ${sourceColumns.map(columnPiece).join(' + ')} AS nvarchar(max))`;
 }
 
 /**

@@ -21,11 +21,16 @@ import { quoteIdentifier } from './tsql.js';
  * | datetime2(n)                      | days, seconds of the day, DATEPART(nanosecond): 3 ints | Timestamp(µs) / TIMESTAMP (or ns when configured) |
  * | datetime, smalldatetime           | column                                  | Timestamp(µs) / TIMESTAMP |
  * | datetimeoffset(n)                 | column (driver gives the UTC instant)   | Timestamp(µs, UTC) / TIMESTAMPTZ |
+ * |   … its offset, a companion column `<name>_offset_minutes` right after it | DATEPART(tzoffset, col): int | Int16 / SMALLINT (minutes, −840 … 840) |
  * | char, varchar, nchar, nvarchar, text, ntext, xml | column (xml as CONVERT(nvarchar(max), col)) | Utf8 / VARCHAR |
  * | binary, varbinary, image          | column                                  | Binary / BLOB             |
  * | uniqueidentifier                  | column (driver gives SQL Server's text) | Utf8 / UUID               |
  * | rowversion (timestamp)            | CONVERT(bigint, col)                    | Int64 / BIGINT            |
  * | sql_variant, geography, geometry, hierarchyid, other CLR types | `unsupported_types`: error (default), skip, or as_text (CONVERT(nvarchar(max), col)) | Utf8 |
+ *
+ * A datetimeoffset keeps its instant and its offset exactly, except the instant's 100 ns digit,
+ * which the µs TIMESTAMPTZ drops as datetime2's µs default does (counted in the run summary's
+ * `dropped_sub_microsecond_values`). Its local time is the instant plus the offset.
  */
 export type ValueDecoder =
   | 'boolean'
