@@ -25,6 +25,10 @@ export type ErrorCode =
   /** Another run holds the table's lock (`state.lock_timeout_seconds` passed); the message names it. */
   | 'STATE_LOCKED'
   | 'PUBLISH'
+  /** The SQL Server destination's table does not match what the lake holds (column, type, nullability, key, partition function); nothing was loaded. */
+  | 'DESTINATION_SCHEMA'
+  /** Loading the SQL Server destination failed; each table's load is one transaction per partition (or per table), rolled back. */
+  | 'DESTINATION_LOAD'
   | 'WORKER_CRASHED'
   /** The run was stopped by a signal (SIGINT, SIGTERM) before it finished. */
   | 'INTERRUPTED'

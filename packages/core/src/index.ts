@@ -13,6 +13,11 @@ export { databaseConfigSchema } from './config/database-config.js';
 export { AUTHENTICATION_MODES, type AuthenticationMode } from './config/database-login.js';
 export type { DeepReadonly } from './config/deep-freeze.js';
 export { deepFreeze } from './config/deep-freeze.js';
+export {
+  type DestinationConfig,
+  destinationConfigSchema,
+  type MssqlDestinationConfig,
+} from './config/destination-config.js';
 export { CONFIG_ENV_VARS } from './config/env-overrides.js';
 export { pipelineConfigJsonSchema } from './config/json-schema.js';
 export { loadConfig, parseConfig } from './config/load-config.js';

@@ -1,7 +1,8 @@
 export type { SourceAggregates } from './aggregates.js';
 export { type BatchStream, type ReadOptions, type ReadStats, selectStatement } from './batch-stream.js';
 export type { DescribeOptions, TableReadPlan } from './catalog.js';
-export type { MssqlConnectionOptions } from './connection-options.js';
+export { type MssqlConnectionOptions, tediousConfig } from './connection-options.js';
+export { classifyDriverError } from './driver-error.js';
 export { keyHashReadPlan, keyRowHashExpression, ROW_HASH_COLUMN } from './key-hash-read.js';
 export { keyBindingProblem, keyPredicates, MAX_KEY_PARAMETERS } from './key-predicate.js';
 export type { SourcePartition, SourcePartitionsOptions } from './partition-catalog.js';

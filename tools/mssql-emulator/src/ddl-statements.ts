@@ -2,6 +2,7 @@ import { hiddenColumnsOf } from './catalog-table.js';
 import { quoteIdent, quoteString } from './sql-quoting.js';
 import { SqlServerError, syntaxError } from './sql-server-error.js';
 import type { StatementContext } from './statement-context.js';
+import { alterTableSwitchOrCheck } from './switch-statement.js';
 import { CurCmd, DoneStatus } from './tds/protocol.js';
 import { sqlTypeForDuckDB } from './tds/result-types.js';
 import { duckTableName, planCreateTable, readObjectName } from './tsql/create-table.js';
@@ -380,6 +381,9 @@ export async function alterStatement(ctx: StatementContext, tokens: readonly Tok
     throw new SqlServerError(102, 'ALTER TABLE on temp tables is not supported by the emulator.', {
       severity: 15,
     });
+  }
+  if (await alterTableSwitchOrCheck(ctx, name, table, tokens, end)) {
+    return;
   }
   const action = tokens[end];
   if (

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CAPTURE_ENV } from './capture-env.js';
+import { shapeGrammarGaps } from './tsql-grammar-gaps.js';
 
 /**
  * The absolute path of this module as built (`dist/tsql-grammar-check.js`), for vitest's
@@ -162,7 +163,7 @@ function loadAntlr(): Promise<Antlr> {
  * await checkTsql('SELECT a FROM t LIMIT 5'); // ['not T-SQL: LIMIT (…)', …]
  */
 export async function checkTsql(sql: string): Promise<string[]> {
-  const parts = segments(sql);
+  const parts = segments(shapeGrammarGaps(sql));
   const code = parts
     .filter((p) => p.code)
     .map((p) => p.text)

@@ -100,7 +100,7 @@ describe('fields that are not supported yet', () => {
 
   it('refuses a destination other than parquet', () => {
     expect(refusal({ destination: 'delta' })).toBe(
-      'sqlsync.yaml: destination: expected parquet, got "delta"',
+      "sqlsync.yaml: destination.type: Invalid discriminator value. Expected 'parquet' | 'mssql'",
     );
   });
 

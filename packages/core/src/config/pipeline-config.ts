@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ConfigProblem } from './config-error.js';
 import { databaseConfigSchema, databaseShape } from './database-config.js';
 import type { DeepReadonly } from './deep-freeze.js';
+import { destinationConfigSchema, mssqlDestinationShape } from './destination-config.js';
 import { sqlName } from './names.js';
 import { onlyAccepted } from './not-supported-yet.js';
 import { partitionTableConfigSchema, partitionTableShape } from './partition-table-config.js';
@@ -29,7 +30,7 @@ const pipelineShape = {
     .describe(
       'Name of this pipeline in logs, lake metadata and Airflow. Defaults to sql_server_incremental.',
     ),
-  destination: z.literal('parquet').default('parquet').describe('Only parquet; accepted for compatibility.'),
+  destination: destinationConfigSchema,
   log_level: z
     .enum([...LOG_LEVELS, ...LOG_LEVELS.map((l) => l.toLowerCase() as Lowercase<ConfigLogLevel>)])
     .default('INFO')
@@ -60,6 +61,7 @@ export const CONFIG_FILE_KEYS: readonly string[] = [
       scdTableShape,
       staticTableShape,
       pipelineShape,
+      mssqlDestinationShape,
     ]
       .flatMap((shape) => Object.keys(shape))
       .concat(['timestamp_precision']),
@@ -122,6 +124,7 @@ export const pipelineConfigSchema = z
     scdTables: v.scd_tables,
     staticTables: v.static_tables,
     pipelineName: v.pipeline_name,
+    destination: v.destination,
     logLevel: v.log_level,
     enableStructuredLogging: v.enable_structured_logging,
     ...(v.log_file === undefined ? {} : { logFile: v.log_file }),

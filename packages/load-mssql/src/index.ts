@@ -1,0 +1,29 @@
+// The public API of @sync/load-mssql (see README.md).
+export { type LakeColumn, LakeRows, parquetFiles } from './lake-rows.js';
+export { dropLeftoverStaging, StagingNames, stagingPrefix } from './staging-tables.js';
+export {
+  bulkColumn,
+  bulkValue,
+  declarationOf,
+  lakeReadExpression,
+  quoteName,
+  type WarehouseColumn,
+  warehouseColumns,
+} from './warehouse-columns.js';
+export { type BulkColumn, WarehouseConnection } from './warehouse-connection.js';
+export {
+  loadWarehouseTable,
+  type WarehouseLoadRequest,
+  type WarehouseLoadResult,
+  warehouseSpec,
+} from './warehouse-load.js';
+export {
+  boundaryLiteral,
+  checkWarehouseTable,
+  createTableSql,
+  createWarehouseTable,
+  tableName,
+  type WarehouseTableCheck,
+  type WarehouseTableSpec,
+  warehousePartitionNames,
+} from './warehouse-table.js';
