@@ -69,6 +69,13 @@ export class Catalog {
     return this.schemes.get(name.toLowerCase());
   }
 
+  /** The partition schemes over a partition function (case-insensitive name). */
+  schemesOf(functionName: string): PartitionScheme[] {
+    return [...this.schemes.values()].filter(
+      (s) => s.functionName.toLowerCase() === functionName.toLowerCase(),
+    );
+  }
+
   /** The partition function a table is stored by, if it is partitioned. */
   partitionFunctionOf(table: CatalogTable): PartitionFunction | undefined {
     const scheme = table.partition === undefined ? undefined : this.partitionScheme(table.partition.scheme);

@@ -1,4 +1,5 @@
 import { hiddenColumnsOf } from './catalog-table.js';
+import { alterPartitionStatement, recordSchemeFilegroups } from './partition-range-alter.js';
 import { quoteIdent, quoteString } from './sql-quoting.js';
 import { SqlServerError, syntaxError } from './sql-server-error.js';
 import type { StatementContext } from './statement-context.js';
@@ -368,8 +369,15 @@ export async function dropStatement(ctx: StatementContext, tokens: readonly Toke
   });
 }
 
-/** ALTER TABLE … ADD column / DROP COLUMN (other alterations change no results). */
+/**
+ * ALTER TABLE … ADD column / DROP COLUMN (other alterations change no results); ALTER PARTITION
+ * FUNCTION / SCHEME (partition-range-alter.ts).
+ */
 export async function alterStatement(ctx: StatementContext, tokens: readonly Token[]): Promise<void> {
+  if (isWord(tokens[1], 'PARTITION')) {
+    await alterPartitionStatement(ctx, tokens);
+    return;
+  }
   if (!isWord(tokens[1], 'TABLE')) {
     throw new SqlServerError(102, `ALTER ${tokens[1]?.text ?? ''} is not supported by the emulator.`, {
       severity: 15,
@@ -528,10 +536,14 @@ async function createPartitionScheme(
       state: 6,
     });
   }
-  await ctx.host.catalog.addPartitionScheme(ctx.conn, {
-    dataSpaceId: ctx.host.catalog.newDataSpaceId(),
-    name,
-    functionName,
-  });
+  const scheme = { dataSpaceId: ctx.host.catalog.newDataSpaceId(), name, functionName };
+  await ctx.host.catalog.addPartitionScheme(ctx.conn, scheme);
+  const all = isWord(tokens[i + 4], 'ALL');
+  const open = all ? i + 6 : i + 5;
+  const filegroups = isOp(tokens[open], '(')
+    ? splitArgs(tokens.slice(open + 1, matchParen(tokens, open)), 0).length
+    : 1;
+  const partitions = (ctx.host.catalog.partitionFunction(functionName)?.boundaries.length ?? 0) + 1;
+  recordSchemeFilegroups(scheme, { all, filegroups, partitions });
   ctx.done(DoneStatus.Final, CurCmd.None, 0);
 }

@@ -269,6 +269,9 @@ class StatementParser {
       case 'DROP':
       case 'ALTER':
         return head === 'ALTER';
+      case 'MERGE':
+        // ALTER PARTITION FUNCTION pf() MERGE RANGE (v)
+        return head === 'ALTER' && p === '';
       case 'IF':
         return isWord(this.tokens[i + 1], 'EXISTS') && (head === 'DROP' || head === 'CREATE');
       case 'EXEC':

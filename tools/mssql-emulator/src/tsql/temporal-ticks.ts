@@ -6,6 +6,7 @@ import { innerRange, isOp, isWord, itemRanges, lastTopLevelAs, matchParen, type 
 import { parseSqlType } from './parse-sql-type.js';
 import { selectListBounds } from './select-list.js';
 import type { SelectContext } from './select-rewrites.js';
+import { variantDigitSql } from './sql-variant-conversion.js';
 
 /**
  * The kind of value a 100 ns comparison is made in: datetime2 (DuckDB TIMESTAMP), time (TIME) or
@@ -185,6 +186,9 @@ export function exactDigit(ctx: SelectContext, from: number, to: number): string
   const text = operandText(ctx, cast.inner[0], cast.inner[1]);
   if (text !== undefined) {
     return textDigit(text);
+  }
+  if (ctx.typeOf(cast.inner[0], cast.inner[1])?.name === 'sql_variant') {
+    return variantDigitSql(ctx.range(cast.inner[0], cast.inner[1]));
   }
   return exactDigit(ctx, cast.inner[0], cast.inner[1]);
 }

@@ -6,6 +6,7 @@ import { offsetLiteral } from '../datetimeoffset.js';
 import type { FunctionContext } from '../function-context.js';
 import { innerRange, type Token } from '../lexer.js';
 import { parseSqlType } from '../parse-sql-type.js';
+import { variantCastSql } from '../sql-variant-conversion.js';
 import type { FunctionCall, FunctionTranslator, TranslatedCall } from './function-call.js';
 
 /**
@@ -24,6 +25,9 @@ export function convertRange(
   tryCast: boolean,
 ): string {
   const [a, b] = innerRange(ctx.tokens, from, to);
+  if (ctx.typeOf(from, to)?.name === 'sql_variant') {
+    return variantCastSql(ctx.range(from, to), target, style, tryCast);
+  }
   const lit = ctx.tokens[a];
   // A datetimeoffset literal is rewritten as DuckDB reads it (no space before the offset, +00:00
   // spelled out).
