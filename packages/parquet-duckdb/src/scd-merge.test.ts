@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readParquetMetadata } from './parquet-metadata.js';
+import { parquetLayout } from './parquet-splice.js';
 import { readParquetStats } from './parquet-stats.js';
+import { SCD_MAX_APPENDED_ROW_GROUPS } from './scd-bucket-splice.js';
 import type { ScdHistoryColumns } from './scd-history-sql.js';
 import { ScdMerge, type ScdMergeResult } from './scd-merge.js';
 
@@ -403,6 +405,76 @@ describe('ScdMerge', () => {
       keysDeleted: 0,
     });
   });
+
+  it('splices a bucket whose run only adds and closes versions (unchanged rows kept byte for byte), and rewrites it whole past the appended row groups allowed', async () => {
+    const lake = join(directory, 'splice');
+    const values = Array.from({ length: 300 }, (_, i) => `(${i}, 'n${i}', ${i}.25, '2024-01-01')`).join(', ');
+    await mergeInto(lake, await rowsFile(values), { bucketCount: 1 });
+    const file = async (): Promise<string> => {
+      const names = await readdir(join(lake, 'bucket=00'));
+      return join(lake, 'bucket=00', names[0] ?? '');
+    };
+    const chunks = async (path: string): Promise<string[]> =>
+      (
+        await sql(
+          `SELECT row_group_id, path_in_schema, total_compressed_size, stats_min_value, stats_max_value FROM parquet_metadata('${path}') WHERE path_in_schema IN ('Id', 'Name', 'Amount', 'LM', 'effective_date') ORDER BY ALL`,
+        )
+      ).map((row) => row.map(String).join('|'));
+    const before = await chunks(await file());
+    // Key 5 changes, key 7 is deleted (detect deletes), key 1000 is new.
+    const keys = Array.from({ length: 300 }, (_, i) => i).filter((i) => i !== 7);
+    const spliced = await mergeInto(
+      lake,
+      await rowsFile(`(5, 'five', 5.5, '2024-02-01'), (1000, 'new', 1, '2024-02-01')`),
+      {
+        bucketCount: 1,
+        sourceKeys: await keysFile([...keys, 1000]),
+        closeTime: '2024-03-01 00:00:00',
+      },
+    );
+    expect(spliced.counts).toEqual({
+      versionsAdded: 2,
+      versionsReplaced: 0,
+      versionsUnchanged: 0,
+      keysDeleted: 1,
+    });
+    expect((await parquetLayout(await file())).rowGroupRows).toEqual([300n, 2n]);
+    // The source columns and effective dates of the 300 rows: the same chunks (sizes, statistics).
+    expect((await chunks(await file())).filter((line) => line.startsWith('0|'))).toEqual(before);
+    expect((await history(lake)).filter((line) => /^(5|7|1000)\|/.test(line))).toEqual([
+      `5|n5|2024-01-01 00:00:00|2024-02-01 00:00:00|false|false`,
+      `5|five|2024-02-01 00:00:00|${END}|true|false`,
+      `7|n7|2024-01-01 00:00:00|2024-03-01 00:00:00|true|true`,
+      `1000|new|2024-02-01 00:00:00|${END}|true|false`,
+    ]);
+    expect(
+      await sql(
+        `SELECT COUNT(*), SUM(Amount)::VARCHAR FROM read_parquet('${lake}/*/*.parquet') WHERE IsLatest AND NOT IsDeleted`,
+      ),
+    ).toEqual([[300n, '44919.00']]);
+    // Each later run appends one row group, until SCD_MAX_APPENDED_ROW_GROUPS: then the bucket is rewritten whole.
+    for (let n = 1; n <= SCD_MAX_APPENDED_ROW_GROUPS; n++) {
+      await mergeInto(
+        lake,
+        await rowsFile(`(${n}, 'v${n}', ${n}, '2024-04-${String(n).padStart(2, '0')}')`),
+        { bucketCount: 1 },
+      );
+    }
+    expect((await parquetLayout(await file())).rowGroupRows).toHaveLength(
+      1 + 1 + SCD_MAX_APPENDED_ROW_GROUPS,
+    );
+    await mergeInto(lake, await rowsFile(`(299, 'last', 1, '2024-05-01')`), { bucketCount: 1 });
+    expect((await parquetLayout(await file())).rowGroupRows).toEqual([319n]);
+    expect(
+      await sql(
+        `SELECT COUNT(*), COUNT(*) FILTER (WHERE IsLatest), COUNT(DISTINCT Id) FROM read_parquet('${lake}/*/*.parquet')`,
+      ),
+    ).toEqual([[319n, 301n, 301n]]);
+    expect((await history(lake)).filter((line) => line.startsWith('2|'))).toEqual([
+      `2|n2|2024-01-01 00:00:00|2024-04-02 00:00:00|false|false`,
+      `2|v2|2024-04-02 00:00:00|${END}|true|false`,
+    ]);
+  }, 120_000);
 
   it('refuses a NULL key value, two rows of one version, and a lake of another bucket count', async () => {
     const lake = join(directory, 'errors');
