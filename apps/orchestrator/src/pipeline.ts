@@ -17,6 +17,7 @@ import {
 } from '@sync/handlers';
 import { type PipelineStatus, pipelineStatus } from './commands/pipeline-status.js';
 import { type ValidationReport, validateTables } from './commands/validate-tables.js';
+import { loadDestination } from './destination-step.js';
 import type { RunProgressEvent } from './run-progress.js';
 import type { PlanSummary, RunSummary, TableSummary } from './run-summary.js';
 import {
@@ -307,7 +308,9 @@ export class Pipeline {
       const results = settled.map((s) => (s as PromiseFulfilledResult<UnitResult>).value);
       // No publish starts once the run is stopped (SIGTERM): the lake keeps the previous run.
       signal?.throwIfAborted();
-      return await commitTable(plan, results, stateStore, run, started);
+      const committed = await commitTable(plan, results, stateStore, run, started);
+      // The lake is the system of record: the warehouse is loaded from what was just published.
+      return await loadDestination(this.#config, plan, committed, run, logger);
     } catch (error) {
       return this.#failed(table, error, started, logger);
     }

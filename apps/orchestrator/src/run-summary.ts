@@ -51,6 +51,20 @@ export interface TableSummary {
     readonly found?: string;
     readonly chose: string;
   };
+  /**
+   * The SQL Server warehouse load (`destination: { type: mssql }`) after the lake published: how
+   * (`switch` per partition, one `merge`, or `replace` = DELETE + INSERT), whether the warehouse
+   * table was created, rows bulk-loaded, partitions switched in and emptied. A failed load fails
+   * the table (its `error`); the lake keeps what it published.
+   */
+  readonly destination?: {
+    readonly table: string;
+    readonly mode?: 'switch' | 'merge' | 'replace' | 'unchanged';
+    readonly created?: boolean;
+    readonly rows: number;
+    readonly partitions_switched: number;
+    readonly partitions_emptied: number;
+  };
   /** datetime2/time values whose 100 ns digit was dropped by the µs lake type (never silent). */
   readonly dropped_sub_microsecond_values: number;
   readonly duration_seconds: number;

@@ -1,5 +1,6 @@
 // The public API of @sync/load-mssql (see README.md).
 export { type LakeColumn, LakeRows, parquetFiles } from './lake-rows.js';
+export { describeSource, type SourceDescription } from './source-description.js';
 export { dropLeftoverStaging, StagingNames, stagingPrefix } from './staging-tables.js';
 export {
   bulkColumn,

@@ -41,12 +41,17 @@ export interface WarehouseLoadRequest {
   readonly batchSize: number;
   /** Switch partitions when the warehouse table is aligned (else delete and insert). */
   readonly partitionSwitching: boolean;
+  /**
+   * The run changed nothing in the lake table: an existing warehouse table is only checked; a
+   * missing one is created and loaded whole. Defaults to false.
+   */
+  readonly unchanged?: boolean;
 }
 
 /** What a load did, for the run summary. */
 export interface WarehouseLoadResult {
-  /** `switch`: partitions switched in; `merge`: one MERGE of a staging table; `replace`: DELETE + INSERT of a staging table. */
-  readonly mode: 'switch' | 'merge' | 'replace';
+  /** `switch`: partitions switched in; `merge`: one MERGE of a staging table; `replace`: DELETE + INSERT of a staging table; `unchanged`: nothing to load. */
+  readonly mode: 'switch' | 'merge' | 'replace' | 'unchanged';
   /** True when the warehouse table was created by this load. */
   readonly created: boolean;
   /** Rows bulk-loaded into staging tables. */
@@ -117,6 +122,9 @@ export async function loadWarehouseTable(
       `${request.tableId}: the warehouse table ${request.schema}.${request.table} does not match the lake; nothing loaded: ${check.mismatches.join('; ')}`,
       { context: { table: request.tableId, configPath: 'destination' } },
     );
+  }
+  if (check.exists && request.unchanged === true) {
+    return { mode: 'unchanged', created: false, rows: 0, partitionsSwitched: 0, partitionsEmptied: 0 };
   }
   const switching =
     request.kind === 'partition' && request.partitionSwitching && request.partitioning !== undefined;
