@@ -115,7 +115,9 @@ describe('partition tables against the emulator', () => {
         ),
       ).toBe(0);
       expect(
-        await count(`SELECT count(*) FROM ${lake} WHERE CAST("${key}" AS VARCHAR) <> ${expectedLabel}`),
+        await count(
+          `SELECT count(*) FROM ${lake} WHERE CAST("${key}" AS VARCHAR) IS DISTINCT FROM ${expectedLabel}`,
+        ),
       ).toBe(0);
     } finally {
       connection.closeSync();
@@ -284,12 +286,15 @@ describe('partition tables against the emulator', () => {
       expect(first.units).toHaveLength(24);
       const dirs = await lakePartitions(cfg.state.parquetDirectory, 'orders');
       expect(dirs).toHaveLength(24);
-      expect(dirs[0]).toBe('OrderDate_partition=00001');
+      // Labelled by the partition's lower boundary; the first partition (none) is Hive's NULL.
+      expect(dirs[0]).toBe('OrderDate_partition=2023-02-01');
+      expect(dirs[23]).toBe('OrderDate_partition=__HIVE_DEFAULT_PARTITION__');
       // Each row's lake partition is the one SQL Server's $PARTITION gives: checked against the
-      // boundaries independently here (LEFT: value <= boundary; RIGHT: value < boundary).
+      // boundaries independently here (LEFT: value <= boundary; RIGHT: value < boundary), as the
+      // greatest boundary below (LEFT) or at or below (RIGHT) the row's value.
       const list = `[${boundaries.map((b) => `TIMESTAMP ${b.replace('T', ' ')}`).join(', ')}]`;
       const above = range === 'LEFT' ? '>' : '>=';
-      const expected = `lpad(CAST((SELECT 1 + count(*) FROM unnest(${list}) AS t(b) WHERE OrderDate ${above} b) AS VARCHAR), 5, '0')`;
+      const expected = `(SELECT strftime(max(b), '%Y-%m-%d') FROM unnest(${list}) AS t(b) WHERE OrderDate ${above} b)`;
       await expectLakeEqualsSource(
         table,
         'orders',
@@ -309,7 +314,7 @@ describe('partition tables against the emulator', () => {
       expect(second.units.map((u) => u.id.split('#')[1])).toEqual([
         expect.any(String),
         expect.any(String),
-        'OrderDate_partition=00024',
+        'OrderDate_partition=2024-12-01',
       ]);
       expect(second.units.map((u) => u.reason)).toEqual([
         expect.stringMatching(/^fingerprint changed/),

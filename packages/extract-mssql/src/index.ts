@@ -5,6 +5,7 @@ export { type MssqlConnectionOptions, tediousConfig } from './connection-options
 export { classifyDriverError } from './driver-error.js';
 export { keyHashReadPlan, keyRowHashExpression, ROW_HASH_COLUMN } from './key-hash-read.js';
 export { keyBindingProblem, keyPredicates, MAX_KEY_PARAMETERS } from './key-predicate.js';
+export { boundaryLabel, legacyBoundaryMatches, type PartitionParameterType } from './partition-boundary.js';
 export type { SourcePartition, SourcePartitionsOptions } from './partition-catalog.js';
 export {
   describePartitionSpec,

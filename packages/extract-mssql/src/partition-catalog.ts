@@ -3,6 +3,11 @@ import { type TableReadPlan, tableCatalogQuery } from './catalog.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { tedious } from './driver.js';
 import {
+  boundaryTextSql,
+  type PartitionParameterType,
+  parameterTypeDeclaration,
+} from './partition-boundary.js';
+import {
   type PartitionSpec,
   partitionKeyExpressions,
   partitionPredicate,
@@ -15,25 +20,62 @@ import { qualifiedName, quoteIdentifier } from './tsql.js';
 
 /**
  * The partition scheme and function a table's data (heap or clustered index: index_id 0 or 1)
- * is stored on, with the column it is partitioned by (`partition_ordinal` 1). No row: the table
- * is not partitioned.
+ * is stored on, with the column it is partitioned by (`partition_ordinal` 1) and the function's
+ * parameter type. No row: the table is not partitioned.
  */
 export const PARTITION_SCHEME_QUERY = `SELECT ps.name AS scheme_name, pf.name AS function_name, pf.function_id,
-  pf.boundary_value_on_right, c.name AS column_name
+  pf.boundary_value_on_right, c.name AS column_name, ty.name AS parameter_type, pp.max_length, pp.precision, pp.scale
 FROM sys.tables AS t
 JOIN sys.schemas AS s ON s.schema_id = t.schema_id
 JOIN sys.indexes AS i ON i.object_id = t.object_id AND i.index_id IN (0, 1)
 JOIN sys.partition_schemes AS ps ON ps.data_space_id = i.data_space_id
 JOIN sys.partition_functions AS pf ON pf.function_id = ps.function_id
+JOIN sys.partition_parameters AS pp ON pp.function_id = pf.function_id AND pp.parameter_id = 1
+JOIN sys.types AS ty ON ty.user_type_id = pp.system_type_id
 JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.partition_ordinal = 1
 JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
 WHERE s.name = @schema AND t.name = @table;`;
 
-/** A partition function's boundaries in order. */
-export const PARTITION_BOUNDARIES_QUERY = `SELECT prv.boundary_id, prv.value
+/**
+ * A partition function's boundaries in order, each an exact text: `sys.partition_range_values.value`
+ * is a sql_variant, cast back to the parameter type and converted with a style that keeps every
+ * digit (see `boundaryTextSql`) — the driver's own decoding of a sql_variant datetime2 would drop
+ * the digits below the millisecond.
+ *
+ * @example
+ * partitionBoundariesQuery({ name: 'date', maxLength: 3, precision: 10, scale: 0 }, 'date')
+ */
+export function partitionBoundariesQuery(type: PartitionParameterType, declaration: string): string {
+  return `SELECT prv.boundary_id, ${boundaryTextSql(`CAST(prv.value AS ${declaration})`, type)} AS [value]
 FROM sys.partition_range_values AS prv
 WHERE prv.function_id = @function_id
 ORDER BY prv.boundary_id;`;
+}
+
+async function schemeBoundaries(
+  pool: ConnectionPool,
+  functionId: number,
+  type: PartitionParameterType,
+  declaration: string,
+  tableId: string,
+): Promise<string[]> {
+  const rows = await queryRows(
+    pool,
+    partitionBoundariesQuery(type, declaration),
+    [{ name: 'function_id', type: tedious.TYPES.Int, value: functionId, options: {} }],
+    tableId,
+  );
+  return rows.map((b) => {
+    if (b.value === null || b.value === undefined) {
+      throw new SqlSyncError(
+        'SOURCE_SCHEMA',
+        `${tableId}: its partition function has a NULL boundary value; lake partitions are labelled by boundary values, so a NULL boundary is not supported`,
+        { context: { table: tableId } },
+      );
+    }
+    return String(b.value);
+  });
+}
 
 /** Rows per partition number from the storage engine's metadata (heap or clustered index). */
 export const PARTITION_ROWS_QUERY = `SELECT p.partition_number, SUM(p.row_count) AS row_count
@@ -46,10 +88,13 @@ GROUP BY p.partition_number;`;
 /** One partition of the source as it is now: its key, fingerprint and the predicate that reads it. */
 export interface SourcePartition {
   /**
-   * `scheme`: the partition number; `granularity`: the bucket's first day (`yyyy-mm-dd`);
-   * `value`: the value as text. `null`: the rows whose partition column is NULL.
+   * `scheme`: the partition's lower boundary as exact text (`null`: the first partition, which
+   * has none and holds the NULLs); `granularity`: the bucket's first day (`yyyy-mm-dd`);
+   * `value`: the value as text. `null` otherwise: the rows whose partition column is NULL.
    */
   readonly key: string | null;
+  /** `scheme` only: the partition number as of the snapshot (it changes with SPLIT/MERGE RANGE). */
+  readonly partitionNumber?: number;
   /** COUNT_BIG(*) as text. */
   readonly rowCount: string;
   /** MAX of the last-modified column as text (ISO 8601 for dates); absent when none is configured. */
@@ -108,18 +153,23 @@ export async function sourcePartitionScheme(
   if (row === undefined) {
     return undefined;
   }
-  const boundaries = await queryRows(
-    pool,
-    PARTITION_BOUNDARIES_QUERY,
-    [{ name: 'function_id', type: tedious.TYPES.Int, value: Number(row.function_id), options: {} }],
-    tableId,
-  );
+  const parameterType: PartitionParameterType = {
+    name: String(row.parameter_type),
+    maxLength: Number(row.max_length),
+    precision: Number(row.precision),
+    scale: Number(row.scale),
+  };
+  const parameterDeclaration = parameterTypeDeclaration(parameterType, tableId);
+  const functionId = Number(row.function_id);
   return {
     schemeName: String(row.scheme_name),
     functionName: String(row.function_name),
+    functionId,
     rangeRight: row.boundary_value_on_right === true || row.boundary_value_on_right === 1,
     column: String(row.column_name),
-    boundaries: boundaries.map((b) => text(b.value)),
+    parameterType,
+    parameterDeclaration,
+    boundaries: await schemeBoundaries(pool, functionId, parameterType, parameterDeclaration, tableId),
   };
 }
 
@@ -194,25 +244,45 @@ export async function sourcePartitions(
   if (spec.mode === 'scheme') {
     const stats = await tableCatalogQuery(pool, PARTITION_ROWS_QUERY, schemaName, tableName);
     catalogRows = new Map(stats.map((s) => [String(s.partition_number), String(s.row_count)]));
+    // Partition numbers are turned into boundaries with the boundaries read before the
+    // fingerprint: a SPLIT or MERGE RANGE in between would pair rows with the wrong range.
+    const scheme = spec.scheme;
+    const now = await schemeBoundaries(
+      pool,
+      scheme.functionId,
+      scheme.parameterType,
+      scheme.parameterDeclaration,
+      tableId,
+    );
+    if (JSON.stringify(now) !== JSON.stringify(scheme.boundaries)) {
+      throw new SqlSyncError(
+        'SOURCE_QUERY',
+        `${tableId}: the boundaries of partition function ${scheme.functionName} changed while its partitions were fingerprinted (SPLIT or MERGE RANGE); read again`,
+        { context: { table: tableId }, retryable: true },
+      );
+    }
   }
   return rows.map((row) => {
-    const key = text(row.partition_key);
-    const partition: SourcePartition = {
-      key,
+    const found = text(row.partition_key);
+    const fingerprint = {
       rowCount: String(row.row_count),
       rowHashSum: text(row.row_hash_sum),
       ...(options.lastModifiedColumn === undefined ? {} : { maxModified: text(row.max_modified) }),
-      predicate: partitionPredicate(spec, key),
     };
-    if (spec.mode !== 'scheme' || key === null) {
-      return partition;
+    if (spec.mode !== 'scheme') {
+      return { key: found, ...fingerprint, predicate: partitionPredicate(spec, found) };
     }
-    const n = Number(key);
+    // Partition n lies between boundaries n-1 and n; it is known by its lower boundary.
+    const n = Number(found);
     const bounds = spec.scheme.boundaries;
+    const key = n > 1 ? (bounds[n - 2] ?? null) : null;
     return {
-      ...partition,
-      catalogRows: catalogRows.get(key) ?? '0',
-      lowerBoundary: n > 1 ? (bounds[n - 2] ?? null) : null,
+      key,
+      ...fingerprint,
+      predicate: partitionPredicate(spec, key),
+      partitionNumber: n,
+      catalogRows: catalogRows.get(String(n)) ?? '0',
+      lowerBoundary: key,
       upperBoundary: n <= bounds.length ? (bounds[n - 1] ?? null) : null,
     };
   });

@@ -1,8 +1,30 @@
 import type { SourceColumn } from '@sync/core';
 import { describe, expect, it } from 'vitest';
+import { boundaryLabel, parameterTypeDeclaration } from './partition-boundary.js';
 import { partitionFingerprintStatement } from './partition-catalog.js';
-import { nextBucketStart, partitionPredicate, partitionSpecFor } from './partitioning.js';
+import {
+  nextBucketStart,
+  partitionPredicate,
+  partitionSpecFor,
+  type SourcePartitionScheme,
+} from './partitioning.js';
 import { rowHashFoldExpression } from './row-hash.js';
+
+const INT = { name: 'int', maxLength: 4, precision: 10, scale: 0 };
+
+function schemeOf(fields: Partial<SourcePartitionScheme>): SourcePartitionScheme {
+  return {
+    schemeName: 'ps',
+    functionName: 'pf',
+    functionId: 65536,
+    rangeRight: true,
+    column: 'Day',
+    parameterType: INT,
+    parameterDeclaration: 'int',
+    boundaries: [],
+    ...fields,
+  };
+}
 
 function column(name: string, sqlType: string, scale = 0, maxLength = 8): SourceColumn {
   return { name, sqlType, maxLength, precision: 0, scale, nullable: true, lakeType: { kind: 'string' } };
@@ -17,13 +39,7 @@ const columns = [
 
 describe('partitionSpecFor', () => {
   it('prefers the source partition scheme, then granularity, then one partition per value', () => {
-    const scheme = {
-      schemeName: 'ps',
-      functionName: 'pf',
-      rangeRight: true,
-      column: 'Day',
-      boundaries: ['x'],
-    };
+    const scheme = schemeOf({ boundaries: ['x'] });
     expect(partitionSpecFor('dbo.T', columns, { column: 'day', granularity: 'month' }, scheme).mode).toBe(
       'scheme',
     );
@@ -42,7 +58,7 @@ describe('partitionSpecFor', () => {
   });
 
   it('says which config field is wrong', () => {
-    const scheme = { schemeName: 'ps', functionName: 'pf', rangeRight: true, column: 'D', boundaries: [] };
+    const scheme = schemeOf({ column: 'D' });
     expect(() => partitionSpecFor('dbo.T', columns, { column: 'Day' }, scheme)).toThrow(
       'dbo.T: the table is stored on partition scheme ps over column D, but partition_column is Day; set partition_column: D',
     );
@@ -79,17 +95,47 @@ describe('partitionPredicate', () => {
     expect(partitionPredicate(daily, null)).toEqual({ sql: '[D] IS NULL' });
   });
 
-  it('reads a scheme partition with $PARTITION and a value with =', () => {
-    const scheme = {
-      schemeName: 'ps',
-      functionName: 'pf]x',
-      rangeRight: false,
-      column: 'Cob',
-      boundaries: [],
-    };
-    expect(partitionPredicate(partitionSpecFor('dbo.T', columns, { column: 'Cob' }, scheme), '3')).toEqual({
-      sql: '$PARTITION.[pf]]x]([Cob]) = @partition_number',
-      params: [{ name: 'partition_number', type: 'int', value: 3 }],
+  it('reads a scheme partition by the range between its boundaries, LEFT/RIGHT aware, the first with the NULLs', () => {
+    const left = partitionSpecFor(
+      'dbo.T',
+      columns,
+      { column: 'Cob' },
+      schemeOf({ column: 'Cob', rangeRight: false, boundaries: ['10', '20'] }),
+    );
+    expect(partitionPredicate(left, null)).toEqual({
+      sql: '([Cob] <= CONVERT(int, @partition_hi) OR [Cob] IS NULL)',
+      params: [{ name: 'partition_hi', type: 'nvarchar', value: '10' }],
+    });
+    expect(partitionPredicate(left, '10')).toEqual({
+      sql: '[Cob] > CONVERT(int, @partition_lo) AND [Cob] <= CONVERT(int, @partition_hi)',
+      params: [
+        { name: 'partition_lo', type: 'nvarchar', value: '10' },
+        { name: 'partition_hi', type: 'nvarchar', value: '20' },
+      ],
+    });
+    expect(partitionPredicate(left, '20')).toEqual({
+      sql: '[Cob] > CONVERT(int, @partition_lo)',
+      params: [{ name: 'partition_lo', type: 'nvarchar', value: '20' }],
+    });
+    expect(() => partitionPredicate(left, '15')).toThrow('15 is not a boundary of partition function pf');
+    const right = partitionSpecFor(
+      'dbo.T',
+      columns,
+      { column: 'Day' },
+      schemeOf({
+        parameterType: { name: 'datetime2', maxLength: 8, precision: 23, scale: 3 },
+        parameterDeclaration: 'datetime2(3)',
+        boundaries: ['2024-02-01T00:00:00.000'],
+      }),
+    );
+    expect(partitionPredicate(right, '2024-02-01T00:00:00.000')).toEqual({
+      sql: '[Day] >= CONVERT(datetime2(3), @partition_lo, 126)',
+      params: [{ name: 'partition_lo', type: 'nvarchar', value: '2024-02-01T00:00:00.000' }],
+    });
+    expect(
+      partitionPredicate(partitionSpecFor('dbo.T', columns, { column: 'Day' }, schemeOf({})), null),
+    ).toEqual({
+      sql: '1 = 1',
     });
     expect(
       partitionPredicate(partitionSpecFor('dbo.T', columns, { column: 'Cob' }, undefined), '20240131'),
@@ -97,6 +143,37 @@ describe('partitionPredicate', () => {
       sql: '[Cob] = @partition_value',
       params: [{ name: 'partition_value', type: 'int', value: 20240131 }],
     });
+  });
+});
+
+describe('partition boundaries', () => {
+  it('declares the parameter type from the catalog, and refuses one that cannot label partitions', () => {
+    expect(
+      parameterTypeDeclaration({ name: 'datetime2', maxLength: 8, precision: 27, scale: 7 }, 'dbo.T'),
+    ).toBe('datetime2(7)');
+    expect(
+      parameterTypeDeclaration({ name: 'decimal', maxLength: 9, precision: 19, scale: 4 }, 'dbo.T'),
+    ).toBe('decimal(19,4)');
+    expect(
+      parameterTypeDeclaration({ name: 'nvarchar', maxLength: 40, precision: 0, scale: 0 }, 'dbo.T'),
+    ).toBe('nvarchar(20)');
+    expect(() =>
+      parameterTypeDeclaration({ name: 'nvarchar', maxLength: -1, precision: 0, scale: 0 }, 'dbo.T'),
+    ).toThrow("dbo.T: the partition function's parameter type nvarchar cannot label lake partitions");
+  });
+
+  it('labels a boundary like the calendar labels: a day at midnight, fractions without trailing zeros', () => {
+    expect(boundaryLabel('2024-02-01', 'date')).toBe('2024-02-01');
+    expect(boundaryLabel('2024-02-01T00:00:00.0000000', 'datetime2')).toBe('2024-02-01');
+    expect(boundaryLabel('2024-02-01T00:00:00', 'datetime')).toBe('2024-02-01');
+    expect(boundaryLabel('2024-02-01T10:30:00.1200000', 'datetime2')).toBe('2024-02-01T10:30:00.12');
+    expect(boundaryLabel('2024-02-01T00:00:00.0000000+05:45', 'datetimeoffset')).toBe(
+      '2024-02-01T00:00:00+05:45',
+    );
+    expect(boundaryLabel('10:00:00.5000000', 'time')).toBe('10:00:00.5');
+    expect(boundaryLabel('10:00:00', 'time')).toBe('10:00:00');
+    expect(boundaryLabel('-20', 'int')).toBe('-20');
+    expect(boundaryLabel('10.5000', 'decimal')).toBe('10.5000');
   });
 });
 

@@ -1,5 +1,6 @@
 import { type SourceColumn, SqlSyncError } from '@sync/core';
-import type { QueryParamType, RowPredicate } from './predicate.js';
+import { boundaryValueSql, type PartitionParameterType } from './partition-boundary.js';
+import type { QueryParam, QueryParamType, RowPredicate } from './predicate.js';
 import { quoteIdentifier } from './tsql.js';
 
 /** Calendar buckets of a date/time partition column. */
@@ -9,15 +10,23 @@ export type PartitionGranularity = 'day' | 'month' | 'year';
 export interface SourcePartitionScheme {
   readonly schemeName: string;
   readonly functionName: string;
+  /** `sys.partition_functions.function_id`. */
+  readonly functionId: number;
   /** `boundary_value_on_right`: RANGE RIGHT (true) or RANGE LEFT (false). */
   readonly rangeRight: boolean;
   /** The partitioning column, as SQL Server names it. */
   readonly column: string;
+  /** The function's parameter type (the boundaries' and the column's). */
+  readonly parameterType: PartitionParameterType;
+  /** Its T-SQL declaration, e.g. `datetime2(3)`. */
+  readonly parameterDeclaration: string;
   /**
-   * Boundary values in `boundary_id` order as text (dates ISO 8601). There is one more partition
-   * than boundaries: partition n lies between boundaries n-1 and n.
+   * Boundary values in `boundary_id` order as exact text (`boundaryTextSql`: dates `2024-01-01`,
+   * datetimes ISO 8601 with every fractional digit of the type, numbers as text). There is one
+   * more partition than boundaries: partition n lies between boundaries n-1 and n, and is known by
+   * its lower boundary (the first partition by none: `null`).
    */
-  readonly boundaries: readonly (string | null)[];
+  readonly boundaries: readonly string[];
 }
 
 /**
@@ -228,12 +237,51 @@ export function nextBucketStart(start: string, granularity: PartitionGranularity
 }
 
 /**
+ * The rows of one partition of a source scheme, known by its lower boundary (`null`: the first
+ * partition): the range between its boundaries, compared as the function compares (RANGE RIGHT:
+ * `lo <= col < hi`; RANGE LEFT: `lo < col <= hi`), the first partition with the NULLs, as
+ * `$PARTITION` puts them. Bounded by values rather than by partition number, the predicate reads
+ * the same rows when a SPLIT or MERGE RANGE renumbers partitions between the snapshot and the read.
+ */
+function schemePartitionPredicate(
+  scheme: SourcePartitionScheme,
+  column: string,
+  key: string | null,
+): RowPredicate {
+  const bounds = scheme.boundaries;
+  const index = key === null ? 0 : bounds.indexOf(key) + 1;
+  if (index === 0 && key !== null) {
+    throw new RangeError(`${key} is not a boundary of partition function ${scheme.functionName}`);
+  }
+  const lo = index === 0 ? undefined : bounds[index - 1];
+  const hi = bounds[index];
+  const value = (name: string): string =>
+    boundaryValueSql(`@${name}`, scheme.parameterType, scheme.parameterDeclaration);
+  const parts: string[] = [];
+  const params: QueryParam[] = [];
+  if (lo !== undefined) {
+    parts.push(`${column} ${scheme.rangeRight ? '>=' : '>'} ${value('partition_lo')}`);
+    params.push({ name: 'partition_lo', type: 'nvarchar', value: lo });
+  }
+  if (hi !== undefined) {
+    parts.push(`${column} ${scheme.rangeRight ? '<' : '<='} ${value('partition_hi')}`);
+    params.push({ name: 'partition_hi', type: 'nvarchar', value: hi });
+  }
+  if (parts.length === 0) {
+    return { sql: '1 = 1' };
+  }
+  const range = parts.join(' AND ');
+  return { sql: index === 0 ? `(${range} OR ${column} IS NULL)` : range, params };
+}
+
+/**
  * The rows of one partition, as a predicate SQL Server can eliminate partitions or seek an index
- * with: `$PARTITION.[fn]([col]) = @partition_number` for a scheme; a half-open range
+ * with: for a scheme, the range between the partition's boundaries (see `schemePartitionPredicate`;
+ * `key` is its lower boundary); a half-open range
  * `[col] >= @partition_lo AND [col] < @partition_hi`, typed as the column, for a calendar bucket;
  * `[col] = @partition_value` for a value; `[col] IS NULL` for the NULL partition (`key` null;
- * under a scheme NULLs are in partition 1, as `$PARTITION` puts them). Parameter values are
- * JSON-safe (numbers and text).
+ * under a scheme `null` is the first partition, NULLs included). Parameter values are JSON-safe
+ * (numbers and text).
  *
  * @example
  * partitionPredicate(monthSpec, '2024-01-01')
@@ -242,13 +290,7 @@ export function nextBucketStart(start: string, granularity: PartitionGranularity
 export function partitionPredicate(spec: PartitionSpec, key: string | null): RowPredicate {
   const column = quoteIdentifier(spec.column);
   if (spec.mode === 'scheme') {
-    if (key === null) {
-      throw new RangeError('a partition number is never NULL');
-    }
-    return {
-      sql: `${partitionKeyExpressions(spec).group} = @partition_number`,
-      params: [{ name: 'partition_number', type: 'int', value: Number(key) }],
-    };
+    return schemePartitionPredicate(spec.scheme, column, key);
   }
   if (key === null) {
     return { sql: `${column} IS NULL` };

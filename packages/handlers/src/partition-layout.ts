@@ -1,4 +1,4 @@
-import type { PartitionSpec } from '@sync/extract-mssql';
+import { boundaryLabel, type PartitionSpec } from '@sync/extract-mssql';
 import { NULL_PARTITION } from '@sync/parquet-duckdb';
 
 /**
@@ -24,13 +24,20 @@ export function directoryKey(spec: PartitionSpec): string {
 }
 
 /**
- * The directory value of a source partition key: the partition number zero-padded to 5 digits,
- * the bucket as `2024-01-15` / `2024-01` / `2024`, or the value itself; `null` for the NULL
- * partition (Hive's `__HIVE_DEFAULT_PARTITION__`).
+ * The directory value of a source partition key: for a source partition scheme the partition's
+ * lower boundary value, labelled like the calendar buckets (`2024-01-01`, a time of day only when
+ * the boundary has one: `2024-01-01T06:00:00`; numbers and strings as their text; see
+ * `boundaryLabel`) — under RANGE RIGHT the lowest value the partition holds, under RANGE LEFT the
+ * value just below it (the boundary belongs to the partition before). The first partition has no
+ * lower boundary: `null`, Hive's default partition, which readers show as NULL (it also holds the
+ * rows whose column is NULL). A boundary never moves, so a SPLIT or MERGE RANGE leaves the other
+ * partitions' labels alone. A calendar bucket is `2024-01-15` / `2024-01` / `2024`, a value itself;
+ * `null` for the NULL partition (Hive's `__HIVE_DEFAULT_PARTITION__`).
  *
  * @example
- * directoryValue(monthSpec, '2024-01-01') // '2024-01'
- * directoryValue(schemeSpec, '7')         // '00007'
+ * directoryValue(monthSpec, '2024-01-01')                // '2024-01'
+ * directoryValue(schemeSpec, '2024-02-01T00:00:00.000')  // '2024-02-01'
+ * directoryValue(schemeSpec, null)                       // null: the first partition
  */
 export function directoryValue(spec: PartitionSpec, key: string | null): string | null {
   if (key === null) {
@@ -38,7 +45,7 @@ export function directoryValue(spec: PartitionSpec, key: string | null): string 
   }
   switch (spec.mode) {
     case 'scheme':
-      return key.padStart(5, '0');
+      return boundaryLabel(key, spec.scheme.parameterType.name);
     case 'granularity':
       return spec.granularity === 'day'
         ? key

@@ -118,8 +118,82 @@ describe('planPartitions', () => {
       previous,
     });
     expect(planned.map((p) => [p.value, p.action, p.reason])).toEqual([
-      ['00003', 'remove', 'gone after the partition function boundaries changed'],
+      [
+        '00003',
+        'remove',
+        'gone after the partition function boundaries changed (its rows may now lie in other partitions)',
+      ],
     ]);
+  });
+
+  describe('a source scheme labelled by lower boundaries', () => {
+    /** A partition [lower, upper) with `rows` rows. */
+    const part = (lower: string | null, upper: string | null, rows: string): PartitionRecord => ({
+      value: lower,
+      fingerprint: { rowCount: rows, rowHashSum: rows, lowerBoundary: lower, upperBoundary: upper },
+    });
+    const ranges = (bounds: (string | null)[]) =>
+      new Map([null, ...bounds].map((lower, i) => [lower, bounds[i] ?? null] as const));
+    const scheme = { ...base, directoryKey: 'D_partition', newestPartitionsToRefresh: 0 };
+    const before = [part(null, 'b', '1'), part('b', 'd', '4'), part('d', 'f', '2'), part('f', null, '3')];
+    const previous = { directoryKey: 'D_partition', boundaries: ['b', 'd', 'f'], partitions: before };
+
+    it('SPLIT RANGE: re-reads the split partition and reads the new one; the others stay', () => {
+      const planned = planPartitions({
+        ...scheme,
+        boundaries: ['b', 'c', 'd', 'f'],
+        schemeRanges: ranges(['b', 'c', 'd', 'f']),
+        partitions: [
+          part(null, 'b', '1'),
+          part('b', 'c', '3'),
+          part('c', 'd', '1'),
+          part('d', 'f', '2'),
+          part('f', null, '3'),
+        ],
+        previous,
+      });
+      expect(planned.map((p) => [p.value, p.action, p.reason])).toEqual([
+        ['b', 'replace', 'fingerprint changed (row count, row hash, upper boundary)'],
+        ['c', 'replace', 'new partition'],
+      ]);
+    });
+
+    it('MERGE RANGE: re-reads the merged partition and removes the one whose lower boundary is gone', () => {
+      const planned = planPartitions({
+        ...scheme,
+        boundaries: ['b', 'f'],
+        schemeRanges: ranges(['b', 'f']),
+        partitions: [part(null, 'b', '1'), part('b', 'f', '6'), part('f', null, '3')],
+        previous,
+      });
+      expect(planned.map((p) => [p.value, p.action, p.reason])).toEqual([
+        ['b', 'replace', 'fingerprint changed (row count, row hash, upper boundary)'],
+        [
+          'd',
+          'remove',
+          'gone after the partition function boundaries changed (its lower boundary is no longer one: MERGE RANGE)',
+        ],
+      ]);
+    });
+
+    it('keeps an emptied partition whose range is unchanged (remove_missing_partitions off), removes one split empty', () => {
+      const planned = planPartitions({
+        ...scheme,
+        boundaries: ['b', 'd', 'e', 'f'],
+        schemeRanges: ranges(['b', 'd', 'e', 'f']),
+        // 'b' emptied (range unchanged); 'd' split at 'e' with all its rows above 'e'.
+        partitions: [part(null, 'b', '1'), part('e', 'f', '2'), part('f', null, '3')],
+        previous,
+      });
+      expect(planned.map((p) => [p.value, p.action, p.reason])).toEqual([
+        ['e', 'replace', 'new partition'],
+        [
+          'd',
+          'remove',
+          'gone after the partition function boundaries changed (its upper boundary moved from f to e: SPLIT or MERGE RANGE)',
+        ],
+      ]);
+    });
   });
 
   it('re-reads everything and removes the old directories when the layout changes', () => {

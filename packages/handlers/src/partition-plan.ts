@@ -13,6 +13,13 @@ export interface PartitionPlanInput {
   readonly directoryKey: string;
   /** A source partition scheme's boundaries (partition numbers depend on them). */
   readonly boundaries?: readonly (string | null)[];
+  /**
+   * A source partition scheme's partitions now, holding rows or not: each one's directory value
+   * (its lower boundary's label; `null`: the first) and its upper boundary (exact text; `null`:
+   * none). A partition gone from the source whose range is no longer one of these lost its rows
+   * to a SPLIT or MERGE RANGE.
+   */
+  readonly schemeRanges?: ReadonlyMap<string | null, string | null>;
   /** The source's partitions holding rows, oldest first (NULL first). */
   readonly partitions: readonly PartitionRecord[];
   /** What the last successful run recorded; undefined on the first run or without state. */
@@ -59,8 +66,11 @@ function sameBoundaries(
  * partitions whose fingerprint moved, and the newest `newestPartitionsToRefresh` (the NULL
  * partition is never "newest"). Removed: partitions of a previous layout (two directory keys in one
  * table would break hive readers); partitions gone from the source when `removeMissingPartitions`;
- * and, whatever that setting, partitions gone after the scheme's boundaries changed — their rows
- * were renumbered into other partitions, and keeping the old directory would duplicate them.
+ * and, whatever that setting, partitions gone after a SPLIT or MERGE RANGE moved their range
+ * (`schemeRanges`) — their rows now lie in other partitions, and keeping the old directory would
+ * duplicate them. Scheme partitions are labelled by their lower boundary, so a SPLIT re-reads the
+ * split partition (its upper boundary and rows changed) and reads the new one; a MERGE re-reads
+ * the merged partition and removes the one whose lower boundary is gone; the others stay.
  *
  * @example
  * planPartitions({ directoryKey: 'Day_month', partitions, previous, newestPartitionsToRefresh: 1, removeMissingPartitions: false })
@@ -114,17 +124,43 @@ export function planPartitions(input: PartitionPlanInput): PlannedPartition[] {
           reason: `partition layout changed (now ${directoryKey})`,
           directoryKey: previous.directoryKey,
         });
-      } else if (!now.has(old.value) && (input.removeMissingPartitions || renumbered)) {
-        planned.push({
-          value: old.value,
-          action: 'remove',
-          reason: input.removeMissingPartitions
-            ? 'gone from source (remove_missing_partitions)'
-            : 'gone after the partition function boundaries changed',
-          directoryKey,
-        });
+      } else if (!now.has(old.value)) {
+        const moved = rangeMoved(old, input.schemeRanges, renumbered);
+        if (input.removeMissingPartitions || moved !== undefined) {
+          planned.push({
+            value: old.value,
+            action: 'remove',
+            reason: input.removeMissingPartitions
+              ? 'gone from source (remove_missing_partitions)'
+              : `gone after the partition function boundaries changed (${moved})`,
+            directoryKey,
+          });
+        }
       }
     }
   }
   return planned;
+}
+
+/**
+ * Why a partition gone from the source had its rows moved into other partitions, or undefined
+ * when its range is still the source's (it is merely empty now). Without the ranges (calendar
+ * and value partitions, or a fingerprint recorded without boundaries) any change of the
+ * boundaries counts.
+ */
+function rangeMoved(
+  old: PartitionRecord,
+  ranges: ReadonlyMap<string | null, string | null> | undefined,
+  renumbered: boolean,
+): string | undefined {
+  if (ranges !== undefined && 'upperBoundary' in old.fingerprint) {
+    if (!ranges.has(old.value)) {
+      return 'its lower boundary is no longer one: MERGE RANGE';
+    }
+    const upper = ranges.get(old.value) ?? null;
+    return upper === (old.fingerprint.upperBoundary ?? null)
+      ? undefined
+      : `its upper boundary moved from ${old.fingerprint.upperBoundary ?? 'none'} to ${upper ?? 'none'}: SPLIT or MERGE RANGE`;
+  }
+  return renumbered ? 'its rows may now lie in other partitions' : undefined;
 }

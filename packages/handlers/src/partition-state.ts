@@ -2,8 +2,11 @@ import { type PartitionTableConfig, type StateCodec, z } from '@sync/core';
 import { NULL_PARTITION } from '@sync/parquet-duckdb';
 import { lakeTableDir } from './lake-paths.js';
 import { fingerprintChanges, type PartitionFingerprint } from './partition-fingerprint.js';
+import { exactBoundaries } from './partition-label-migration.js';
+import { directoryValue } from './partition-layout.js';
 import type { PartitionRecord } from './partition-plan.js';
-import type { PartitionSnapshot, PartitionTableState } from './partition-table-handler.js';
+import type { PartitionSnapshot } from './partition-table-handler.js';
+import type { PartitionTableState } from './partition-table-state.js';
 import { type LakeFile, lakeFiles, lastWrite } from './state-lake-files.js';
 import type { StateRebuild } from './state-rebuild.js';
 import type { RunInfo } from './table-handler.js';
@@ -36,14 +39,21 @@ export const partitionStateCodec: StateCodec<PartitionTableState> = {
     partitioning: z.string(),
     directoryKey: z.string().min(1),
     boundaries: z.array(z.string().nullable()).optional(),
+    labels: z.literal('lower-boundary').optional(),
     partitions: z.array(z.object({ value: z.string().nullable(), fingerprint: fingerprintSchema })),
   }) as unknown as z.ZodType<PartitionTableState>,
 };
 
-/** A lake partition directory as its files' metadata describe it. */
+/** A lake partition directory, named by its directory, with what its files' metadata say. */
 interface LakePartition {
   readonly directoryKey: string;
+  /** The directory's value (its name decoded). */
   readonly value: string | null;
+  /**
+   * The value the files were written under (`sqlsync.partition`): another one when the directory
+   * was renamed since (numbered scheme labels moved to boundary labels).
+   */
+  readonly writtenValue: string | null;
   /** `undefined`: the files carry none, or disagree. */
   readonly fingerprint: PartitionFingerprint | undefined;
   readonly files: readonly LakeFile[];
@@ -58,9 +68,9 @@ async function lakePartitions(table: PartitionTableConfig, lakeRoot: string): Pr
     bySubdir.set(file.subdir, [...(bySubdir.get(file.subdir) ?? []), file]);
   }
   return [...bySubdir.entries()].map(([subdir, files]) => {
-    const written = files[0]?.metadata['sqlsync.partition'] ?? subdir;
-    const eq = written.indexOf('=');
-    const raw = written.slice(eq + 1);
+    const written = files[0]?.metadata['sqlsync.partition'] ?? unescapeSegment(subdir);
+    const [key, value] = splitDirectory(unescapeSegment(subdir));
+    const [, writtenValue] = splitDirectory(written);
     const texts = new Set(files.map((f) => f.metadata['sqlsync.source_fingerprint']));
     const [text] = [...texts];
     let fingerprint: PartitionFingerprint | undefined;
@@ -68,13 +78,22 @@ async function lakePartitions(table: PartitionTableConfig, lakeRoot: string): Pr
       const parsed = fingerprintSchema.safeParse(safeJson(text));
       fingerprint = parsed.success ? (parsed.data as PartitionFingerprint) : undefined;
     }
-    return {
-      directoryKey: written.slice(0, eq),
-      value: raw === NULL_PARTITION ? null : raw,
-      fingerprint,
-      files,
-    };
+    return { directoryKey: key, value, writtenValue, fingerprint, files };
   });
+}
+
+/** `%XX` escapes of a lake path segment decoded (`escapePathSegment` escapes single characters). */
+function unescapeSegment(segment: string): string {
+  return segment.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
+}
+
+/** `<key>=<value>` split at its first `=` (escaped in keys); Hive's default partition is `null`. */
+function splitDirectory(name: string): [string, string | null] {
+  const eq = name.indexOf('=');
+  const raw = name.slice(eq + 1);
+  return [name.slice(0, eq), raw === NULL_PARTITION ? null : raw];
 }
 
 /**
@@ -117,17 +136,20 @@ export async function rebuildPartitionState(
     .filter((p) => p.fingerprint === undefined)
     .map((p) => `${keys[0]}=${p.value ?? NULL_PARTITION}`);
   const order = new Map(snapshot.partitions.map((p, i) => [p.value, i]));
+  // Boundaries recorded before boundary labels are rewritten to the exact texts the source has now.
   const partitions: PartitionRecord[] = known
-    .map((p) => ({ value: p.value, fingerprint: p.fingerprint }))
+    .map((p) => ({ value: p.value, fingerprint: exactBoundaries(p.fingerprint, snapshot.spec) }))
     .sort(
       (a, b) =>
         (order.get(a.value) ?? Number.MAX_SAFE_INTEGER) - (order.get(b.value) ?? Number.MAX_SAFE_INTEGER),
     );
   let boundaries: readonly (string | null)[] | undefined;
   let boundaryNote = '';
+  let labelled = false;
   if (snapshot.spec.mode === 'scheme') {
+    const spec = snapshot.spec;
     const now = new Map(snapshot.partitions.map((p) => [p.value, p.fingerprint]));
-    const agree = known.every((p) => {
+    const agree = partitions.every((p) => {
       const source = now.get(p.value);
       return (
         source !== undefined &&
@@ -135,6 +157,8 @@ export async function rebuildPartitionState(
         (source.upperBoundary ?? null) === (p.fingerprint.upperBoundary ?? null)
       );
     });
+    // Directories named by their lower boundary (not numbered ones a later run relabels).
+    labelled = partitions.every((p) => p.value === directoryValue(spec, p.fingerprint.lowerBoundary ?? null));
     boundaries = agree ? snapshot.spec.scheme.boundaries : undefined;
     boundaryNote = agree
       ? '; the scheme boundaries the files recorded match the source'
@@ -148,6 +172,7 @@ export async function rebuildPartitionState(
     partitioning: snapshot.partitioning,
     directoryKey: keys[0],
     ...(boundaries === undefined ? {} : { boundaries }),
+    ...(labelled ? { labels: 'lower-boundary' as const } : {}),
     partitions,
   };
   return {
@@ -169,15 +194,18 @@ export async function checkPartitionState(
   state: PartitionTableState,
   run: RunInfo,
 ): Promise<string[]> {
-  const lake = new Map(
-    (await lakePartitions(table, run.lakeRoot))
-      .filter((p) => p.directoryKey === state.directoryKey)
-      .map((p) => [p.value, p]),
+  const listed = (await lakePartitions(table, run.lakeRoot)).filter(
+    (p) => p.directoryKey === state.directoryKey,
   );
+  const lake = new Map(listed.map((p) => [p.value, p]));
+  // A state with numbered labels whose directories were already renamed (a run stopped between the
+  // rename and its state write) finds them by the value their files were written under.
+  const written = new Map(listed.map((p) => [p.writtenValue, p]));
   const problems: string[] = [];
   for (const recorded of state.partitions) {
     const name = `${state.directoryKey}=${recorded.value ?? NULL_PARTITION}`;
-    const found = lake.get(recorded.value);
+    const found =
+      lake.get(recorded.value) ?? (state.labels === undefined ? written.get(recorded.value) : undefined);
     if (found === undefined) {
       if (recorded.fingerprint.rowCount !== '0') {
         problems.push(`${name}: no file in the lake`);

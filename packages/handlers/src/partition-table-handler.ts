@@ -12,8 +12,11 @@ import { LakeLayout, NULL_PARTITION, publishPartition } from '@sync/parquet-duck
 import { batchOptions, extractToStaging } from './extract-unit.js';
 import { lakeTableDir, stagedToPublished } from './lake-paths.js';
 import { fingerprintOf } from './partition-fingerprint.js';
+import { migrateNumberedLabels } from './partition-label-migration.js';
 import { directoryKey, directoryValue, partitionUnitId } from './partition-layout.js';
-import { type PartitionRecord, planPartitions } from './partition-plan.js';
+import { type PartitionRecord, type PlannedPartition, planPartitions } from './partition-plan.js';
+import { relabelPartitions } from './partition-relabel.js';
+import type { PartitionTableState } from './partition-table-state.js';
 import type { TableHandler } from './table-handler.js';
 import { emptyUnitResult, type PartitionUnit, type UnitPartition } from './work-unit.js';
 
@@ -27,21 +30,7 @@ export interface PartitionSnapshot {
   readonly partitions: readonly (PartitionRecord & { readonly predicate: RowPredicate })[];
 }
 
-/** What sqlsync remembers about a partition table between runs. */
-export interface PartitionTableState {
-  readonly version: 1;
-  readonly tableId: string;
-  readonly lastRunId: string;
-  /** ISO instant of the last successful run. */
-  readonly lastLoadedAt: string;
-  readonly mode: PartitionSpec['mode'];
-  readonly partitioning: string;
-  readonly directoryKey: string;
-  /** A source partition scheme's boundaries (partition numbers depend on them). */
-  readonly boundaries?: readonly (string | null)[];
-  /** Every source partition's fingerprint as of the last run, oldest first. */
-  readonly partitions: readonly PartitionRecord[];
-}
+export type { PartitionTableState } from './partition-table-state.js';
 
 function customWhere(table: PartitionTableConfig): RowPredicate | undefined {
   return table.customWhereClause === undefined ? undefined : { sql: table.customWhereClause };
@@ -49,6 +38,17 @@ function customWhere(table: PartitionTableConfig): RowPredicate | undefined {
 
 function describeOptions(table: PartitionTableConfig) {
   return { columns: table.columns, unsupportedTypes: table.unsupportedTypes };
+}
+
+/** Every partition of a source scheme now, holding rows or not: its label and its upper boundary. */
+function schemeRanges(spec: PartitionSpec): Map<string | null, string | null> | undefined {
+  if (spec.mode !== 'scheme') {
+    return undefined;
+  }
+  const bounds = spec.scheme.boundaries;
+  return new Map(
+    [null, ...bounds].map((lower, i) => [directoryValue(spec, lower), bounds[i] ?? null] as const),
+  );
 }
 
 /**
@@ -103,12 +103,18 @@ export const partitionTableHandler: TableHandler<'partition', PartitionSnapshot,
     return snapshot;
   },
 
-  plan(table, snapshot, state, run): PartitionUnit[] {
+  plan(table, snapshot, stored, run): PartitionUnit[] {
     const layout = new LakeLayout(run.lakeRoot);
     const predicates = new Map(snapshot.partitions.map((p) => [p.value, p.predicate]));
-    const planned = planPartitions({
+    // A state with numbered scheme labels is planned from as if it had boundary labels; commit
+    // renames the directories (the same pure migration) before it publishes anything.
+    const migration = stored === undefined ? undefined : migrateNumberedLabels(stored, snapshot.spec);
+    const state = migration?.state ?? stored;
+    const ranges = schemeRanges(snapshot.spec);
+    const planned: PlannedPartition[] = planPartitions({
       directoryKey: snapshot.directoryKey,
       ...(snapshot.spec.mode === 'scheme' ? { boundaries: snapshot.spec.scheme.boundaries } : {}),
+      ...(ranges === undefined ? {} : { schemeRanges: ranges }),
       partitions: snapshot.partitions,
       ...(state === undefined
         ? {}
@@ -122,6 +128,14 @@ export const partitionTableHandler: TableHandler<'partition', PartitionSnapshot,
       newestPartitionsToRefresh: table.newestPartitionsToRefresh,
       removeMissingPartitions: table.removeMissingPartitions,
     });
+    for (const gone of migration?.dropped ?? []) {
+      planned.push({
+        value: gone.value,
+        action: 'remove',
+        reason: 'numbered partition whose lower boundary is gone (labels moved to boundary values)',
+        directoryKey: stored?.directoryKey ?? snapshot.directoryKey,
+      });
+    }
     return planned.map((p) => {
       const lakeDir = layout.partitionDir(table.targetSchema, table.targetTable, p.directoryKey, p.value);
       const predicate =
@@ -164,7 +178,18 @@ export const partitionTableHandler: TableHandler<'partition', PartitionSnapshot,
     );
   },
 
-  async commit(table, units, _results, snapshot, _state, run) {
+  async commit(table, units, _results, snapshot, state, run) {
+    const migration = state === undefined ? undefined : migrateNumberedLabels(state, snapshot.spec);
+    if (migration !== undefined && migration.renames.length > 0) {
+      await relabelPartitions({
+        lakeRoot: run.lakeRoot,
+        runId: run.runId,
+        targetSchema: table.targetSchema,
+        targetTable: table.targetTable,
+        directoryKey: state?.directoryKey ?? snapshot.directoryKey,
+        renames: migration.renames,
+      });
+    }
     for (const unit of units) {
       const { partition } = unit;
       if (partition.action === 'remove') {
@@ -194,7 +219,9 @@ export const partitionTableHandler: TableHandler<'partition', PartitionSnapshot,
       mode: snapshot.spec.mode,
       partitioning: snapshot.partitioning,
       directoryKey: snapshot.directoryKey,
-      ...(snapshot.spec.mode === 'scheme' ? { boundaries: snapshot.spec.scheme.boundaries } : {}),
+      ...(snapshot.spec.mode === 'scheme'
+        ? { boundaries: snapshot.spec.scheme.boundaries, labels: 'lower-boundary' as const }
+        : {}),
       partitions: snapshot.partitions.map((p) => ({ value: p.value, fingerprint: p.fingerprint })),
     };
   },
