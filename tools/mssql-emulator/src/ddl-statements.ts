@@ -414,9 +414,11 @@ export async function alterStatement(ctx: StatementContext, tokens: readonly Tok
       table.objectId,
       (expr) => translate(expr, ctx.env()).sql,
     );
-    const created = plan.ddl[plan.ddl.length - 1] as string;
+    // The CREATE TABLE comes after identity sequences and before key indexes (create-table.ts).
+    const createdAt = plan.ddl.findIndex((d) => /^CREATE (?:TEMP )?TABLE /.test(d));
+    const created = plan.ddl[createdAt] as string;
     const inner = created.slice(created.indexOf('(') + 1, created.lastIndexOf(')'));
-    for (const ddl of plan.ddl.slice(0, -1)) {
+    for (const ddl of plan.ddl.slice(0, createdAt)) {
       await ctx.conn.run(ddl);
     }
     for (const colDef of splitTopLevelSql(inner)) {

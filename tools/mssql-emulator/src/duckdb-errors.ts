@@ -1,5 +1,6 @@
 import { SqlServerError } from './sql-server-error.js';
 import { isName, isOp, type Token, tokensText } from './tsql/lexer.js';
+import { trailingBlanksMarker, truncatedMarker } from './tsql/truncation-check.js';
 
 const duckTypeNames: Record<string, string> = {
   INT8: 'tinyint',
@@ -91,8 +92,90 @@ const overflow = (c: RuleContext, typeName: string): SqlServerError =>
     state: 2,
   });
 
+/** DuckDB's integer and decimal type names (a value of one overflowing a narrower integer is error 220). */
+const exactDuckTypes = /^(?:U?INT(?:8|16|32|64|128)|HUGEINT|UHUGEINT|DECIMAL.*)$/;
+
+/**
+ * A value out of an integer type's range on a cast, as SQL Server reports it (documented messages
+ * of the Database Engine errors list): a float source is 232 (`value = %f`, six decimals), an
+ * integer into tinyint/smallint 220 (`value = %ld`), anything else 8115 ("converting expression").
+ */
+function castOverflow(c: RuleContext, from: string, value: string, to: string): SqlServerError {
+  const target = sqlTypeName(to);
+  if (from === 'DOUBLE' || from === 'FLOAT') {
+    return new SqlServerError(
+      232,
+      `Arithmetic overflow error for type ${target}, value = ${Number(value).toFixed(6)}.`,
+      {
+        cause: c.cause,
+        state: 3,
+      },
+    );
+  }
+  if ((target === 'tinyint' || target === 'smallint') && exactDuckTypes.test(from) && /^-?\d+$/.test(value)) {
+    return new SqlServerError(220, `Arithmetic overflow error for data type ${target}, value = ${value}.`, {
+      cause: c.cause,
+      state: 2,
+    });
+  }
+  return overflow(c, target);
+}
+
+/**
+ * Error 2628 as SQL Server 2019+ words it, from the markers of a column's length CHECK
+ * (`tsql/truncation-check.ts`); the value is read from the whole DuckDB message (it may hold line
+ * breaks). Undefined for other CHECK failures.
+ */
+function truncation(c: RuleContext): SqlServerError | undefined {
+  const full = c.cause instanceof Error ? c.cause.message : c.msg;
+  const cut = full.match(new RegExp(`\\(Error: ${truncatedMarker}\\|([^|]*)\\|([\\s\\S]*)\\)\\s*$`));
+  if (cut !== null) {
+    return new SqlServerError(
+      2628,
+      `String or binary data would be truncated in table '${c.database}.${targetTable(c.tokens)}', column '${cut[1]}'. Truncated value: '${cut[2]}'.`,
+      { cause: c.cause, abortsBatch: false },
+    );
+  }
+  const blanks = full.match(new RegExp(`\\(Error: ${trailingBlanksMarker}\\|([^|]*)\\|(\\d+)\\)\\s*$`));
+  if (blanks !== null) {
+    return new SqlServerError(
+      50000,
+      `A value for column '${blanks[1]}' of '${c.database}.${targetTable(c.tokens)}' longer than its length (${blanks[2]}) by trailing spaces only: SQL Server stores it cut to the length without an error; storing it so is not supported by the emulator.`,
+      { cause: c.cause, abortsBatch: false },
+    );
+  }
+  return undefined;
+}
+
+/** Error 2627 for a duplicate key DuckDB reported as `col: value, col: value`. */
+function duplicateKey(c: RuleContext, key: string, kind: 'PRIMARY KEY' | 'UNIQUE KEY'): SqlServerError {
+  const table = targetTable(c.tokens);
+  const value = key.replace(/^[^:]*:\s*/, '').replace(/, [^:]+:\s*/g, ', ');
+  return new SqlServerError(
+    2627,
+    `Violation of ${kind} constraint 'PK_${table.split('.').pop()}'. Cannot insert duplicate key in object '${table}'. The duplicate key value is (${value}).`,
+    { cause: c.cause, severity: 14, abortsBatch: false },
+  );
+}
+
 /** DuckDB error patterns, first match wins. */
 const rules: readonly Rule[] = [
+  [
+    // DATEADD's range check (tsql/functions/date-functions.ts).
+    /^Invalid Input Error: (Adding a value to a '\w+' column caused an overflow\.)/,
+    (c) => new SqlServerError(517, c.m[1] as string, { cause: c.cause, abortsBatch: false }),
+  ],
+  [
+    /^Invalid Input Error: (.* is not supported by the emulator.*)$/,
+    (c) => new SqlServerError(50000, c.m[1] as string, { cause: c.cause }),
+  ],
+  [
+    // The divisor guard the translator puts around every divisor that may be zero (see
+    // `tsql/division.ts`): DuckDB itself gives NULL for x / 0.
+    /^Invalid Input Error: Divide by zero error encountered\./,
+    (c) =>
+      new SqlServerError(8134, 'Divide by zero error encountered.', { cause: c.cause, abortsBatch: false }),
+  ],
   [
     /^Catalog Error: Table with name "?(.+?)"? does not exist/,
     (c) =>
@@ -186,6 +269,10 @@ const rules: readonly Rule[] = [
     },
   ],
   [
+    /^Conversion Error: Type (\w+(?:\(\d+,\s*\d+\))?) with value (\S+) can't be cast because the value is out of range for the destination type (\w+)/,
+    (c) => castOverflow(c, c.m[1] as string, c.m[2] as string, c.m[3] as string),
+  ],
+  [
     /^Conversion Error: .*(?:out of range|overflow|Could not cast value).*? to (\w+(?:\(\d+,\s*\d+\))?)/i,
     (c) => overflow(c, sqlTypeName(c.m[1] as string)),
   ],
@@ -206,16 +293,15 @@ const rules: readonly Rule[] = [
       ),
   ],
   [
-    /^Constraint Error: Duplicate key "(.*)" violates (primary key|unique) constraint/,
+    // The collated key index of a PRIMARY KEY / UNIQUE constraint over strings (create-table.ts):
+    // `lower(rtrim(k))` for a primary key, `lcase(rtrim(k))` for a unique constraint.
+    /^Constraint Error: Duplicate key "(.*)" violates (?:primary key|unique) constraint/,
     (c) => {
-      const table = targetTable(c.tokens);
-      const value = (c.m[1] as string).replace(/^[^:]*:\s*/, '').replace(/, [^:]+:\s*/g, ', ');
-      const kind = c.m[2] === 'primary key' ? 'PRIMARY KEY' : 'UNIQUE KEY';
-      return new SqlServerError(
-        2627,
-        `Violation of ${kind} constraint 'PK_${table.split('.').pop()}'. Cannot insert duplicate key in object '${table}'. The duplicate key value is (${value}).`,
-        { cause: c.cause, severity: 14, abortsBatch: false },
-      );
+      const key = c.m[1] as string;
+      if (/(?:^|, )(?:lower|lcase)\(rtrim\(/.test(key)) {
+        return duplicateKey(c, key, /(?:^|, )lower\(rtrim\(/.test(key) ? 'PRIMARY KEY' : 'UNIQUE KEY');
+      }
+      return duplicateKey(c, key, c.msg.includes('violates primary key') ? 'PRIMARY KEY' : 'UNIQUE KEY');
     },
   ],
   [
@@ -229,6 +315,15 @@ const rules: readonly Rule[] = [
         { cause: c.cause, state: 2, abortsBatch: false },
       );
     },
+  ],
+  [
+    /^Constraint Error: CHECK constraint failed.*__emulator_/,
+    (c) =>
+      truncation(c) ??
+      new SqlServerError(547, `The statement conflicted with a CHECK constraint. (${c.msg})`, {
+        cause: c.cause,
+        abortsBatch: false,
+      }),
   ],
   [
     /^Constraint Error: CHECK constraint failed.*length\("?([^")]+)"?\)/,

@@ -3,9 +3,10 @@ import { hiddenDigitName, hiddenOffsetName, needsHiddenDigit } from '../catalog-
 import { metaSchema } from '../catalog-views.js';
 import { quoteIdent, quoteString } from '../sql-quoting.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
-import { duckdbStorageType, type SqlType } from '../types/sql-type.js';
+import { duckdbStorageType } from '../types/sql-type.js';
 import { isName, isOp, isWord, matchParen, type Token } from './lexer.js';
 import { parseSqlType } from './parse-sql-type.js';
+import { lengthCheck } from './truncation-check.js';
 
 /** One column definition of CREATE TABLE, ready for DuckDB and the catalog. */
 export interface ColumnDefinition {
@@ -158,18 +159,6 @@ function readColumnOptions(
     }
   }
   return o;
-}
-
-/** The DuckDB length check SQL Server's declared length implies (error 2628 on overflow), if any. */
-function lengthCheck(colName: string, type: SqlType): string | undefined {
-  if (type.maxLength > 0 && ['char', 'varchar', 'nchar', 'nvarchar'].includes(type.name)) {
-    const chars = type.name.startsWith('n') ? type.maxLength / 2 : type.maxLength;
-    return `CHECK (length(${quoteIdent(colName)}) <= ${chars})`;
-  }
-  if (type.maxLength > 0 && (type.name === 'varbinary' || type.name === 'binary')) {
-    return `CHECK (octet_length(${quoteIdent(colName)}) <= ${type.maxLength})`;
-  }
-  return undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { quoteIdent } from '../sql-quoting.js';
 import { SqlServerError, syntaxError } from '../sql-server-error.js';
 import { parseColumnDefinition } from './column-definition.js';
 import { isName, isOp, isWord, itemRanges, matchParen, type Token } from './lexer.js';
+import { isPaddedText } from './padded-comparison.js';
 
 /** A qualified object name from a statement. */
 export interface ObjectName {
@@ -200,6 +201,16 @@ export function planCreateTable(
     duckCols.push(`UNIQUE (${u.columns.map(quoteIdent).join(', ')})`);
   }
   ddl.push(`CREATE ${name.temp ? 'TEMP ' : ''}TABLE ${duckTableName(name)} (${duckCols.join(', ')})`);
+  const keys = [
+    ...(primaryKey === undefined ? [] : [{ kind: 'primary' as const, columns: primaryKey.columns }]),
+    ...uniques.map((u) => ({ kind: 'unique' as const, columns: u.columns })),
+  ];
+  keys.forEach((key, k) => {
+    const index = collatedKeyIndex(name, `${k}`, key.kind, key.columns, columns);
+    if (index !== undefined) {
+      ddl.push(index);
+    }
+  });
   const partition = partitionClause(tokens, close);
   return {
     name,
@@ -222,6 +233,39 @@ export function planCreateTable(
       ...(partition === undefined ? {} : { partition }),
     },
   };
+}
+
+/**
+ * The unique index that makes a PRIMARY KEY or UNIQUE constraint with character string columns
+ * compare keys as SQL_Latin1_General_CP1_CI_AS does (DuckDB's own constraint ignores the `nocase`
+ * collation and counts trailing spaces, so 'a', 'A' and 'a ' would all go in): over the strings
+ * lower-cased without trailing spaces. The DuckDB constraint stays (NOT NULL, exact duplicates).
+ * A primary key's index spells `lower`, a unique constraint's `lcase` (the same function): DuckDB's
+ * duplicate-key message shows the expression, and `duckdb-errors.ts` names the constraint kind
+ * from it. Undefined when the key has no string column.
+ */
+function collatedKeyIndex(
+  table: ObjectName,
+  suffix: string,
+  kind: 'primary' | 'unique',
+  keyColumns: readonly string[],
+  columns: readonly CatalogColumn[],
+): string | undefined {
+  const fold = kind === 'primary' ? 'lower' : 'lcase';
+  let anyText = false;
+  const parts = keyColumns.map((name) => {
+    const column = columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+    if (column !== undefined && isPaddedText(column.type)) {
+      anyText = true;
+      return `${fold}(rtrim(${quoteIdent(column.name)}))`;
+    }
+    return quoteIdent(name);
+  });
+  if (!anyText) {
+    return undefined;
+  }
+  const indexName = quoteIdent(`${table.name}__collated_key_${suffix}`);
+  return `CREATE UNIQUE INDEX ${indexName} ON ${duckTableName(table)} (${parts.join(', ')})`;
 }
 
 function defaultPkName(table: string): string {

@@ -10,7 +10,13 @@ import {
   tickDomain,
 } from './temporal-ticks.js';
 
-const comparisonOps = new Set(['=', '<>', '!=', '<', '<=', '>', '>=', '!<', '!>']);
+/**
+ * T-SQL's comparison operators.
+ *
+ * @example
+ * comparisonOps.has('!<') // true
+ */
+export const comparisonOps = new Set(['=', '<>', '!=', '<', '<=', '>', '>=', '!<', '!>']);
 
 /** Words after which a comparison's left operand may start. */
 const leftBoundaryWords = new Set([
@@ -58,8 +64,13 @@ export interface ExactComparison {
   readonly next: number;
 }
 
-/** Where the operand starting at `i` ends (a literal, variable, name, call or parenthesis), or -1. */
-function operandEnd(t: readonly Token[], i: number, to: number): number {
+/**
+ * Where the operand starting at `i` ends (a literal, variable, name, call or parenthesis), or -1.
+ *
+ * @example
+ * operandEnd(tokenize('[t].[a] = 1'), 0, 5) // 3
+ */
+export function operandEnd(t: readonly Token[], i: number, to: number): number {
   const tok = t[i];
   if (tok === undefined || i >= to) {
     return -1;
@@ -88,8 +99,13 @@ function operandEnd(t: readonly Token[], i: number, to: number): number {
   return j;
 }
 
-/** True when the operand ending at `end` is not continued by an operator binding tighter than a comparison. */
-function rightBoundary(t: readonly Token[], end: number, to: number): boolean {
+/**
+ * True when the operand ending at `end` is not continued by an operator binding tighter than a comparison.
+ *
+ * @example
+ * rightBoundary(tokenize('a = b + 1'), 3, 5) // false
+ */
+export function rightBoundary(t: readonly Token[], end: number, to: number): boolean {
   const next = t[end];
   if (next === undefined || end >= to) {
     return true;
@@ -100,8 +116,13 @@ function rightBoundary(t: readonly Token[], end: number, to: number): boolean {
   return !(next.kind === 'word' && (next.upper === 'COLLATE' || next.upper === 'AT'));
 }
 
-/** True when a comparison's left operand may start at `i` (nothing binding tighter comes before it). */
-function leftBoundary(t: readonly Token[], i: number, from: number): boolean {
+/**
+ * True when a comparison's left operand may start at `i` (nothing binding tighter comes before it).
+ *
+ * @example
+ * leftBoundary(tokenize('WHERE a = 1'), 1, 0) // true
+ */
+export function leftBoundary(t: readonly Token[], i: number, from: number): boolean {
   const prev = i > from ? t[i - 1] : undefined;
   if (prev === undefined) {
     return true;
@@ -238,8 +259,15 @@ export function updateSetRange(t: readonly Token[]): [number, number] | undefine
  * True when the operand at `i` (one name or variable) is the target of an assignment `=`: a
  * variable at the start of a select item (`SELECT @v = …`), a name at the start of an item of
  * the UPDATE's SET list.
+ *
+ * @example
+ * isAssignment(tokenize('SELECT @v = a FROM t'), 1, undefined) // true
  */
-function isAssignment(t: readonly Token[], i: number, assignments: [number, number] | undefined): boolean {
+export function isAssignment(
+  t: readonly Token[],
+  i: number,
+  assignments: [number, number] | undefined,
+): boolean {
   const prev = t[i - 1];
   const itemStart = isWord(prev, 'SELECT') || isWord(prev, 'SET') || isOp(prev, ',');
   if (!itemStart) {

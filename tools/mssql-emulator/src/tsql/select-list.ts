@@ -86,6 +86,10 @@ export function selectListBounds(
       i += 2;
     }
   }
+  // DISTINCT ON (keys), which the emulator writes for DISTINCT over strings (padded-grouping.ts).
+  if (isWord(tokens[i], 'ON') && isOp(tokens[i + 1], '(')) {
+    i = matchParen(tokens, i + 1) + 1;
+  }
   const start = i;
   let depth = 0;
   for (; i < tokens.length; i++) {

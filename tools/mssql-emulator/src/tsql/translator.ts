@@ -7,12 +7,16 @@ import type { BoundValue } from '../types/bound-value.js';
 import { type SqlType, sqlType } from '../types/sql-type.js';
 import { translateFunction } from './builtin-functions.js';
 import { offsetSql } from './datetimeoffset.js';
+import { guardedDivisor, isDivision } from './division.js';
 import { needsQuotingForDuckdb } from './duckdb-keywords.js';
 import { exactComparison, refuseInexactNeighbour, updateSetRange } from './exact-comparisons.js';
 import { exactOrderItem } from './exact-ordering.js';
 import { expressionType } from './expression-type.js';
 import type { ChecksumArgument } from './function-context.js';
 import { isName, isOp, isWord, itemRanges, lastTopLevelAs, matchParen, type Token } from './lexer.js';
+import { caseInsensitiveLike } from './like-pattern.js';
+import { paddedComparison } from './padded-comparison.js';
+import { withPaddedGrouping } from './padded-grouping.js';
 import { selectHints } from './select-hints.js';
 import { rewriteSelectAliases } from './select-list.js';
 import { type SelectContext, withDecimalText, withHiddenDigits } from './select-rewrites.js';
@@ -68,7 +72,11 @@ export function translate(
   env: TranslateEnv,
   options: TranslateOptions = {},
 ): Translation {
-  const aliased = rewriteSelectAliases(tokens);
+  const plain = rewriteSelectAliases(tokens);
+  // Grouped and DISTINCT selects group strings without trailing spaces (padded-grouping.ts).
+  const aliased = plain.some((x) => x.upper === 'GROUP' || x.upper === 'DISTINCT')
+    ? withPaddedGrouping(new Translator(plain, env, options), (sub) => new Translator(sub, env, options))
+    : plain;
   const first = new Translator(aliased, env, options);
   const withDigits = withHiddenDigits(first);
   const second = withDigits === aliased ? first : new Translator(withDigits, env, options);
@@ -204,6 +212,12 @@ class Translator implements SelectContext {
         i = exact.next - 1;
         continue;
       }
+      const padded = paddedComparison(this, i, 0, to, this.assignments);
+      if (padded !== undefined) {
+        out.push(padded.sql);
+        i = padded.next - 1;
+        continue;
+      }
       switch (tok.kind) {
         case 'string': {
           out.push(isWord(t[i - 1], 'AS') ? quoteIdent(tok.value) : this.stringLiteral(tok));
@@ -254,6 +268,10 @@ class Translator implements SelectContext {
             const typedLiteral = ['DATE', 'TIME', 'TIMESTAMP', 'INTERVAL'].includes(t[i - 2]?.upper ?? '');
             const stringy = (prev?.kind === 'string' && !typedLiteral) || next?.kind === 'string';
             out.push(binary && (stringy || this.options.concatMode === true) ? '||' : '+');
+          } else if (isDivision(t, i)) {
+            const divisor = guardedDivisor(t, i, to, (a, b) => this.range(a, b));
+            out.push(tok.text, divisor.sql);
+            i = divisor.next - 1;
           } else if (tok.text === ')') {
             throw syntaxError(')');
           } else {
@@ -355,11 +373,14 @@ class Translator implements SelectContext {
             throw new SqlServerError(7707, `Invalid partition function '${fnName}' specified.`);
           }
           const close = matchParen(t, i + 3);
-          out.push(partitionNumberSql(fn, `(${this.range(i + 4, close)})`));
+          out.push(partitionNumberSql(fn, `(${this.range(i + 4, close)})`, this.hiddenDigit(i + 4, close)));
           return { next: close + 1 };
         }
         case 'COLLATE':
           return { next: i + 2 };
+        case 'LIKE':
+          out.push(caseInsensitiveLike(t[i + 1], (name) => this.env.variables.get(name.toLowerCase())?.js));
+          return { next: i + 1 };
         case 'CURRENT_TIMESTAMP':
           out.push('CAST(now() AS TIMESTAMP)');
           return { next: i + 1 };

@@ -1,4 +1,5 @@
 import { isOp, isWord, matchParen } from '../lexer.js';
+import { isPaddedText } from '../padded-comparison.js';
 import type { FunctionCall, FunctionTranslator, TranslatedCall } from './function-call.js';
 
 /** COUNT, COUNT_BIG. */
@@ -15,7 +16,13 @@ function count(call: FunctionCall): TranslatedCall | undefined {
     over = ` OVER (${ctx.range(next + 2, oc)})`;
     next = oc + 1;
   }
-  const inner = `count(${ctx.range(open + 1, close)})${over}`;
+  // COUNT(DISTINCT s) counts strings as the default collation compares them: DuckDB's DISTINCT
+  // aggregate ignores the `nocase` collation, and trailing spaces do not count (padded-comparison.ts).
+  const distinctText = isWord(t[open + 1], 'DISTINCT') && isPaddedText(ctx.typeOf(open + 2, close));
+  const argument = distinctText
+    ? `DISTINCT lower(rtrim(${ctx.range(open + 2, close)}))`
+    : ctx.range(open + 1, close);
+  const inner = `count(${argument})${over}`;
   // COUNT returns int in SQL Server; COUNT_BIG returns bigint like DuckDB's count.
   return { sql: u === 'COUNT' ? `CAST(${inner} AS INTEGER)` : inner, next };
 }

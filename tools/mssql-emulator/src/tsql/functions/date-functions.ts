@@ -99,12 +99,37 @@ function dateadd(call: FunctionCall): TranslatedCall | undefined {
     second: `to_seconds(${n})`,
     millisecond: `to_milliseconds(${n})`,
     microsecond: `to_microseconds(${n})`,
-    nanosecond: `to_microseconds(${n} // 1000)`,
+    // DuckDB holds microseconds: a number of nanoseconds that is not whole microseconds is
+    // refused rather than added as fewer.
+    nanosecond: `to_microseconds(CASE WHEN (${n}) % 1000 <> 0 THEN error('DATEADD(nanosecond, n, …) with n not a multiple of 1000 is not supported by the emulator (it keeps microseconds).') ELSE (${n}) // 1000 END)`,
   };
   const sum = `(${call.dateArg(2)} + ${interval[part] ?? `to_days(${n})`})`;
   // DuckDB turns date + interval into a timestamp; SQL Server keeps the argument's type.
   const src = args[2] === undefined ? undefined : ctx.typeOf(args[2][0], args[2][1]);
-  return call.done(src?.name === 'date' ? `CAST(${sum} AS DATE)` : sum);
+  const checked = inTypeRange(sum, src?.name);
+  return call.done(src?.name === 'date' ? `CAST(${checked} AS DATE)` : checked);
+}
+
+/** Microseconds since 1970 of each type's first and last value, for DATEADD's overflow check. */
+const typeRanges: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  date: [-62135596800000000n, 253402300799999999n],
+  datetime2: [-62135596800000000n, 253402300799999999n],
+  datetime: [-6847804800000000n, 253402300799999999n],
+  smalldatetime: [-2208988800000000n, 3453321540000000n],
+};
+
+/**
+ * A DATEADD result checked against its type's range: SQL Server fails with error 517 ("Adding a
+ * value to a 'datetime2' column caused an overflow.") where DuckDB's wider TIMESTAMP would go on.
+ * time wraps around and datetimeoffset keeps its own range, so neither is checked.
+ */
+function inTypeRange(sum: string, typeName: string | undefined): string {
+  const name = typeName ?? 'datetime2';
+  const range = typeRanges[name];
+  if (range === undefined) {
+    return sum;
+  }
+  return `(CASE WHEN epoch_us(${sum}) NOT BETWEEN ${range[0]} AND ${range[1]} THEN error('Adding a value to a ''${name}'' column caused an overflow.') ELSE ${sum} END)`;
 }
 
 /** DATEDIFF, DATEDIFF_BIG. */
