@@ -309,7 +309,9 @@ export class Catalog {
         return `SELECT ${t.objectId}, ${index}, 1, count(*) FROM ${from}`;
       }
       // Every partition is listed, empty ones with 0 rows.
-      const number = partitionNumberSql(fn, quoteIdent(t.partition.column));
+      const column = t.columns.find((x) => x.name.toLowerCase() === t.partition?.column.toLowerCase());
+      const digit = column?.ns100 === undefined ? undefined : `coalesce(${quoteIdent(column.ns100)}, 0)`;
+      const number = partitionNumberSql(fn, quoteIdent(t.partition.column), digit);
       return `SELECT ${t.objectId}, ${index}, CAST(p.n AS INTEGER), coalesce(c.rows, 0) FROM range(1, ${fn.boundaries.length + 2}) p(n)
         LEFT JOIN (SELECT ${number} AS n, count(*) AS rows FROM ${from} GROUP BY 1) c ON c.n = p.n`;
     });

@@ -30,7 +30,11 @@ beforeAll(async () => {
       CREATE TABLE [dbo].[Split] ([Id] int NOT NULL, [D] date NULL) ON [ps_split]([D]);
       INSERT INTO dbo.Split VALUES (1, '2024-01-15'), (2, '2024-02-10'), (3, '2024-02-20'), (4, '2024-03-05'), (5, NULL);
       CREATE PARTITION FUNCTION [pf_listed] (int) AS RANGE LEFT FOR VALUES (10, 20);
-      CREATE PARTITION SCHEME [ps_listed] AS PARTITION [pf_listed] TO ([PRIMARY], [PRIMARY], [PRIMARY]);`,
+      CREATE PARTITION SCHEME [ps_listed] AS PARTITION [pf_listed] TO ([PRIMARY], [PRIMARY], [PRIMARY]);
+      CREATE PARTITION SCHEME [ps_types_t] AS PARTITION [pf_types_t] ALL TO ([PRIMARY]);
+      CREATE TABLE [dbo].[Ticks] ([Id] int NOT NULL, [T] datetime2(7) NULL) ON [ps_types_t]([T]);
+      INSERT INTO dbo.Ticks VALUES (1, '2024-02-01T10:00:00.1234566'), (2, '2024-02-01T10:00:00.1234567'),
+        (3, '2024-02-01T10:00:00.1234568');`,
   });
   pool = await connectPool(emulator);
 });
@@ -184,6 +188,22 @@ describe('sys.partition_range_values.value is a sql_variant of the function type
       "SELECT CONVERT(nvarchar(40), prv.value) FROM sys.partition_range_values AS prv JOIN sys.partition_functions AS pf ON pf.function_id = prv.function_id WHERE pf.name = 'pf_types_o'",
     );
     expect(offset.message).toMatch(/base type: datetimeoffset\(7\)/);
+  });
+});
+
+describe('$PARTITION of a datetime2(7) function', () => {
+  it('compares at 100 ns, the 7th digit of values and boundaries included', async () => {
+    const r = await pool
+      .request()
+      .query('SELECT $PARTITION.pf_types_t([T]) AS p FROM dbo.Ticks ORDER BY [Id]');
+    expect(r.recordset.map((x: { p: number }) => x.p)).toEqual([1, 2, 2]);
+    const literal = await pool
+      .request()
+      .query("SELECT $PARTITION.pf_types_t(CAST('2024-02-01T10:00:00.1234566' AS datetime2(7))) AS p");
+    expect(literal.recordset[0].p).toBe(1);
+    const stats = await pool.request().query(`SELECT p.row_count FROM sys.dm_db_partition_stats AS p
+      JOIN sys.tables AS t ON t.object_id = p.object_id WHERE t.name = 'Ticks' ORDER BY p.partition_number`);
+    expect(stats.recordset.map((x: { row_count: unknown }) => Number(x.row_count))).toEqual([1, 2]);
   });
 });
 
