@@ -228,7 +228,10 @@ function distinctOnTrimmed(ctx: SelectContext, selectAt: number): readonly Token
     if (digit !== undefined) {
       const last = t[exprEnd - 1] as Token;
       const name = hiddenDigitName(last.kind === 'word' ? last.text : last.value);
-      keys.push([...t.slice(a, exprEnd - 1), { ...last, kind: 'quoted', value: name, text: `[${name}]`, upper: '' }]);
+      keys.push([
+        ...t.slice(a, exprEnd - 1),
+        { ...last, kind: 'quoted', value: name, text: `[${name}]`, upper: '' },
+      ]);
     }
   }
   if (!anyPadded) {
