@@ -110,21 +110,30 @@ export async function spliceParquet(request: ParquetSpliceRequest): Promise<Parq
       }
     });
 
-    out = await open(request.target, 'w');
+    // The layout is planned first (positions follow from the chunks' lengths), then the bytes are
+    // copied in as few reads as possible: a row group's chunks from one file lie side by side.
     let position = 0;
-    const write = async (bytes: Uint8Array): Promise<void> => {
-      let done = 0;
-      while (done < bytes.length) {
-        const { bytesWritten } = await (out as FileHandle).write(bytes, done, bytes.length - done, position);
-        done += bytesWritten;
-        position += bytesWritten;
-      }
+    const segments: Segment[] = [];
+    const write = (bytes: Uint8Array): void => {
+      segments.push({ bytes, start: 0, length: bytes.length, at: position });
+      position += bytes.length;
     };
-    await write(MAGIC);
+    const copy = (file: ParquetFile, start: bigint, length: bigint): void => {
+      const last = segments[segments.length - 1];
+      const from = Number(start);
+      const size = Number(length);
+      if (last?.file === file && last.start + last.length === from && last.at + last.length === position) {
+        last.length += size;
+      } else {
+        segments.push({ file, start: from, length: size, at: position });
+      }
+      position += size;
+    };
+    write(MAGIC);
     const blooms: { file: ParquetFile; meta: ThriftField[] }[] = [];
     const groupsOut: ThriftField[][] = [];
     let rows = 0n;
-    const copyGroup = async (
+    const copyGroup = (
       pick: (column: number) => { file: ParquetFile; chunk: ThriftField[] },
       group: ThriftField[],
     ) => {
@@ -141,7 +150,7 @@ export async function spliceParquet(request: ParquetSpliceRequest): Promise<Parq
         if (first < 0) {
           first = position;
         }
-        await write(await readRange(file, start, length));
+        copy(file, start, length);
         compressed += length;
         uncompressed += int(meta, 6);
         const newMeta = meta.map((field) =>
@@ -181,7 +190,7 @@ export async function spliceParquet(request: ParquetSpliceRequest): Promise<Parq
       const baseChunks = columnChunks(group);
       const replacement = replacements[i] as ParquetFile;
       const replacementChunks = columnChunks(rowGroups(replacement)[0] as ThriftField[]);
-      await copyGroup((column) => {
+      copyGroup((column) => {
         const k = replaced.get(column);
         return k === undefined
           ? { file: base, chunk: baseChunks[column] as ThriftField[] }
@@ -190,7 +199,7 @@ export async function spliceParquet(request: ParquetSpliceRequest): Promise<Parq
     }
     for (const group of rowGroups(appended)) {
       const chunks = columnChunks(group);
-      await copyGroup((column) => ({ file: appended, chunk: chunks[column] as ThriftField[] }), group);
+      copyGroup((column) => ({ file: appended, chunk: chunks[column] as ThriftField[] }), group);
     }
     // Bloom filters after the data, as writers put them.
     for (const { file, meta } of blooms) {
@@ -200,9 +209,9 @@ export async function spliceParquet(request: ParquetSpliceRequest): Promise<Parq
         meta.splice(meta.indexOf(offset), 1);
         continue;
       }
-      const bytes = await readRange(file, offset.value as bigint, length.value as bigint);
+      const from = offset.value as bigint;
       offset.value = BigInt(position);
-      await write(bytes);
+      copy(file, from, length.value as bigint);
     }
     const footer = base.footer.map((field): ThriftField => {
       switch (field.id) {
@@ -221,11 +230,13 @@ export async function spliceParquet(request: ParquetSpliceRequest): Promise<Parq
       withMetadata.sort((a, b) => a.id - b.id);
     }
     const footerBytes = encodeThriftStruct(withMetadata);
-    await write(footerBytes);
+    write(footerBytes);
     const tail = new Uint8Array(8);
     new DataView(tail.buffer).setUint32(0, footerBytes.length, true);
     tail.set(MAGIC, 4);
-    await write(tail);
+    write(tail);
+    out = await open(request.target, 'w');
+    await writeSegments(out, segments);
     await out.close();
     out = undefined;
     await fsyncFile(request.target);
@@ -351,17 +362,42 @@ function chunkStart(meta: readonly ThriftField[]): bigint {
   return start;
 }
 
-async function readRange(file: ParquetFile, start: bigint, length: bigint): Promise<Uint8Array> {
-  const buffer = Buffer.alloc(Number(length));
-  let done = 0;
-  while (done < buffer.length) {
-    const { bytesRead } = await file.handle.read(buffer, done, buffer.length - done, Number(start) + done);
-    if (bytesRead === 0) {
-      throw refuse(`${file.path} ends inside a column chunk`);
+/** A piece of the file written: bytes of its own, or `length` bytes of `file` from `start`. */
+interface Segment {
+  readonly file?: ParquetFile;
+  readonly bytes?: Uint8Array;
+  readonly start: number;
+  length: number;
+  /** Where it goes in the file written. */
+  readonly at: number;
+}
+
+/** Writes the segments through one buffer of at most 8 MiB (no allocation per chunk). */
+async function writeSegments(out: FileHandle, segments: readonly Segment[]): Promise<void> {
+  const largest = Math.max(0, ...segments.filter((s) => s.file !== undefined).map((s) => s.length));
+  const buffer = Buffer.allocUnsafe(Math.min(largest, 8 * 1024 * 1024));
+  const writeAll = async (bytes: Uint8Array, at: number): Promise<void> => {
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await out.write(bytes, done, bytes.length - done, at + done);
+      done += bytesWritten;
     }
-    done += bytesRead;
+  };
+  for (const segment of segments) {
+    if (segment.file === undefined) {
+      await writeAll(segment.bytes ?? new Uint8Array(0), segment.at);
+      continue;
+    }
+    for (let done = 0; done < segment.length; ) {
+      const want = Math.min(buffer.length, segment.length - done);
+      const { bytesRead } = await segment.file.handle.read(buffer, 0, want, segment.start + done);
+      if (bytesRead === 0) {
+        throw refuse(`${segment.file.path} ends inside a column chunk`);
+      }
+      await writeAll(buffer.subarray(0, bytesRead), segment.at + done);
+      done += bytesRead;
+    }
   }
-  return buffer;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

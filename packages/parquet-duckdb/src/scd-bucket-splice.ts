@@ -48,8 +48,8 @@ export interface ScdBucketSplice {
  * group), and the new versions follow as one more row group. 1 % of 2,000,000 keys changed touches
  * every bucket: this writes ~3 % of the bytes a whole rewrite writes.
  *
- * Runs in the merge's DuckDB session after the bucket's change tables exist: `v` (the touched keys'
- * versions), `m` (each row read's change), `t` (the touched keys). Returns false — and writes
+ * Runs in the merge's DuckDB session after the bucket's change tables exist: `l` (the lake rows of
+ * the keys read or gone), `v` (the touched keys' versions), `t` (the touched keys). Returns false — and writes
  * nothing — when the bucket cannot be spliced exactly, so the caller rewrites it whole: more than
  * {@link SCD_MAX_APPENDED_ROW_GROUPS} row groups gained by earlier splices (compaction), a lake
  * version of a touched key not matched exactly once by the new history (a duplicate version), a
@@ -84,15 +84,16 @@ export async function spliceScdBucket(
   await connection.run(`CREATE TEMP TABLE xs AS
     SELECT x.file_row_number AS sqlsync_row, h.${end} AS e, h.${latest} AS l, h.${deleted} AS d
     FROM ${lake} x JOIN h ON ${on('h', 'x')} AND h.${eff} = x.${eff}`);
-  const matched = await count('SELECT COUNT(DISTINCT sqlsync_row) FROM xs');
-  const lakeRowsTouched = await count(
-    `SELECT COUNT(*) FROM ${lake} x WHERE EXISTS (SELECT 1 FROM t WHERE ${on('t', 'x')})`,
-  );
-  if (
-    matched !== (await count('SELECT COUNT(*) FROM xs')) ||
-    matched !== lakeRowsTouched ||
-    (await count('SELECT COUNT(*) FROM h')) !== matched + splice.versionsAdded
-  ) {
+  // Every lake row of a touched key (all of them are in `l`) matched by exactly one new version,
+  // and the other new versions are the added ones.
+  const [matched = 0, rowsMatched = 0, lakeRowsTouched = 0, versions = 0] = (
+    (
+      await connection.runAndReadAll(`SELECT
+      (SELECT COUNT(DISTINCT sqlsync_row) FROM xs), (SELECT COUNT(*) FROM xs),
+      (SELECT COUNT(*) FROM l WHERE EXISTS (SELECT 1 FROM t WHERE ${on('t', 'l')})), (SELECT COUNT(*) FROM h)`)
+    ).getRows()[0] ?? []
+  ).map(Number);
+  if (matched !== rowsMatched || matched !== lakeRowsTouched || versions !== matched + splice.versionsAdded) {
     return false;
   }
   const scratch = splice.tempDirectory;
@@ -117,7 +118,7 @@ export async function spliceScdBucket(
     const added = join(scratch, 'added.parquet');
     await connection.run(`COPY (
         SELECT ${lakeList.join(', ')} FROM h
-        WHERE NOT EXISTS (SELECT 1 FROM ${lake} x WHERE ${on('h', 'x')} AND h.${eff} = x.${eff})
+        WHERE NOT EXISTS (SELECT 1 FROM l WHERE ${on('h', 'l')} AND h.${eff} = l.${eff})
         ORDER BY ${[...keys, eff].join(', ')})
       TO ${quoteStringLiteral(added)} (${splice.copyOptions})`);
     const sourceColumns = columns.sourceColumns.length;
