@@ -194,4 +194,35 @@ describe('destination: { type: mssql }', () => {
     expect(text(await dw.execute(`${RATES} FROM warehouse.Rates ORDER BY Code;`))).toEqual(before);
     expect(mismatched.Sales?.status).toBe('ok');
   }, 300_000);
+
+  it('validate checks the warehouse: columns, partition function alignment, existence', async () => {
+    await source.exec(`CREATE TABLE dbo.Sales2 (Id int NOT NULL, SaleDate date NOT NULL, CONSTRAINT PK_Sales2 PRIMARY KEY (Id, SaleDate)) ON psMonth(SaleDate);
+      INSERT INTO dbo.Sales2 VALUES (1, '2024-01-05');`);
+    await dw.execute(
+      "CREATE PARTITION FUNCTION pfOther (date) AS RANGE RIGHT FOR VALUES ('2024-01-01', '2024-02-15', '2024-03-01', '2024-04-01');",
+    );
+    await dw.execute('CREATE PARTITION SCHEME psOther AS PARTITION pfOther ALL TO ([PRIMARY]);');
+    await dw.execute(
+      'CREATE TABLE warehouse.Sales2 (Id int NOT NULL, SaleDate date NOT NULL, CONSTRAINT PK_wSales2 PRIMARY KEY (Id, SaleDate)) ON psOther(SaleDate);',
+    );
+    const cfg = config({
+      partition_tables: [
+        { table_name: 'Sales', target_schema: 'sales', partition_column: 'SaleDate' },
+        { table_name: 'Sales2', target_schema: 'sales', partition_column: 'SaleDate' },
+      ],
+
+    });
+    const report = await new Pipeline(cfg, { logger: createLogger({ level: 'silent' }) }).validateAllTables();
+    const byTable = Object.fromEntries(report.tables.map((t) => [t.table.replace('dbo.', ''), t]));
+    expect(report.status).toBe('invalid');
+    expect(byTable.Sales).toMatchObject({ valid: true, problems: [] });
+    expect(byTable.Customers).toMatchObject({ valid: true });
+    expect(byTable.Sales2?.valid).toBe(false);
+    expect(byTable.Sales2?.problems.join('\n')).toMatch(
+      /destination: partition function pfOther puts the source's boundary 2024-02-01\S* in partition 2, the source in 3/,
+    );
+    expect(byTable.Rates?.problems).toEqual([
+      'destination: column Comment of warehouse.Rates is not in the lake table',
+    ]);
+  }, 300_000);
 });

@@ -130,8 +130,14 @@ async function loadOne(
   }
 }
 
-/** What `loadWarehouseTable` needs: the source's columns, key and partition scheme, and what the run changed. */
-async function loadRequest(
+/**
+ * What `loadWarehouseTable` needs: the source's columns, key and partition scheme (read on a
+ * connection of its own), and what the run changed plus what a failed load left (`pending`).
+ *
+ * @example
+ * const request = await loadRequest(config, destination, table, [], lakeDir, run, undefined);
+ */
+export async function loadRequest(
   config: PipelineConfig,
   destination: MssqlDestinationConfig,
   table: TableConfig,

@@ -18,6 +18,7 @@ import {
 import { type PipelineStatus, pipelineStatus } from './commands/pipeline-status.js';
 import { type ValidationReport, validateTables } from './commands/validate-tables.js';
 import { loadDestination } from './destination-step.js';
+import { validateDestination } from './destination-validation.js';
 import type { RunProgressEvent } from './run-progress.js';
 import type { PlanSummary, RunSummary, TableSummary } from './run-summary.js';
 import {
@@ -229,14 +230,19 @@ export class Pipeline {
    * Checks the selected tables against the source's catalog, as the original tool's
    * `validate_all_tables`: each table exists, its column types are supported (or skipped per
    * `unsupported_types`), the columns its config names are there, and the login may SELECT from it.
-   * Writes nothing; an unreachable database is `status: 'failed'`, not thrown.
+   * With `destination: { type: mssql }`, also each warehouse table: it exists and matches the lake
+   * (columns, key, partition function aligned with the source's) or can be created, and the login
+   * holds ALTER on it. Writes nothing; an unreachable database is `status: 'failed'`, not thrown.
    *
    * @example
    * const validation = await pipeline.validateAllTables();
    * console.log(`Valid tables: ${validation.valid_tables}/${validation.total_tables}`);
    */
-  validateAllTables(options: RunOptions = {}): Promise<ValidationReport> {
-    return validateTables(this.#config, this.selectTables(options), this.#logger, options.signal);
+  async validateAllTables(options: RunOptions = {}): Promise<ValidationReport> {
+    const tables = this.selectTables(options);
+    const report = await validateTables(this.#config, tables, this.#logger, options.signal);
+    // With `destination: { type: mssql }`, each warehouse table too (destination-validation.ts).
+    return validateDestination(this.#config, tables, report, this.#logger);
   }
 
   /**

@@ -28,3 +28,4 @@ export {
   type WarehouseTableSpec,
   warehousePartitionNames,
 } from './warehouse-table.js';
+export { validateWarehouseTable, type WarehouseTableValidation } from './warehouse-validation.js';
