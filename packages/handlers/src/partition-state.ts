@@ -1,4 +1,5 @@
 import { type PartitionTableConfig, type StateCodec, z } from '@sync/core';
+import { legacyBoundaryMatches } from '@sync/extract-mssql';
 import { NULL_PARTITION } from '@sync/parquet-duckdb';
 import { lakeTableDir } from './lake-paths.js';
 import { fingerprintChanges, type PartitionFingerprint } from './partition-fingerprint.js';
@@ -213,13 +214,50 @@ export async function checkPartitionState(
     } else if (found.fingerprint === undefined) {
       problems.push(`${name}: its files carry no readable fingerprint`);
     } else {
-      const changes = fingerprintChanges(found.fingerprint, recorded.fingerprint);
+      const changes = fingerprintChanges(
+        sameBoundaries(found.fingerprint, recorded.fingerprint),
+        recorded.fingerprint,
+      );
       if (changes.length > 0) {
         problems.push(`${name}: its files were read at another fingerprint (${changes.join(', ')})`);
       }
     }
   }
   return problems;
+}
+
+/** The kind of value a boundary text holds, as far as comparing it with an older form needs. */
+function boundaryKind(text: string): string {
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    return 'datetime2';
+  }
+  if (/^\d{2}:\d{2}:\d{2}/.test(text)) {
+    return 'time';
+  }
+  if (/^-?\d+(\.\d+)?$/.test(text)) {
+    return 'decimal';
+  }
+  return /^0x/i.test(text) ? 'binary' : 'nvarchar';
+}
+
+/**
+ * A lake file's fingerprint with each boundary taken as the state records it when both are the
+ * same boundary, the file's in the form states and files held before boundary labels (a file
+ * written before the migration keeps its metadata: it was renamed, not re-read).
+ */
+function sameBoundaries(file: PartitionFingerprint, recorded: PartitionFingerprint): PartitionFingerprint {
+  const same = (a: string | null | undefined, b: string | null | undefined): boolean =>
+    a === b ||
+    (typeof a === 'string' && typeof b === 'string' && legacyBoundaryMatches(a, b, boundaryKind(b)));
+  return {
+    ...file,
+    ...('lowerBoundary' in file && same(file.lowerBoundary, recorded.lowerBoundary)
+      ? { lowerBoundary: recorded.lowerBoundary ?? null }
+      : {}),
+    ...('upperBoundary' in file && same(file.upperBoundary, recorded.upperBoundary)
+      ? { upperBoundary: recorded.upperBoundary ?? null }
+      : {}),
+  };
 }
 
 function safeJson(text: string): unknown {
