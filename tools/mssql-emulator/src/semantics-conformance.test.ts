@@ -54,6 +54,9 @@ const uniqueKeys =
 const truncation =
   'https://learn.microsoft.com/en-us/sql/relational-databases/errors-events/mssqlserver-2628-database-engine-error';
 const ansiPadding = 'https://learn.microsoft.com/en-us/sql/t-sql/statements/set-ansi-padding-transact-sql';
+const partitionRangeValues =
+  'https://learn.microsoft.com/en-us/sql/relational-databases/system-catalog-views/sys-partition-range-values-transact-sql';
+const sqlVariant = 'https://learn.microsoft.com/en-us/sql/t-sql/data-types/sql-variant-transact-sql';
 
 const overflowInt = 'Arithmetic overflow error converting expression to data type int.';
 
@@ -463,6 +466,42 @@ const cases: readonly Case[] = [
     sql: "INSERT INTO dbo.Short (Id, V) VALUES (5, 'ab     ')",
     refused: /column 'V'.*trailing spaces only.*not supported by the emulator/,
     docs: ansiPadding,
+  },
+  // sys.partition_range_values.value is a sql_variant of the function's parameter type; CAST and
+  // CONVERT convert its base type (partition-functions.test.ts has more).
+  {
+    semantic: 'sql_variant boundary cast back to date',
+    sql: `CREATE PARTITION FUNCTION pf_conf_d (date) AS RANGE RIGHT FOR VALUES ('2024-02-01');
+      SELECT CONVERT(char(10), CAST(prv.value AS date), 23) FROM sys.partition_range_values AS prv
+      JOIN sys.partition_functions AS pf ON pf.function_id = prv.function_id WHERE pf.name = 'pf_conf_d'`,
+    rows: [['2024-02-01']],
+    docs: partitionRangeValues,
+  },
+  {
+    semantic: 'sql_variant boundary cast back to datetime2(7), 7th digit kept',
+    sql: `CREATE PARTITION FUNCTION pf_conf_t (datetime2(7)) AS RANGE LEFT FOR VALUES ('2024-02-01T10:00:00.1234567');
+      SELECT CONVERT(varchar(27), CAST(prv.value AS datetime2(7)), 126) FROM sys.partition_range_values AS prv
+      JOIN sys.partition_functions AS pf ON pf.function_id = prv.function_id WHERE pf.name = 'pf_conf_t'`,
+    rows: [['2024-02-01T10:00:00.1234567']],
+    docs: sqlVariant,
+  },
+  {
+    semantic: 'sql_variant of decimal(19,4) to text',
+    sql: `CREATE PARTITION FUNCTION pf_conf_m (decimal(19,4)) AS RANGE LEFT FOR VALUES (10.5);
+      SELECT CONVERT(nvarchar(20), prv.value), CAST(prv.value AS int) FROM sys.partition_range_values AS prv
+      JOIN sys.partition_functions AS pf ON pf.function_id = prv.function_id WHERE pf.name = 'pf_conf_m'`,
+    rows: [['10.5000', '10']],
+    docs: castConvert,
+  },
+  // SQL Server: '2024-02-01 10:00:00.0000000 +05:45'.
+  {
+    semantic: 'sql_variant of datetimeoffset to text',
+    sql: `CREATE PARTITION FUNCTION pf_conf_o (datetimeoffset(7)) AS RANGE LEFT FOR VALUES ('2024-02-01T10:00:00+05:45');
+      SELECT CONVERT(nvarchar(40), prv.value) FROM sys.partition_range_values AS prv
+      JOIN sys.partition_functions AS pf ON pf.function_id = prv.function_id WHERE pf.name = 'pf_conf_o'`,
+    refused:
+      /sql_variant to nvarchar\(40\) is not supported by the emulator for this value's base type: datetimeoffset/,
+    docs: sqlVariant,
   },
 ];
 
