@@ -357,6 +357,21 @@ const cases: readonly Case[] = [
     docs: trailingSpaces,
   },
   {
+    semantic: 'simple CASE on a string',
+    sql: "SELECT CASE Code WHEN 'A' THEN 'x' WHEN 'b  ' THEN 'y' ELSE 'z' END FROM dbo.Names ORDER BY Id",
+    rows: [['x'], ['x'], ['x'], ['z'], ['y']],
+    docs: trailingSpaces,
+  },
+  {
+    semantic: 'NULLIF of strings',
+    sql: "SELECT NULLIF(Label, N'a'), NULLIF(Code, 'b ') FROM dbo.Names WHERE Id IN (2, 5) ORDER BY Id",
+    rows: [
+      ['NULL', 'A'],
+      ['B', 'NULL'],
+    ],
+    docs: 'https://learn.microsoft.com/en-us/sql/t-sql/language-elements/nullif-transact-sql',
+  },
+  {
     semantic: 'DISTINCT keeps values apart by the 7th digit',
     sql: 'SELECT COUNT(*) FROM (SELECT DISTINCT Code, D FROM dbo.Ticks) d',
     rows: [['2']],

@@ -20,6 +20,7 @@ import { withPaddedGrouping } from './padded-grouping.js';
 import { selectHints } from './select-hints.js';
 import { rewriteSelectAliases } from './select-list.js';
 import { type SelectContext, withDecimalText, withHiddenDigits } from './select-rewrites.js';
+import { simpleStringCase } from './simple-case.js';
 import { StatementScope } from './statement-scope.js';
 import { exactDigit } from './temporal-ticks.js';
 import {
@@ -375,6 +376,14 @@ class Translator implements SelectContext {
           const close = matchParen(t, i + 3);
           out.push(partitionNumberSql(fn, `(${this.range(i + 4, close)})`, this.hiddenDigit(i + 4, close)));
           return { next: close + 1 };
+        }
+        case 'CASE': {
+          const simple = simpleStringCase(this, i);
+          if (simple !== undefined) {
+            out.push(simple.sql);
+            return { next: simple.next };
+          }
+          break;
         }
         case 'COLLATE':
           return { next: i + 2 };

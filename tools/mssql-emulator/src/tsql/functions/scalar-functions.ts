@@ -1,8 +1,26 @@
+import { isPaddedText } from '../padded-comparison.js';
 import type { FunctionCall, FunctionTranslator, TranslatedCall } from './function-call.js';
 
 /** ISNULL. */
 function isnull(call: FunctionCall): TranslatedCall | undefined {
   return call.done(`coalesce(${call.arg(0)}, ${call.arg(1)})`);
+}
+
+/**
+ * NULLIF of two character strings compares them as the default collation does (trailing spaces
+ * ignored, see padded-comparison.ts): `NULLIF(N'a ', N'a')` is NULL. Others pass through.
+ */
+function nullif(call: FunctionCall): TranslatedCall | undefined {
+  const [a, b] = call.args;
+  if (call.args.length !== 2 || a === undefined || b === undefined) {
+    return undefined;
+  }
+  const ctx = call.ctx;
+  if (!isPaddedText(ctx.typeOf(a[0], a[1])) || !isPaddedText(ctx.typeOf(b[0], b[1]))) {
+    return undefined;
+  }
+  const first = call.arg(0);
+  return call.done(`(CASE WHEN rtrim(${first}) = rtrim(${call.arg(1)}) THEN NULL ELSE ${first} END)`);
 }
 
 /** IIF. */
@@ -56,13 +74,15 @@ function generateSeries(call: FunctionCall): TranslatedCall | undefined {
 }
 
 /**
- * Scalar functions DuckDB spells differently (ISNULL, IIF, ATN2, ROUND with truncation, NEWID) and SQL Server 2022's GENERATE_SERIES.
+ * Scalar functions DuckDB spells differently (ISNULL, IIF, ATN2, ROUND with truncation, NEWID), NULLIF of strings
+ * (collation), and SQL Server 2022's GENERATE_SERIES.
  *
  * @example
  * scalarFunctions.ISNULL?.(call)
  */
 export const scalarFunctions: Readonly<Record<string, FunctionTranslator>> = {
   ISNULL: isnull,
+  NULLIF: nullif,
   IIF: iif,
   SQUARE: square,
   ATN2: atn2,
