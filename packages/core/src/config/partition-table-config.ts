@@ -9,7 +9,7 @@ export const partitionTableShape = {
   partition_column: sqlName
     .default('COBID')
     .describe(
-      'Column the table is partitioned by. Lake directories are <column>=<value> (one per value), <column>_<granularity>=<period>, or <column>_partition=<nnnnn> under a source partition scheme. Defaults to COBID (as the original tool).',
+      'Column the table is partitioned by. Lake directories are <column>=<value> (one per value), <column>_<granularity>=<period>, or <column>_partition=<lower boundary> (e.g. 2024-02-01; the first partition: __HIVE_DEFAULT_PARTITION__) under a source partition scheme. Defaults to COBID (as the original tool).',
     ),
   granularity: z
     .enum(['day', 'month', 'year'])
