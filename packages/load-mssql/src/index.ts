@@ -8,6 +8,7 @@ export {
   declarationOf,
   lakeReadExpression,
   quoteName,
+  textTransfer,
   type WarehouseColumn,
   warehouseColumns,
 } from './warehouse-columns.js';

@@ -186,6 +186,9 @@ export function bulkValue(column: WarehouseColumn, value: unknown, duckType: str
   }
   if (duckType.startsWith('DECIMAL')) {
     const text = String(value);
+    if (column.typeName === 'varchar') {
+      return text; // a wide decimal's exact text (see textTransfer)
+    }
     const unscaled = BigInt(text.replace('.', '').replace(/^(-?)0+(?=\d)/, '$1'));
     if (unscaled > BigInt(TWO_53) || -unscaled > BigInt(TWO_53)) {
       throw new SqlSyncError(
@@ -200,6 +203,27 @@ export function bulkValue(column: WarehouseColumn, value: unknown, duckType: str
     return Buffer.from(String(value), 'hex');
   }
   return value;
+}
+
+/** The most digits a decimal can have and still travel exactly as a JS number (2^53 > 10^15). */
+const EXACT_NUMBER_DIGITS = 15;
+
+/**
+ * How a column travels in the bulk load: as itself, or — a decimal of more than 15 digits, which
+ * tedious would round through a JS number — as its exact text in a `varchar(60)` column of a load
+ * table, converted by the server (`CAST(… AS decimal(p,s))`) into the staging table.
+ *
+ * @example
+ * textTransfer({ typeName: 'decimal', precision: 38, … }) // { …, typeName: 'varchar', declaration: 'varchar(60)' }
+ */
+export function textTransfer(column: WarehouseColumn): WarehouseColumn | undefined {
+  if (
+    (column.typeName === 'decimal' || column.typeName === 'numeric') &&
+    column.precision > EXACT_NUMBER_DIGITS
+  ) {
+    return { ...column, typeName: 'varchar', declaration: 'varchar(60)' };
+  }
+  return undefined;
 }
 
 /**

@@ -4,7 +4,13 @@ import { type SourceSchema, SqlSyncError } from '@sync/core';
 import type { SourcePartitionScheme } from '@sync/extract-mssql';
 import { type LakeColumn, type LakeRows, parquetFiles } from './lake-rows.js';
 import { dropLeftoverStaging, StagingNames } from './staging-tables.js';
-import { bulkColumn, quoteName, type WarehouseColumn, warehouseColumns } from './warehouse-columns.js';
+import {
+  bulkColumn,
+  quoteName,
+  textTransfer,
+  type WarehouseColumn,
+  warehouseColumns,
+} from './warehouse-columns.js';
 import type { WarehouseConnection } from './warehouse-connection.js';
 import {
   boundaryLiteral,
@@ -167,12 +173,40 @@ async function bulkIntoStaging(
   batchSize: number,
 ): Promise<number> {
   await dw.execute(createTableSql(spec, stage.quoted, stage.bare));
-  return dw.bulkLoad(
-    stage.quoted,
-    spec.columns.map(bulkColumn),
-    lake.rows(files, spec.columns, lakeColumns),
+  if (!spec.columns.some((c) => textTransfer(c) !== undefined)) {
+    return dw.bulkLoad(
+      stage.quoted,
+      spec.columns.map(bulkColumn),
+      lake.rows(files, spec.columns, lakeColumns),
+      batchSize,
+    );
+  }
+  // Wide decimals travel as exact text into a load table; the server converts them into staging.
+  const load = loadTableOf(spec, stage);
+  const loadColumns = spec.columns.map((c) => textTransfer(c) ?? c);
+  await dw.execute(
+    createTableSql({ ...spec, columns: loadColumns, primaryKey: [] }, load, `${stage.bare}load`),
+  );
+  const rows = await dw.bulkLoad(
+    load,
+    loadColumns.map(bulkColumn),
+    lake.rows(files, loadColumns, lakeColumns),
     batchSize,
   );
+  const cols = spec.columns.map((c) => quoteName(c.name));
+  const values = spec.columns.map((c) =>
+    textTransfer(c) === undefined ? quoteName(c.name) : `CAST(${quoteName(c.name)} AS ${c.declaration})`,
+  );
+  await dw.execute(
+    `INSERT INTO ${stage.quoted} (${cols.join(', ')}) SELECT ${values.join(', ')} FROM ${load};`,
+  );
+  await dw.execute(`DROP TABLE ${load};`);
+  return rows;
+}
+
+/** The load table of a staging table (wide decimals as text), beside it. */
+function loadTableOf(spec: WarehouseTableSpec, stage: { bare: string }): string {
+  return tableName(spec.schema, `${stage.bare}load`);
 }
 
 /** Rolls back what is open and drops the run's staging tables; the first error is kept. */
@@ -257,7 +291,7 @@ async function switchPartitionIn(
     await dw.execute(`DROP TABLE ${stage.quoted};`);
     return rows;
   } catch (error) {
-    await undo(dw, [stage.quoted, trash.quoted]);
+    await undo(dw, [stage.quoted, loadTableOf(spec, stage), trash.quoted]);
     throw error;
   }
 }
@@ -364,7 +398,7 @@ async function reloadTable(
     await dw.execute(`DROP TABLE ${stage.quoted};`);
     return { mode: merge ? 'merge' : 'replace', created, rows, partitionsSwitched: 0, partitionsEmptied: 0 };
   } catch (error) {
-    await undo(dw, [stage.quoted]);
+    await undo(dw, [stage.quoted, loadTableOf(spec, stage)]);
     throw error;
   }
 }
