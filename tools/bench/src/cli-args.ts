@@ -77,6 +77,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     'decimal-double-columns',
     'sqlsync-scd2-initial',
     'sqlsync-scd2-incremental',
+    'sqlsync-mssql-destination',
   ];
   const only = values.only?.flatMap((o) => o.split(',')).map((o) => o.trim());
   for (const name of only ?? []) {

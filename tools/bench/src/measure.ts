@@ -6,6 +6,7 @@ import { baselineDriver, baselineDuckdbCopy, type Measured } from './baselines.j
 import { decimalPath } from './decimal-paths.js';
 import { emulatorRaw } from './emulator-raw.js';
 import { type MeasureOutcome, type MeasureSpec, partitionWorkers, SPEC_ENV } from './measurement.js';
+import { sqlsyncMssqlDestination } from './mssql-destination.js';
 import { RssSampler } from './rss-sampler.js';
 import { sqlsyncFullRun, sqlsyncNoChangeRun } from './sqlsync-runs.js';
 
@@ -34,6 +35,8 @@ function runMeasurement(spec: MeasureSpec): Promise<Measured> {
       // The same run: the incremental one finds the initial load's lake and state in its work
       // directory and 1 % of the keys changed (main.js sets both up, untimed).
       return sqlsyncFullRun(spec, 'scd');
+    case 'sqlsync-mssql-destination':
+      return sqlsyncMssqlDestination(spec);
     default:
       if (partitionWorkers(spec.name) !== undefined) {
         return sqlsyncFullRun(spec, 'partition');

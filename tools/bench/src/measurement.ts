@@ -16,6 +16,7 @@ export const FIXED_MEASUREMENTS = [
   'decimal-double-columns',
   'sqlsync-scd2-initial',
   'sqlsync-scd2-incremental',
+  'sqlsync-mssql-destination',
 ] as const;
 
 /** A measurement's name: one of {@link FIXED_MEASUREMENTS} or `sqlsync-partition-<n>w`. */
