@@ -16,6 +16,7 @@ const PACKAGES = [
   '@sync/extract-mssql',
   '@sync/parquet-duckdb',
   '@sync/handlers',
+  '@sync/load-mssql',
   '@sync/orchestrator',
 ];
 const PASSWORD = 'Packed!Passw0rd';
