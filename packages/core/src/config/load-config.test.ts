@@ -85,6 +85,8 @@ describe('loadConfig', () => {
       partitionParallelLimit: 4,
       enableSqlServerPartitionSwitching: true,
       validatePrecisionEndToEnd: true,
+      snapshotIsolation: 'auto',
+      concurrentChangeRetries: 3,
     });
     expect(config.state).toEqual({
       stateDirectory: './state',

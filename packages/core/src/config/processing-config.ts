@@ -47,6 +47,20 @@ export const processingShape = {
     .describe(
       "Before publishing, check each unit's staged Parquet against the source: COUNT_BIG and the exact SUM of every decimal column must match. false skips the check and its source query. Defaults to true.",
     ),
+  snapshot_isolation: z
+    .enum(['auto', 'required', 'off'])
+    .default('auto')
+    .describe(
+      "How a unit reads a table that may be written meanwhile. auto: where the source database allows snapshot isolation (sys.databases.snapshot_isolation_state = 1, set by ALTER DATABASE … SET ALLOW_SNAPSHOT_ISOLATION ON), each unit reads its rows and its validation figures inside one SNAPSHOT transaction on one connection, so they agree while writers commit; elsewhere it reads at READ COMMITTED and retries the unit on a validation mismatch (concurrent_change_retries). required: snapshot reads only; a database that does not allow them fails the run's units with a message saying how to allow them. off: READ COMMITTED with retries even where snapshots are allowed. Defaults to auto.",
+    ),
+  concurrent_change_retries: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(3)
+    .describe(
+      "READ COMMITTED reads only (no snapshot isolation): how often a unit is read again, at once, when its staged rows disagree with the source's COUNT_BIG or exact sums taken after the read — the table changed while it was read. After that many retries the unit fails, asking to allow snapshot isolation or to schedule the run off-peak; nothing of it is published. Defaults to 3.",
+    ),
 } as const;
 
 /** Parallelism, batching and retry limits. */
@@ -59,6 +73,8 @@ export const processingConfigSchema = z.strictObject(processingShape).transform(
   partitionParallelLimit: v.partition_parallel_limit,
   enableSqlServerPartitionSwitching: v.enable_sql_server_partition_switching,
   validatePrecisionEndToEnd: v.validate_precision_end_to_end,
+  snapshotIsolation: v.snapshot_isolation,
+  concurrentChangeRetries: v.concurrent_change_retries,
 }));
 
 /** Parsed processing settings (camelCase, frozen). */
