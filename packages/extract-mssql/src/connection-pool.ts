@@ -22,6 +22,36 @@ interface Waiter {
 }
 
 /**
+ * Where the statements and reads of this package get a tedious connection for one request: the
+ * source's pool, or a lease of one connection whose requests share a session (a transaction).
+ *
+ * @example
+ * const connection = await pool.acquire();
+ * try { connection.execSql(request); } finally { pool.release(connection); }
+ */
+export interface ConnectionPool {
+  /** A connection for one request; give it back with {@link release} once the request has ended. */
+  acquire(): Promise<Connection>;
+  /** Takes a connection back; one whose request has not ended yet must not be released. */
+  release(connection: Connection): void;
+  /** Ends the pool (or the lease); later `acquire` calls fail. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the source's pool of tedious connections (see {@link TediousPool.open}).
+ *
+ * @example
+ * const pool = await ConnectionPool.open(tediousConfig(options), 1);
+ */
+export const ConnectionPool = {
+  open: (
+    config: ConnectionConfiguration | (() => ConnectionConfiguration),
+    max: number,
+  ): Promise<ConnectionPool> => TediousPool.open(config, max),
+};
+
+/**
  * At most `max` tedious connections, opened on demand and shared one request at a time.
  *
  * Our own, small, on tedious's public `Connection` (`connect`, `close`, the `end` and `error`
@@ -31,12 +61,12 @@ interface Waiter {
  * order, while all `max` are busy.
  *
  * @example
- * const pool = await ConnectionPool.open(tediousConfig(options), 1);
+ * const pool = await TediousPool.open(tediousConfig(options), 1);
  * const connection = await pool.acquire();
  * try { connection.execSql(request); } finally { pool.release(connection); }
  * await pool.close();
  */
-export class ConnectionPool {
+export class TediousPool implements ConnectionPool {
   private readonly idle: { connection: Connection; timer: NodeJS.Timeout }[] = [];
   private readonly waiting: Waiter[] = [];
   private readonly inUse = new Map<Connection, () => void>();
@@ -62,8 +92,8 @@ export class ConnectionPool {
   static async open(
     config: ConnectionConfiguration | (() => ConnectionConfiguration),
     max: number,
-  ): Promise<ConnectionPool> {
-    const pool = new ConnectionPool(typeof config === 'function' ? config : () => config, max);
+  ): Promise<TediousPool> {
+    const pool = new TediousPool(typeof config === 'function' ? config : () => config, max);
     pool.release(await pool.connect());
     return pool;
   }

@@ -25,6 +25,7 @@ export {
   rowHashFoldExpression,
   rowSerialisationExpression,
 } from './row-hash.js';
+export type { SnapshotIsolation } from './snapshot-transaction.js';
 export { SourceConnection } from './source-connection.js';
 export type { TableHashAlgorithm } from './table-hash.js';
 export type { ColumnOptions, MappedColumn, UnsupportedTypePolicy } from './type-mapping.js';

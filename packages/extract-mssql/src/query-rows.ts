@@ -1,3 +1,4 @@
+import type { Connection, Request } from 'tedious';
 import type { ConnectionPool } from './connection-pool.js';
 import { tedious } from './driver.js';
 import { classifyDriverError } from './driver-error.js';
@@ -18,11 +19,40 @@ export interface ColumnValue {
  * @example
  * const rows = await queryRows(pool, 'SELECT name FROM sys.schemas WHERE name = @schema;', [schemaParameter], 'sales.Orders');
  */
-export async function queryRows(
+export function queryRows(
   pool: ConnectionPool,
   statement: string,
   parameters: readonly BoundParameter[],
   table: string,
+): Promise<Record<string, unknown>[]> {
+  return runRequest(pool, statement, table, (connection, request) => {
+    addParameters(request, parameters);
+    connection.execSql(request);
+  });
+}
+
+/**
+ * Runs T-SQL as a plain SQL batch (tedious's `execSqlBatch`), not through `sp_executesql`: what a
+ * batch SETs or BEGINs stays with the session (inside `sp_executesql`, SQL Server restores the
+ * isolation level when the call returns). Returns the rows of its result sets, if any.
+ *
+ * @example
+ * await runSqlBatch(lease, 'SET TRANSACTION ISOLATION LEVEL SNAPSHOT; BEGIN TRANSACTION;', 'sales.Orders');
+ */
+export function runSqlBatch(
+  pool: ConnectionPool,
+  batch: string,
+  table: string,
+): Promise<Record<string, unknown>[]> {
+  return runRequest(pool, batch, table, (connection, request) => connection.execSqlBatch(request));
+}
+
+/** One request on a connection of the pool: its rows by column name, driver errors classified. */
+async function runRequest(
+  pool: ConnectionPool,
+  statement: string,
+  table: string,
+  send: (connection: Connection, request: Request) => void,
 ): Promise<Record<string, unknown>[]> {
   try {
     const connection = await pool.acquire();
@@ -42,7 +72,6 @@ export async function queryRows(
             reject(error);
           }
         });
-        addParameters(request, parameters);
         request.on('row', (columns: ColumnValue[]) => {
           const row: Record<string, unknown> = {};
           for (const column of columns) {
@@ -50,13 +79,13 @@ export async function queryRows(
           }
           rows.push(row);
         });
-        connection.execSql(request);
+        send(connection, request);
       });
     } finally {
       if (onEnd !== undefined) {
         connection.removeListener('end', onEnd);
       }
-      // The request has ended (its callback ran, or execSql threw before sending it).
+      // The request has ended (its callback ran, or sending threw before it went out).
       pool.release(connection);
     }
   } catch (error) {

@@ -15,6 +15,7 @@ import type { PartitionSpec, SourcePartitionScheme } from './partitioning.js';
 import type { RowPredicate } from './predicate.js';
 import { primaryKeyColumns } from './primary-key.js';
 import { selectPermission } from './select-permission.js';
+import { inSnapshotTransaction, type SnapshotIsolation, snapshotIsolation } from './snapshot-transaction.js';
 import { sourceTableHash, type TableHashAlgorithm } from './table-hash.js';
 import { uniqueKeyColumns } from './unique-keys.js';
 import { type SourceWatermark, sourceWatermark } from './watermark.js';
@@ -141,6 +142,36 @@ export class SourceConnection {
    */
   canSelect(schemaName: string, tableName: string): Promise<boolean | undefined> {
     return selectPermission(this.pool, schemaName, tableName);
+  }
+
+  /**
+   * Whether the connection's database allows SNAPSHOT isolation
+   * (`sys.databases.snapshot_isolation_state` = 1), with its name.
+   *
+   * @example
+   * await source.snapshotIsolation() // { database: 'Sales', allowed: false }
+   */
+  snapshotIsolation(): Promise<SnapshotIsolation> {
+    return snapshotIsolation(this.pool);
+  }
+
+  /**
+   * Runs `work` with a source bound to ONE connection inside ONE SNAPSHOT transaction: its reads,
+   * aggregates and hashes all see the table as of the transaction's first read while writers
+   * commit, so the validation figures agree with the rows read. The connection goes back to the
+   * pool at READ COMMITTED once the transaction has ended (COMMIT; ROLLBACK when `work` throws).
+   * `work` runs its calls one at a time (a read must end before the next call starts); it must not
+   * close the source it is given. `table` names the table in errors. The database must allow
+   * snapshot isolation ({@link snapshotIsolation}), else the first read fails with error 3952.
+   *
+   * @example
+   * const figures = await source.inSnapshot('sales.Orders', async (snapshot) => {
+   *   for await (const batch of snapshot.read(plan)) write(batch);
+   *   return snapshot.aggregates(plan);
+   * });
+   */
+  inSnapshot<T>(table: string, work: (source: SourceConnection) => Promise<T>): Promise<T> {
+    return inSnapshotTransaction(this.pool, table, (lease) => work(new SourceConnection(lease)));
   }
 
   /** Closes the connections: idle ones now, one still reading once its read has ended. */
