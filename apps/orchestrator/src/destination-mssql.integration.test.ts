@@ -210,7 +210,6 @@ describe('destination: { type: mssql }', () => {
         { table_name: 'Sales', target_schema: 'sales', partition_column: 'SaleDate' },
         { table_name: 'Sales2', target_schema: 'sales', partition_column: 'SaleDate' },
       ],
-
     });
     const report = await new Pipeline(cfg, { logger: createLogger({ level: 'silent' }) }).validateAllTables();
     const byTable = Object.fromEntries(report.tables.map((t) => [t.table.replace('dbo.', ''), t]));

@@ -16,17 +16,25 @@ describe('checkTsql on statements the grammar lacks', () => {
     'CREATE PARTITION FUNCTION pfId (int) AS RANGE LEFT FOR VALUES (100, 200)',
     'CREATE PARTITION SCHEME [psMonth] AS PARTITION [pfMonth] ALL TO ([PRIMARY]);',
     'CREATE TABLE [warehouse].[Orders] ([OrderId] int NOT NULL, [OrderDate] date NOT NULL, CONSTRAINT [PK_Orders] PRIMARY KEY CLUSTERED ([OrderId], [OrderDate])) ON [psMonth]([OrderDate]);',
-  ])('accepts %s', async (sql) => {
-    expect(await checkTsql(sql)).toEqual([]);
-    // The first call loads ANTLR's grammar: seconds on a loaded machine.
-  }, 60_000);
+  ])(
+    'accepts %s',
+    async (sql) => {
+      expect(await checkTsql(sql)).toEqual([]);
+      // The first call loads ANTLR's grammar: seconds on a loaded machine.
+    },
+    60_000,
+  );
 
   it.each([
     'ALTER TABLE [a] SWITCH TO [b] PARTITION 2 LIMIT 5',
     'insert bulk [a]([x] int) WITH (KEEP_NULLS, SOMETHING_ELSE)',
     "CREATE PARTITION FUNCTION pf (date) AS RANGE RIGHT FOR VALUES ('2024-01-01'::date)",
     'CREATE TABLE [t] ([a] int) ON [ps]([a]) LIMIT 1',
-  ])('still refuses %s', async (sql) => {
-    expect((await checkTsql(sql)).length).toBeGreaterThan(0);
-  }, 60_000);
+  ])(
+    'still refuses %s',
+    async (sql) => {
+      expect((await checkTsql(sql)).length).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 });

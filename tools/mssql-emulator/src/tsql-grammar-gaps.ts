@@ -31,7 +31,8 @@ const rules: readonly [RegExp, (m: RegExpExecArray) => string][] = [
       String.raw`^\s*ALTER\s+TABLE\s+(${QNAME})\s+SWITCH(?:\s+PARTITION\s+\d+)?\s+TO\s+(${QNAME})(?:\s+PARTITION\s+\d+)?\s*;?\s*$`,
       'i',
     ),
-    (m) => `ALTER TABLE ${m[1]} REBUILD WITH (ONLINE = OFF); ALTER TABLE ${m[2]} REBUILD WITH (ONLINE = OFF);`,
+    (m) =>
+      `ALTER TABLE ${m[1]} REBUILD WITH (ONLINE = OFF); ALTER TABLE ${m[2]} REBUILD WITH (ONLINE = OFF);`,
   ],
   [
     new RegExp(
