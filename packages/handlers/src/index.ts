@@ -1,3 +1,4 @@
+export { runUnitConsistently } from './consistent-read.js';
 export { handlerFor } from './handler-for.js';
 export type { PartitionFingerprint } from './partition-fingerprint.js';
 export { type OpenRunOptions, openRun, type RunResources } from './run-resources.js';
@@ -16,10 +17,12 @@ export {
   type PartitionRemove,
   type PartitionReplace,
   type PartitionUnit,
+  type ReadMode,
   type ScdOutcome,
   type ScdUnit,
   type StaticUnit,
   type UnitPartition,
+  type UnitRead,
   type UnitResult,
   type UnitScd,
   type UnitValidation,

@@ -191,6 +191,28 @@ export interface UpsertOutcome {
   readonly fullRead?: string;
 }
 
+/**
+ * How a unit read the source: `snapshot` — reads and validation figures in one SNAPSHOT
+ * transaction; `read_committed` — statement by statement, validated after the read (see
+ * `processing.snapshot_isolation`).
+ *
+ * @example
+ * const mode: ReadMode = 'snapshot';
+ */
+export type ReadMode = 'snapshot' | 'read_committed';
+
+/**
+ * A unit's read mode and how often it was read again because the table changed under a READ
+ * COMMITTED read (always 0 for a snapshot read).
+ *
+ * @example
+ * const read: UnitRead = { mode: 'read_committed', retries: 2 };
+ */
+export interface UnitRead {
+  readonly mode: ReadMode;
+  readonly retries: number;
+}
+
 /** What running a unit produced (all plain data, so it crosses thread boundaries). */
 export interface UnitResult {
   readonly unitId: string;
@@ -206,6 +228,8 @@ export interface UnitResult {
   readonly upsert?: UpsertOutcome;
   /** An SCD2 unit's version counts (absent for every other unit). */
   readonly scd?: ScdOutcome;
+  /** How the unit read the source (absent when it read nothing). */
+  readonly read?: UnitRead;
   readonly durationMs: number;
   readonly error?: SerializedError;
 }
