@@ -24,6 +24,9 @@ function isolationOf(source: SourceConnection): Promise<SnapshotIsolation> {
   return isolation;
 }
 
+/** SQL Server's "Snapshot isolation transaction failed accessing database … not allowed". */
+const SNAPSHOT_NOT_ALLOWED = 3952;
+
 /** A unit that reads nothing from the source: a partition removal, or a static table's skip. */
 function readsNothing(unit: WorkUnit): boolean {
   return (
@@ -66,17 +69,30 @@ export async function runUnitConsistently<K extends TableKind>(
   const database = ctx.config.database.database;
   const isolation = setting === 'off' ? undefined : await isolationOf(ctx.source);
   if (isolation?.allowed === true) {
-    const result = await ctx.source.inSnapshot(unit.tableId, (source) =>
-      handler.run(table, unit, { ...ctx, source }),
-    );
-    return withRead(result, { mode: 'snapshot', retries: 0 });
+    try {
+      const result = await ctx.source.inSnapshot(unit.tableId, (source) =>
+        handler.run(table, unit, { ...ctx, source }),
+      );
+      return withRead(result, { mode: 'snapshot', retries: 0 });
+    } catch (error) {
+      // 3952: the database stopped allowing snapshots since it was asked. Ask again next time;
+      // under `auto` this unit falls back to READ COMMITTED below.
+      if (!(error instanceof SqlSyncError) || error.context?.sqlErrorNumber !== SNAPSHOT_NOT_ALLOWED) {
+        throw error;
+      }
+      isolationBySource.delete(ctx.source);
+      if (setting === 'required') {
+        throw notAllowed(unit, isolation.database);
+      }
+      ctx.logger.warn(
+        { table: unit.tableId, unit: unit.id, err: error },
+        'the source database no longer allows snapshot isolation; reading at READ COMMITTED',
+      );
+      await rm(unit.stagingDir, { recursive: true, force: true });
+    }
   }
   if (setting === 'required') {
-    throw new SqlSyncError(
-      'SOURCE_QUERY',
-      `${unit.tableId}: processing.snapshot_isolation is required, but database ${isolation?.database ?? database} does not allow snapshot isolation; allow it (ALTER DATABASE [${isolation?.database ?? database}] SET ALLOW_SNAPSHOT_ISOLATION ON) or set processing.snapshot_isolation: auto`,
-      { context: { table: unit.tableId, unit: unit.id, configPath: 'processing.snapshot_isolation' } },
-    );
+    throw notAllowed(unit, isolation?.database ?? database);
   }
   const retries = ctx.config.processing.concurrentChangeRetries;
   for (let attempt = 0; ; attempt++) {
@@ -113,6 +129,15 @@ export async function runUnitConsistently<K extends TableKind>(
       await rm(unit.stagingDir, { recursive: true, force: true });
     }
   }
+}
+
+/** `processing.snapshot_isolation: required` where the database does not allow snapshots. */
+function notAllowed(unit: WorkUnit, database: string): SqlSyncError {
+  return new SqlSyncError(
+    'SOURCE_QUERY',
+    `${unit.tableId}: processing.snapshot_isolation is required, but database ${database} does not allow snapshot isolation; allow it (ALTER DATABASE [${database}] SET ALLOW_SNAPSHOT_ISOLATION ON) or set processing.snapshot_isolation: auto`,
+    { context: { table: unit.tableId, unit: unit.id, configPath: 'processing.snapshot_isolation' } },
+  );
 }
 
 function withRead(result: UnitResult, read: UnitRead): UnitResult {
