@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parquetLayout, spliceParquet } from './parquet-splice.js';
 import { decodeThriftStruct, encodeThriftStruct } from './thrift-compact.js';
@@ -93,6 +94,20 @@ describe('spliceParquet', () => {
     expect(await sql(`SELECT key::VARCHAR, value::VARCHAR FROM parquet_kv_metadata('${target}')`)).toEqual([
       ['sqlsync.run_id', 'r2'],
     ]);
+    // A reader no one here wrote (hyparquet, plain JS, its own footer and page decoding) reads
+    // the spliced file as DuckDB does: lake readers other than DuckDB must accept it too.
+    const bytes = await readFile(target);
+    const objects = await parquetReadObjects({
+      file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    });
+    expect(objects).toHaveLength(5100);
+    expect(objects.filter((o) => o.Latest === false).map((o) => o.Id)).toEqual(
+      Array.from({ length: 500 }, (_, i) => i * 10),
+    );
+    expect(objects.reduce((sum, o) => sum + (o.Id as number), 0)).toBe((5099 * 5100) / 2);
+    expect(objects[4990]).toMatchObject({ Id: 4990, Name: 'name 4990', City: 'y' });
+    expect(objects[4990]?.Until).toEqual(new Date('2025-01-01T00:00:00.000Z'));
+    expect(objects[5050]?.Until).toEqual(new Date('9999-12-31T00:00:00.000Z'));
   });
 
   it('refuses an appended file of another schema and a replacement of another row count', async () => {
