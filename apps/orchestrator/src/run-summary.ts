@@ -38,6 +38,13 @@ export interface TableSummary {
     readonly keys_deleted: number;
     readonly buckets_rewritten: number;
   };
+  /**
+   * How the table's units read the source (`processing.snapshot_isolation`): `snapshot` — each
+   * unit's rows and validation figures in one SNAPSHOT transaction; `read_committed` — validated
+   * after the read, with `retries` units read again because the table changed meanwhile; `mixed`
+   * when the database's setting changed during the run. Absent when no unit read the source.
+   */
+  readonly read?: { readonly mode: 'snapshot' | 'read_committed' | 'mixed'; readonly retries: number };
   /** Set when the table waited for another run holding its lock: for how long, and whom. */
   readonly lock?: { readonly waited_seconds: number; readonly holder: string };
   /**

@@ -421,6 +421,7 @@ export async function commitTable(
     ...(partitioning === undefined ? {} : { partitioning }),
     ...upsertSummary(results),
     ...scdSummary(results),
+    ...readSummary(results),
     ...lockSummary(lock),
     ...(plan.healed === undefined ? {} : { state_healed: healedSummary(plan.healed) }),
   };
@@ -469,6 +470,25 @@ function upsertSummary(results: readonly UnitResult[]): Pick<TableSummary, 'upse
       deleted: sum('deleted'),
       unchanged: sum('unchanged'),
       ...(fullRead === undefined ? {} : { full_read: fullRead }),
+    },
+  };
+}
+
+/**
+ * How the table's units read the source — `snapshot`, `read_committed`, or `mixed` when the
+ * database's snapshot setting changed during the run — and the READ COMMITTED re-reads they took
+ * because the table changed while it was read (no unit read: no field).
+ */
+function readSummary(results: readonly UnitResult[]): Pick<TableSummary, 'read'> {
+  const reads = results.flatMap((r) => (r.read === undefined ? [] : [r.read]));
+  const first = reads[0];
+  if (first === undefined) {
+    return {};
+  }
+  return {
+    read: {
+      mode: reads.every((r) => r.mode === first.mode) ? first.mode : 'mixed',
+      retries: reads.reduce((n, r) => n + r.retries, 0),
     },
   };
 }

@@ -8,9 +8,9 @@ import {
 } from '@sync/core';
 import {
   emptyUnitResult,
-  handlerFor,
   openRun,
   type RunResources,
+  runUnitConsistently,
   type UnitResult,
   type WorkUnit,
 } from '@sync/handlers';
@@ -67,7 +67,8 @@ export class UnitExecutor {
         }
         throw error;
       }
-      return await handlerFor(table).run(table, unit, resources.context(this.#logger, signal));
+      // Snapshot reads where the source allows them, else READ COMMITTED with bounded re-reads.
+      return await runUnitConsistently(table, unit, resources.context(this.#logger, signal));
     } catch (error) {
       const failure = toSqlSyncError(error, 'INTERNAL', { table: unit.tableId, unit: unit.id });
       if (failure.code === 'SOURCE_CONNECTION' || failure.retryable) {
