@@ -181,6 +181,22 @@ describe('destination: { type: mssql }', () => {
     await expectSalesEqual();
   }, 300_000);
 
+  it('with processing.enable_sql_server_partition_switching false, loads a partition table by one MERGE', async () => {
+    await source.exec(
+      `UPDATE dbo.Sales SET Note = N'merged' WHERE SaleDate >= '2024-01-01' AND SaleDate < '2024-02-01';`,
+    );
+    warehouse.clearStatements();
+    const merged = await run(
+      config({
+        processing: { max_workers: 1, retry_attempts: 0, enable_sql_server_partition_switching: false },
+      }),
+    );
+    expect(merged.Sales?.status, JSON.stringify(merged.Sales?.error)).toBe('ok');
+    expect(merged.Sales?.destination).toMatchObject({ mode: 'merge', partitions_switched: 0 });
+    expect(warehouse.statements.filter((s) => /\bSWITCH\b/.test(s.sql))).toEqual([]);
+    await expectSalesEqual();
+  }, 300_000);
+
   it('reports a schema mismatch before any data moves', async () => {
     await dw.execute('ALTER TABLE warehouse.Rates ADD Comment nvarchar(20) NULL;');
     const before = text(await dw.execute(`${RATES} FROM warehouse.Rates ORDER BY Code;`));

@@ -175,7 +175,9 @@ export async function loadRequest(
         units.some((u) => u.kind === 'partition' && u.partition.action === 'remove'),
       runId: run.runId,
       batchSize: destination.batchSize,
-      partitionSwitching: destination.partitionSwitching,
+      partitionSwitching:
+        (table.kind === 'partition' ? table.enablePartitionSwitching : undefined) ??
+        config.processing.enableSqlServerPartitionSwitching,
       unchanged: changed.length === 0 && pending === undefined,
     };
   } catch (error) {

@@ -31,7 +31,6 @@ describe('destination', () => {
     expect(config.destination).toMatchObject({
       type: 'mssql',
       batchSize: 100_000,
-      partitionSwitching: true,
       connection: { server: 'dw', database: 'Warehouse', port: 1433, username: 'loader' },
     });
     expect(Object.isFrozen(config.destination)).toBe(true);
@@ -39,6 +38,8 @@ describe('destination', () => {
 
   it('refuses a field it does not honour, naming it', () => {
     expect(refusal({ type: 'mssql', connection, staging_filegroup: 'FG1' })).toContain('staging_filegroup');
+    // Switching is the original tool's processing.enable_sql_server_partition_switching, not a second field here.
+    expect(refusal({ type: 'mssql', connection, partition_switching: false })).toContain('partition_switching');
     expect(refusal({ type: 'snowflake' })).toContain('destination');
     expect(refusal({ type: 'mssql', connection, batch_size: 0 })).toContain('batch_size');
   });

@@ -20,12 +20,6 @@ export const mssqlDestinationShape = {
     .max(1_000_000)
     .default(100_000)
     .describe('Rows per TDS bulk load batch into a staging table. Defaults to 100000.'),
-  partition_switching: z
-    .boolean()
-    .default(true)
-    .describe(
-      "Partition tables whose warehouse table sits on a partition scheme aligned with the source are loaded by ALTER TABLE … SWITCH, one transaction per changed partition; false (or a target without such a scheme) deletes and inserts the partition's rows in one transaction instead. Defaults to true.",
-    ),
 } as const;
 
 /**
@@ -51,12 +45,11 @@ export const destinationConfigSchema = z
           connection: v.connection,
           ...(v.target_schema === undefined ? {} : { targetSchema: v.target_schema }),
           batchSize: v.batch_size,
-          partitionSwitching: v.partition_switching,
         },
   )
   .prefault('parquet')
   .describe(
-    'parquet (the lake only; the default) or { type: mssql, connection, target_schema, batch_size, partition_switching }: also load a SQL Server warehouse. Defaults to parquet.',
+    'parquet (the lake only; the default) or { type: mssql, connection, target_schema, batch_size }: also load a SQL Server warehouse. Defaults to parquet.',
   );
 
 /**
@@ -70,6 +63,6 @@ export type DestinationConfig = DeepReadonly<z.output<typeof destinationConfigSc
  * The SQL Server destination (camelCase, frozen).
  *
  * @example
- * const d: MssqlDestinationConfig = { type: 'mssql', connection, batchSize: 100_000, partitionSwitching: true };
+ * const d: MssqlDestinationConfig = { type: 'mssql', connection, batchSize: 100_000 };
  */
 export type MssqlDestinationConfig = Extract<DestinationConfig, { type: 'mssql' }>;

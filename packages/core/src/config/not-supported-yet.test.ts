@@ -19,17 +19,7 @@ function refusal(document: Record<string, unknown>): string {
 describe('fields that are not supported yet', () => {
   // Each case: a field set to a value sqlsync would silently ignore, and the path the refusal names.
   const cases: [string, Record<string, unknown>, string][] = [
-    [
-      'enable_sql_server_partition_switching: false',
-      { processing: { enable_sql_server_partition_switching: false } },
-      'processing.enable_sql_server_partition_switching',
-    ],
     ['enable_structured_logging: false', { enable_structured_logging: false }, 'enable_structured_logging'],
-    [
-      'enable_partition_switching: false',
-      { partition_tables: [{ table_name: 'Orders', enable_partition_switching: false }] },
-      'partition_tables[0].enable_partition_switching',
-    ],
   ];
 
   it.each(cases)(
@@ -42,6 +32,38 @@ describe('fields that are not supported yet', () => {
       );
     },
   );
+
+  const warehouse = {
+    type: 'mssql',
+    connection: { server: 'dw', database: 'Warehouse', username: 'etl', password: 'pw' },
+  };
+
+  it.each([
+    [
+      'processing.enable_sql_server_partition_switching',
+      { processing: { enable_sql_server_partition_switching: false } },
+    ],
+    [
+      'partition_tables[0].enable_partition_switching',
+      { partition_tables: [{ table_name: 'Orders', enable_partition_switching: false }] },
+    ],
+  ])('refuses %s: false without a SQL Server destination, saying where it applies', (path, document) => {
+    expect(refusal(document)).toBe(
+      `sqlsync.yaml: ${path}: applies only to a SQL Server destination (destination: { type: mssql }): the lake replaces each partition by switching its directory; remove it`,
+    );
+  });
+
+  it('reads partition switching with a SQL Server destination: the processing default, a per-table override, no warning', () => {
+    const config = parseConfig({
+      database,
+      destination: warehouse,
+      processing: { enable_sql_server_partition_switching: false },
+      partition_tables: [{ table_name: 'Orders', enable_partition_switching: true }, { table_name: 'Lines' }],
+    });
+    expect(config.processing.enableSqlServerPartitionSwitching).toBe(false);
+    expect(config.partitionTables.map((t) => t.enablePartitionSwitching)).toEqual([true, undefined]);
+    expect(config.warnings).toEqual([]);
+  });
 
   it('says what to do instead', () => {
     expect(refusal({ enable_structured_logging: false })).toMatch(
@@ -113,7 +135,7 @@ describe('fields that are not supported yet', () => {
     };
     expect(
       schema.properties.processing?.properties?.enable_sql_server_partition_switching?.description,
-    ).toMatch(/[Nn]ot supported yet|ignored/);
+    ).toMatch(/SQL Server destination/);
     expect(schema.properties.enable_structured_logging?.description).toMatch(/only true is accepted/);
   });
 });

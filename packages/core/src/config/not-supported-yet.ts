@@ -36,7 +36,12 @@ interface InertField {
   readonly section: 'top' | 'database' | 'processing' | 'state' | 'partition_tables' | 'static_tables';
   readonly key: string;
   readonly message: string;
+  /** Inert only without a SQL Server destination (`destination: { type: mssql }`), which reads it. */
+  readonly unlessWarehouse?: boolean;
 }
+
+const SWITCHING_WITHOUT_WAREHOUSE =
+  'ignored: partition switching applies only to a SQL Server destination (destination: { type: mssql }); the lake replaces each partition by switching its directory; remove it';
 
 /**
  * Fields that are accepted but change nothing: the original tool's compatibility fields, and the
@@ -57,14 +62,14 @@ const INERT_FIELDS: readonly InertField[] = [
   {
     section: 'processing',
     key: 'enable_sql_server_partition_switching',
-    message:
-      'ignored: SQL Server partition switching is not supported yet (partition tables always follow the source partition scheme when there is one); remove it',
+    message: SWITCHING_WITHOUT_WAREHOUSE,
+    unlessWarehouse: true,
   },
   {
     section: 'partition_tables',
     key: 'enable_partition_switching',
-    message:
-      'ignored: SQL Server partition switching is not supported yet (partition tables always follow the source partition scheme when there is one); remove it',
+    message: SWITCHING_WITHOUT_WAREHOUSE,
+    unlessWarehouse: true,
   },
 ];
 
@@ -80,7 +85,11 @@ const INERT_FIELDS: readonly InertField[] = [
 export function configWarnings(document: unknown): ConfigProblem[] {
   const root = asRecord(document);
   const warnings: ConfigProblem[] = [];
+  const warehouse = asRecord(root?.destination)?.type === 'mssql';
   for (const field of INERT_FIELDS) {
+    if (field.unlessWarehouse === true && warehouse) {
+      continue;
+    }
     if (field.section === 'top') {
       if (root?.[field.key] !== undefined) {
         warnings.push({ path: field.key, message: field.message });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { DeepReadonly } from './deep-freeze.js';
 import { sqlName } from './names.js';
-import { onlyAccepted } from './not-supported-yet.js';
 import { checkLakeNames, commonTableOutput, commonTableShape } from './table-fields.js';
 
 export const partitionTableShape = {
@@ -32,13 +31,12 @@ export const partitionTableShape = {
   last_modified_column: sqlName
     .optional()
     .describe('Optional last-modified column; its MAX per partition strengthens the change fingerprint.'),
-  enable_partition_switching: onlyAccepted(
-    z.boolean().optional(),
-    true,
-    'SQL Server partition switching is not built; partition tables follow the source partition scheme when there is one. Remove the field',
-  ).describe(
-    'Overrides processing.enable_sql_server_partition_switching for this table. Not supported yet: only true is accepted, and it changes nothing (warned at load).',
-  ),
+  enable_partition_switching: z
+    .boolean()
+    .optional()
+    .describe(
+      'Overrides processing.enable_sql_server_partition_switching for this table (SQL Server destination only).',
+    ),
   partition_function: sqlName
     .optional()
     .describe('SQL Server partition function; discovered from the catalog when omitted.'),

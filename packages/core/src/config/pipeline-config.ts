@@ -69,12 +69,48 @@ export const CONFIG_FILE_KEYS: readonly string[] = [
 ];
 
 /**
+ * Partition switching is a SQL Server destination's way of loading a partition; the lake replaces
+ * partitions by switching its own directories whatever these say. So without `destination: { type:
+ * mssql }` a `false` would be parsed and ignored: it is refused, naming the field.
+ */
+function refuseSwitchingWithoutWarehouse(
+  v: {
+    readonly destination?: { readonly type: string } | undefined;
+    readonly processing?: { readonly enableSqlServerPartitionSwitching?: boolean } | undefined;
+    readonly partition_tables?:
+      | readonly ({ readonly enablePartitionSwitching?: boolean } | undefined)[]
+      | unknown;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (v.destination?.type === 'mssql') {
+    return;
+  }
+  const message =
+    'applies only to a SQL Server destination (destination: { type: mssql }): the lake replaces each partition by switching its directory; remove it';
+  if (v.processing?.enableSqlServerPartitionSwitching === false) {
+    ctx.addIssue({ code: 'custom', path: ['processing', 'enable_sql_server_partition_switching'], message });
+  }
+  const tables = Array.isArray(v.partition_tables) ? v.partition_tables : [];
+  for (const [index, table] of tables.entries()) {
+    if ((table as { enablePartitionSwitching?: boolean } | undefined)?.enablePartitionSwitching === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['partition_tables', index, 'enable_partition_switching'],
+        message,
+      });
+    }
+  }
+}
+
+/**
  * The whole config file: snake_case in, camelCase out. Parse with {@link parseConfig} or
  * {@link loadConfig}, which also freeze the result and phrase errors for people.
  */
 export const pipelineConfigSchema = z
   .strictObject(pipelineShape)
   .superRefine((v, ctx) => {
+    refuseSwitchingWithoutWarehouse(v, ctx);
     // SQL Server names compare case-insensitively under the default collations, and lake
     // directories may sit on a case-insensitive file system, so duplicates are found ignoring case.
     const sources = new Map<string, string>();

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { DeepReadonly } from './deep-freeze.js';
-import { onlyAccepted } from './not-supported-yet.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -34,13 +33,12 @@ export const processingShape = {
   partition_parallel_limit: positiveInt
     .default(4)
     .describe('Units of one table running at once. Defaults to 4.'),
-  enable_sql_server_partition_switching: onlyAccepted(
-    z.boolean().default(true),
-    true,
-    'SQL Server partition switching is not built; partition tables follow the source partition scheme when there is one. Remove the field',
-  ).describe(
-    "The original tool's SQL Server partition switching. Not supported yet: only true is accepted, and it changes nothing (warned at load). Defaults to true.",
-  ),
+  enable_sql_server_partition_switching: z
+    .boolean()
+    .default(true)
+    .describe(
+      "With a SQL Server destination (destination: { type: mssql }): load each changed partition of a partition table whose warehouse table sits on a partition scheme aligned with the source by ALTER TABLE … SWITCH (staging table, switch out, switch in, one transaction per partition); false loads such a table as one without an aligned scheme: the whole table through one staging table and one MERGE (DELETE + INSERT without a primary key) in a transaction. Without that destination there is nothing to switch: false is refused, true is warned about. Defaults to true.",
+    ),
   validate_precision_end_to_end: z
     .boolean()
     .default(true)
