@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readParquetFooter } from './state-lake-footer.js';
+import { readParquetFooter } from '@sync/parquet-duckdb';
 
 /** One published Parquet file of a table and the key-value metadata its writer stored in it. */
 export interface LakeFile {

@@ -235,6 +235,23 @@ function rangePredicate(scheme: SourcePartitionScheme, column: WarehouseColumn, 
   return parts.length === 0 ? '1 = 1' : parts.join(' AND ');
 }
 
+/** What both switching steps name: the source scheme, its column in the warehouse, the target, its function. */
+function switchedTable(
+  spec: WarehouseTableSpec,
+  request: WarehouseLoadRequest,
+): { scheme: SourcePartitionScheme; column: WarehouseColumn; target: string; fn: string } {
+  const scheme = request.partitioning as SourcePartitionScheme;
+  const column = spec.columns.find(
+    (c) => c.name.toLowerCase() === scheme.column.toLowerCase(),
+  ) as WarehouseColumn;
+  return {
+    scheme,
+    column,
+    target: tableName(spec.schema, spec.table),
+    fn: quoteName(warehousePartitionNames(scheme).fn),
+  };
+}
+
 async function switchPartitionIn(
   dw: WarehouseConnection,
   lake: LakeRows,
@@ -244,12 +261,7 @@ async function switchPartitionIn(
   names: StagingNames,
   request: WarehouseLoadRequest,
 ): Promise<number> {
-  const scheme = request.partitioning as SourcePartitionScheme;
-  const column = spec.columns.find(
-    (c) => c.name.toLowerCase() === scheme.column.toLowerCase(),
-  ) as WarehouseColumn;
-  const target = tableName(spec.schema, spec.table);
-  const fn = quoteName(warehousePartitionNames(scheme).fn);
+  const { scheme, column, target, fn } = switchedTable(spec, request);
   const stage = names.next('stage');
   const trash = names.next('trash');
   try {
@@ -318,12 +330,7 @@ async function emptyRemovedPartitions(
   request: WarehouseLoadRequest,
   names: StagingNames,
 ): Promise<number> {
-  const scheme = request.partitioning as SourcePartitionScheme;
-  const column = spec.columns.find(
-    (c) => c.name.toLowerCase() === scheme.column.toLowerCase(),
-  ) as WarehouseColumn;
-  const target = tableName(spec.schema, spec.table);
-  const fn = quoteName(warehousePartitionNames(scheme).fn);
+  const { column, target, fn } = switchedTable(spec, request);
   const col = quoteName(column.name);
   const present = await dw.execute(
     `SELECT $PARTITION.${fn}(${col}) AS partition_number, MIN(${col}) AS sample FROM ${target} GROUP BY $PARTITION.${fn}(${col});`,

@@ -5,6 +5,7 @@ export {
   type UpsertCounts,
   type UpsertWriteOptions,
 } from './lake-upsert.js';
+export { type ParquetFooterFacts, readParquetFooter } from './parquet-footer.js';
 export { readParquetMetadata } from './parquet-metadata.js';
 export type { DuplicateKey, NullCount, QualityFigures, QualityQuery } from './parquet-quality.js';
 export { readQualityFigures } from './parquet-quality.js';

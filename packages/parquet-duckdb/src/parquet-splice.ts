@@ -1,8 +1,8 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { SqlSyncError } from '@sync/core';
 import { fsyncFile } from './durable-fs.js';
+import { footerFields } from './parquet-footer.js';
 import {
-  decodeThriftStruct,
   encodeThriftStruct,
   THRIFT_I16,
   THRIFT_I64,
@@ -275,16 +275,7 @@ interface ParquetFile {
 async function openParquet(path: string): Promise<ParquetFile> {
   const handle = await open(path, 'r');
   try {
-    const size = (await handle.stat()).size;
-    const tail = Buffer.alloc(8);
-    await handle.read(tail, 0, 8, size - 8);
-    if (size < 12 || !sameBytes(tail.subarray(4), MAGIC)) {
-      throw refuse(`${path} is not a Parquet file with a plain footer`);
-    }
-    const length = tail.readUInt32LE(0);
-    const footer = Buffer.alloc(length);
-    await handle.read(footer, 0, length, size - 8 - length);
-    const { fields } = decodeThriftStruct(footer);
+    const fields = await footerFields(handle, path);
     if (fields.some((f) => f.id === 8 || f.id === 9)) {
       throw refuse(`${path} is encrypted`);
     }

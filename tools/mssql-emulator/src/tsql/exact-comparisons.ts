@@ -280,6 +280,39 @@ export function isAssignment(
 }
 
 /**
+ * Where the comparison whose left operand starts at token `i` puts its parts: the left operand's
+ * end, whether a NOT follows it, and the operator token `k` after that (`=`, `BETWEEN`, `IN`,
+ * `LIKE`, …). Undefined when `i` cannot start an operand there or nothing follows it before `to`.
+ *
+ * @example
+ * comparisonAt(tokens, 4, 3, n) // WHERE a NOT IN (1, 2) → { leftEnd: 5, negated: true, k: 6, op: IN }
+ */
+export function comparisonAt(
+  t: readonly Token[],
+  i: number,
+  from: number,
+  to: number,
+): { leftEnd: number; negated: boolean; k: number; op: Token } | undefined {
+  if (!leftBoundary(t, i, from)) {
+    return undefined;
+  }
+  const leftEnd = operandEnd(t, i, to);
+  if (leftEnd < 0) {
+    return undefined;
+  }
+  let k = leftEnd;
+  const negated = isWord(t[k], 'NOT');
+  if (negated) {
+    k++;
+  }
+  const op = t[k];
+  if (op === undefined || k >= to) {
+    return undefined;
+  }
+  return { leftEnd, negated, k, op };
+}
+
+/**
  * Rewrites the comparison whose left operand starts at token `i` (`=`, `<>`, `<`, `<=`, `>`,
  * `>=`, `[NOT] BETWEEN … AND …`, `[NOT] IN (…)`) when one side is a datetime2(7) / time(7) /
  * datetimeoffset(7) column (or MAX/MIN of one): both sides become 100 ns tick counts (the column's
@@ -298,22 +331,11 @@ export function exactComparison(
   assignments: [number, number] | undefined,
 ): ExactComparison | undefined {
   const t = ctx.tokens;
-  if (!leftBoundary(t, i, from)) {
+  const at = comparisonAt(t, i, from, to);
+  if (at === undefined) {
     return undefined;
   }
-  const leftEnd = operandEnd(t, i, to);
-  if (leftEnd < 0) {
-    return undefined;
-  }
-  let k = leftEnd;
-  const negated = isWord(t[k], 'NOT');
-  if (negated) {
-    k++;
-  }
-  const op = t[k];
-  if (op === undefined || k >= to) {
-    return undefined;
-  }
+  const { leftEnd, k, negated, op } = at;
   if (!negated && op.kind === 'op' && comparisonOps.has(op.text)) {
     if (isAssignment(t, i, assignments)) {
       return undefined;

@@ -1,5 +1,5 @@
 import type { SqlType } from '../types/sql-type.js';
-import { comparisonOps, isAssignment, leftBoundary, operandEnd, rightBoundary } from './exact-comparisons.js';
+import { comparisonAt, comparisonOps, isAssignment, operandEnd, rightBoundary } from './exact-comparisons.js';
 import { isOp, isWord, matchParen } from './lexer.js';
 import { caseInsensitiveLike } from './like-pattern.js';
 import type { SelectContext } from './select-rewrites.js';
@@ -97,22 +97,11 @@ export function paddedComparison(
   assignments: [number, number] | undefined,
 ): { sql: string; next: number } | undefined {
   const t = ctx.tokens;
-  if (!leftBoundary(t, i, from)) {
+  const at = comparisonAt(t, i, from, to);
+  if (at === undefined) {
     return undefined;
   }
-  const leftEnd = operandEnd(t, i, to);
-  if (leftEnd < 0) {
-    return undefined;
-  }
-  let k = leftEnd;
-  const negated = isWord(t[k], 'NOT');
-  if (negated) {
-    k++;
-  }
-  const op = t[k];
-  if (op === undefined || k >= to) {
-    return undefined;
-  }
+  const { leftEnd, k, negated, op } = at;
   const text = (a: number, b: number): boolean => isPaddedText(ctx.typeOf(a, b));
   if (!negated && op.kind === 'op' && comparisonOps.has(op.text)) {
     const rightEnd = operandEnd(t, k + 1, to);

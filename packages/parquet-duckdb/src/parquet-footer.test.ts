@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { readParquetMetadata } from '@sync/parquet-duckdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readParquetFooter } from './state-lake-footer.js';
+import { readParquetFooter } from './parquet-footer.js';
+import { readParquetMetadata } from './parquet-metadata.js';
 
 let dir: string;
 beforeAll(async () => {
