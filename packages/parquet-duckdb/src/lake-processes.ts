@@ -14,7 +14,7 @@ export interface LakeProcess {
   readonly startedAt: string;
 }
 
-/** Records this process wrote, so that each gets one exit hook. */
+/** Records this process wrote; one exit hook removes them all. */
 const registered = new Set<string>();
 
 /** How long a record of another host's process counts as live (its pid cannot be checked from here). */
@@ -56,18 +56,21 @@ export class LakeProcesses {
     };
     const own = join(dir, recordName(self.host, self.pid));
     await writeFileDurably(own, `${JSON.stringify(self)}\n`);
-    if (!registered.has(own)) {
-      registered.add(own);
-      // A process that exits (even with an error) takes its record along, so a failed run leaves
-      // the lake as it found it; a killed one's record is removed by the next recovery.
+    if (registered.size === 0) {
+      // A process that exits (even with an error) takes its records along, so a failed run leaves
+      // the lake as it found it; a killed one's record is removed by the next recovery. One
+      // listener for every lake this process used (a library user may open many).
       process.once('exit', () => {
-        try {
-          unlinkSync(own);
-        } catch {
-          // Already gone, or the lake is unwritable now: the next recovery removes it.
+        for (const record of registered) {
+          try {
+            unlinkSync(record);
+          } catch {
+            // Already gone, or the lake is unwritable now: the next recovery removes it.
+          }
         }
       });
     }
+    registered.add(own);
     const others: LakeProcess[] = [];
     for (const name of await readdir(dir)) {
       if (!name.endsWith('.json') || name.startsWith('.') || name === recordName(self.host, self.pid)) {
