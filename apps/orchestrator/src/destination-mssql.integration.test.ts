@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type PipelineConfig, parseConfig } from '@sync/core';
@@ -7,6 +7,7 @@ import { type Emulator, startEmulator } from '@sync/mssql-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The built pipeline: its piscina workers load `dist/unit-worker.js` next to it.
 import { Pipeline, type TableSummary } from '../dist/index.js';
+import { runCli } from './test-support/run-cli.js';
 
 // Issue 17: a SQL Server warehouse as a second destination. Two emulators: the source and the
 // warehouse. After each run every warehouse table equals its source (partition, static) or its
@@ -194,6 +195,41 @@ describe('destination: { type: mssql }', () => {
     expect(merged.Sales?.status, JSON.stringify(merged.Sales?.error)).toBe('ok');
     expect(merged.Sales?.destination).toMatchObject({ mode: 'merge', partitions_switched: 0 });
     expect(warehouse.statements.filter((s) => /\bSWITCH\b/.test(s.sql))).toEqual([]);
+    await expectSalesEqual();
+  }, 300_000);
+
+  it('sqlsync publish (the Airflow scale-out path) loads the warehouse too', async () => {
+    await source.exec(
+      `UPDATE dbo.Sales SET Note = N'published' WHERE SaleDate >= '2024-02-01' AND SaleDate < '2024-03-01';`,
+    );
+    const file = join(work, 'scale-out.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        log_level: 'WARNING',
+        database: connection(source),
+        processing: { retry_attempts: 0 },
+        state: { parquet_directory: join(work, 'lake'), state_directory: join(work, 'state') },
+        partition_tables: [{ table_name: 'Sales', target_schema: 'sales', partition_column: 'SaleDate' }],
+        destination: { type: 'mssql', connection: connection(warehouse), target_schema: 'warehouse' },
+      }),
+    );
+    const sqlsync = (...args: string[]) => runCli([...args, '--config', file], process.env);
+    const planned = await sqlsync('plan', '--json', '--table', 'dbo.Sales');
+    expect(planned.code, planned.stderr).toBe(0);
+    const line = planned.summary() as unknown as { run_id: string; tables: { units: { id: string }[] }[] };
+    const units = line.tables[0]?.units ?? [];
+    expect(units).toHaveLength(1);
+    for (const unit of units) {
+      const ran = await sqlsync('run', '--unit', unit.id, '--run-id', line.run_id);
+      expect(ran.code, ran.stderr).toBe(0);
+    }
+    const published = await sqlsync('publish', '--table', 'dbo.Sales', '--run-id', line.run_id);
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.summary()).toMatchObject({
+      status: 'ok',
+      tables: [{ destination: { table: 'warehouse.Sales', mode: 'switch', partitions_switched: 1 } }],
+    });
     await expectSalesEqual();
   }, 300_000);
 

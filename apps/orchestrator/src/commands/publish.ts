@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { type Logger, type PipelineConfig, SqlSyncError, StateStore, type TableConfig } from '@sync/core';
 import { handlerFor, type UnitResult } from '@sync/handlers';
+import { loadDestination } from '../destination-step.js';
 import { PlanStore } from '../plan-store.js';
 import type { TableSummary } from '../run-summary.js';
 import { commitTable, readTableState, runStateStoreOptions } from '../table-steps.js';
@@ -25,7 +26,8 @@ export interface PublishOutcome {
  * Publishes a table of a plan persisted by `sqlsync plan --json` once `sqlsync run --unit` has
  * staged every unit of it: the same commit as `sqlsync run` (the handler's atomic directory swaps,
  * then the state), then forgets the plan, the unit results and, with the run's last table, its
- * staging. Publishing a table twice is a no-op answering the first summary. Throws `PUBLISH`,
+ * staging; with a SQL Server destination it then loads the warehouse table, as `sqlsync run` does
+ * (a failed load is the summary's failure). Publishing a table twice is a no-op answering the first summary. Throws `PUBLISH`,
  * publishing nothing, when a unit has no result or a failed one (naming them), or when the table's
  * state changed since the plan (another run published meanwhile: its newer data is kept).
  *
@@ -119,16 +121,21 @@ export async function publishPlanned(request: PublishRequest): Promise<PublishOu
     );
   }
   signal?.throwIfAborted();
-  const summary = await commitTable(
-    { table, handler: handlerFor(table), snapshot: plan.snapshot, state: plan.state, units: plan.units },
-    results,
-    stateStore,
-    run,
-    started,
-    (done) => store.writePublished(runId, done),
+  const tablePlan = {
+    table,
+    handler: handlerFor(table),
+    snapshot: plan.snapshot,
+    state: plan.state,
+    units: plan.units,
+  };
+  const committed = await commitTable(tablePlan, results, stateStore, run, started, (done) =>
+    store.writePublished(runId, done),
   ).finally(() => stateStore.releaseLocks());
   await store.removeTable(plan, stagingRunDir(config, runId));
-  log.info({ table: table.id, rows: summary.rows, units: plan.units.length }, 'published');
+  log.info({ table: table.id, rows: committed.rows, units: plan.units.length }, 'published');
+  // As `sqlsync run` does: the warehouse (destination: { type: mssql }) is loaded from what was just
+  // published. A failed load fails this publish (exit 1) and is caught up by the table's next load.
+  const summary = await loadDestination(config, tablePlan, committed, run, log);
   return { outcome: 'published', summary };
 }
 

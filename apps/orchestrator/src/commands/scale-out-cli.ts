@@ -121,17 +121,19 @@ async function dispatch(args: ScaleOutArgs, signal: AbortSignal): Promise<Comman
     return usage(`--table ${args.tableNames[0]}: no such table in the config`);
   }
   const { summary } = await publishPlanned({ config, table, runId, logger, signal });
+  // Published to the lake; `failed` only when the SQL Server destination's load then failed.
+  const ok = summary.status === 'ok';
   const line: RunSummary = {
-    status: 'ok',
+    status: ok ? 'ok' : 'failed',
     run_id: runId,
     pipeline_name: config.pipelineName,
     tables_processed: 1,
-    tables_failed: 0,
+    tables_failed: ok ? 0 : 1,
     total_records: summary.rows,
     total_duration_seconds: summary.duration_seconds,
     lake_root: config.state.parquetDirectory,
     tables: [summary],
   };
   args.stdout(JSON.stringify(line));
-  return 'ok';
+  return ok ? 'ok' : 'failed';
 }
