@@ -314,9 +314,11 @@ export class Pipeline {
       const results = settled.map((s) => (s as PromiseFulfilledResult<UnitResult>).value);
       // No publish starts once the run is stopped (SIGTERM): the lake keeps the previous run.
       signal?.throwIfAborted();
-      const committed = await commitTable(plan, results, stateStore, run, started);
-      // The lake is the system of record: the warehouse is loaded from what was just published.
-      return await loadDestination(this.#config, plan, committed, run, logger);
+      // The lake is the system of record: the warehouse is loaded from what was just published,
+      // still under the table's lock.
+      return await commitTable(plan, results, stateStore, run, started, undefined, (committed) =>
+        loadDestination(this.#config, plan, committed, run, logger),
+      );
     } catch (error) {
       return this.#failed(table, error, started, logger);
     }

@@ -388,6 +388,8 @@ function sourceRetry(
  * records the state it returns, and summarises the table. `onPublished` runs between the publish
  * and the state write (`sqlsync publish` records there that the run's table is published, so a
  * retry after a crash in between answers "already published" instead of publishing again).
+ * `afterState` runs after the state write, still under the table's lock, and gives the summary
+ * returned (the SQL Server destination's load: two runs never load one warehouse table at once).
  *
  * @example
  * const summary = await commitTable(plan, results, stateStore, run, performance.now());
@@ -400,6 +402,7 @@ export async function commitTable(
   run: RunInfo,
   started: number,
   onPublished?: (summary: TableSummary) => Promise<void>,
+  afterState?: (summary: TableSummary) => Promise<TableSummary>,
 ): Promise<TableSummary> {
   const { table, handler } = plan;
   // Publishing and the state write happen under the table's lock (taken at plan time by a run;
@@ -427,8 +430,11 @@ export async function commitTable(
   };
   await onPublished?.(summary);
   await stateStore.write(table.id, state);
-  await stateStore.unlockTable(table.id);
-  return summary;
+  try {
+    return afterState === undefined ? summary : await afterState(summary);
+  } finally {
+    await stateStore.unlockTable(table.id);
+  }
 }
 
 /** How long the table waited for another run's lock, when it had to (none: no field). */

@@ -128,14 +128,20 @@ export async function publishPlanned(request: PublishRequest): Promise<PublishOu
     state: plan.state,
     units: plan.units,
   };
-  const committed = await commitTable(tablePlan, results, stateStore, run, started, (done) =>
-    store.writePublished(runId, done),
+  // As `sqlsync run` does, the warehouse (destination: { type: mssql }) is loaded from what was just
+  // published, under the lock. A failed load fails this publish (exit 1) and is caught up by the
+  // table's next load.
+  const summary = await commitTable(
+    tablePlan,
+    results,
+    stateStore,
+    run,
+    started,
+    (done) => store.writePublished(runId, done),
+    (committed) => loadDestination(config, tablePlan, committed, run, log),
   ).finally(() => stateStore.releaseLocks());
   await store.removeTable(plan, stagingRunDir(config, runId));
-  log.info({ table: table.id, rows: committed.rows, units: plan.units.length }, 'published');
-  // As `sqlsync run` does: the warehouse (destination: { type: mssql }) is loaded from what was just
-  // published. A failed load fails this publish (exit 1) and is caught up by the table's next load.
-  const summary = await loadDestination(config, tablePlan, committed, run, log);
+  log.info({ table: table.id, rows: summary.rows, units: plan.units.length }, 'published');
   return { outcome: 'published', summary };
 }
 
