@@ -39,7 +39,9 @@ describe('destination', () => {
   it('refuses a field it does not honour, naming it', () => {
     expect(refusal({ type: 'mssql', connection, staging_filegroup: 'FG1' })).toContain('staging_filegroup');
     // Switching is the original tool's processing.enable_sql_server_partition_switching, not a second field here.
-    expect(refusal({ type: 'mssql', connection, partition_switching: false })).toContain('partition_switching');
+    expect(refusal({ type: 'mssql', connection, partition_switching: false })).toContain(
+      'partition_switching',
+    );
     expect(refusal({ type: 'snowflake' })).toContain('destination');
     expect(refusal({ type: 'mssql', connection, batch_size: 0 })).toContain('batch_size');
   });

@@ -37,7 +37,7 @@ export const processingShape = {
     .boolean()
     .default(true)
     .describe(
-      "With a SQL Server destination (destination: { type: mssql }): load each changed partition of a partition table whose warehouse table sits on a partition scheme aligned with the source by ALTER TABLE … SWITCH (staging table, switch out, switch in, one transaction per partition); false loads such a table as one without an aligned scheme: the whole table through one staging table and one MERGE (DELETE + INSERT without a primary key) in a transaction. Without that destination there is nothing to switch: false is refused, true is warned about. Defaults to true.",
+      'With a SQL Server destination (destination: { type: mssql }): load each changed partition of a partition table whose warehouse table sits on a partition scheme aligned with the source by ALTER TABLE … SWITCH (staging table, switch out, switch in, one transaction per partition); false loads such a table as one without an aligned scheme: the whole table through one staging table and one MERGE (DELETE + INSERT without a primary key) in a transaction. Without that destination there is nothing to switch: false is refused, true is warned about. Defaults to true.',
     ),
   validate_precision_end_to_end: z
     .boolean()
